@@ -1,0 +1,69 @@
+"""An open project: the Project, its folder, its undo stack, and file access for the GUI/CLI."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+from neuroface_studio.app.paths import protocol_file
+from neuroface_studio.domain.project import Project
+from neuroface_studio.domain.truth import GroundTruth
+from neuroface_studio.edits.undo import Command, UndoStack
+from neuroface_studio.store.project_file import create_project, load_project, save_project
+from neuroface_studio.store.protocol_file import load_protocol
+from neuroface_studio.store.recording_file import RecordingReader
+from neuroface_studio.store.truth_file import read_truth
+
+
+def current_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return "unknown"
+
+
+class ProjectSession:
+    """One open project folder. Edits go through :meth:`apply` so they can be undone."""
+
+    def __init__(self, folder: Path, project: Project) -> None:
+        self.folder = Path(folder)
+        self.project = project
+        self.undo = UndoStack()
+
+    @classmethod
+    def open(cls, folder: Path) -> "ProjectSession":
+        return cls(folder, load_project(folder))
+
+    @classmethod
+    def create(cls, folder: Path, name: str | None = None, protocol_path: Path | None = None) -> "ProjectSession":
+        protocol = load_protocol(protocol_path or protocol_file())
+        project = Project(name=name or Path(folder).name, protocol=protocol)
+        project.log(current_user(), "create project", f"protocol {protocol.name} v{protocol.version}")
+        create_project(folder, project)
+        return cls(folder, project)
+
+    # -- edits -----------------------------------------------------------------------
+    def apply(self, command: Command, merge: bool = False) -> None:
+        self.undo.push(command, merge=merge)
+
+    @property
+    def dirty(self) -> bool:
+        return not self.undo.is_clean
+
+    def save(self, action: str = "save", detail: str = "") -> None:
+        self.project.log(current_user(), action, detail)
+        save_project(self.project, self.folder)
+        self.undo.set_clean()
+
+    # -- files -----------------------------------------------------------------------
+    def recording_path(self, recording_id: str) -> Path:
+        return self.folder / self.project.recordings[recording_id].file
+
+    def open_recording(self, recording_id: str) -> RecordingReader:
+        return RecordingReader(self.recording_path(recording_id))
+
+    def truth(self, recording_id: str) -> GroundTruth | None:
+        rec = self.project.recordings[recording_id]
+        if not rec.truth_file:
+            return None
+        return read_truth(self.folder / rec.truth_file)

@@ -1,0 +1,178 @@
+"""The ``neuroface-studio`` command line. Everything the GUI does also runs from here.
+
+Only argparse is imported at start-up (``--help`` stays instant); each command imports
+what it needs. Errors print one clear line on stderr and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _groups(text: str):
+    from neuroface_studio.domain.participants import Group
+    try:
+        return tuple(Group.parse(g) for g in text.split(",") if g.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _tasks(text: str) -> tuple[str, ...]:
+    return tuple(t.strip().upper() for t in text.split(",") if t.strip())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="neuroface-studio",
+        description="Record, annotate, fine-tune and analyze orofacial movement (68-point landmarks).")
+    p.add_argument("--version", action="store_true", help="print the version and exit")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    d = sub.add_parser("demo", help="create (first time) the demo project and open it in the GUI")
+    d.add_argument("--path", type=Path, help="where the demo project lives (default: user data folder)")
+    d.add_argument("--rebuild", action="store_true", help="delete and regenerate the demo project")
+    d.add_argument("--no-gui", action="store_true", help="only create the project, print where it is")
+    d.add_argument("--json", action="store_true")
+
+    g = sub.add_parser("gui", help="open the desktop application")
+    g.add_argument("project", nargs="?", type=Path, help="project folder to open")
+    g.add_argument("--screenshot", type=Path, help="save a PNG of the main window once shown, then quit")
+    g.add_argument("--recording", help="recording ID to show first")
+    g.add_argument("--frame", type=int, default=None, help="frame to show first")
+
+    pr = sub.add_parser("project", help="create or inspect a project")
+    prs = pr.add_subparsers(dest="action", metavar="ACTION", required=True)
+    c = prs.add_parser("create", help="create a new, empty project folder")
+    c.add_argument("path", type=Path)
+    c.add_argument("--name", help="display name (default: the folder name)")
+    c.add_argument("--protocol", type=Path, help="protocol JSON file (default: Toronto NeuroFace)")
+    c.add_argument("--json", action="store_true")
+    i = prs.add_parser("info", help="summarize a project")
+    i.add_argument("path", type=Path)
+    i.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("simulate", help="add simulated participants with ground truth to a project")
+    s.add_argument("project", type=Path)
+    s.add_argument("--participants", type=int, default=6)
+    s.add_argument("--groups", type=_groups, default="HC,ALS,PS", help="comma list, e.g. HC,ALS,PS")
+    s.add_argument("--tasks", type=_tasks, default=None, help="comma list of task codes (default: all)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--no-effect", action="store_true", help="no group effect (null control)")
+    s.add_argument("--fps", type=float, default=50.0)
+    s.add_argument("--duration-scale", type=float, default=1.0, help="< 1 shortens every task")
+    s.add_argument("--annotators", type=int, default=1, help="simulated annotators labelling frames (0-3)")
+    s.add_argument("--create", action="store_true", help="create the project folder if it does not exist")
+    s.add_argument("--json", action="store_true")
+
+    b = sub.add_parser("bench", help="print performance figures")
+    b.add_argument("what", choices=["simulate", "store"], help="simulate: frame rendering; store: HDF5 writing")
+    b.add_argument("--frames", type=int, default=120)
+    b.add_argument("--json", action="store_true")
+    return p
+
+
+def _progress_printer(quiet: bool):
+    state = {"last": -1}
+
+    def progress(done: int, total: int, message: str) -> None:
+        pct = int(100 * done / max(total, 1))
+        if not quiet and pct != state["last"] and pct % 5 == 0:
+            state["last"] = pct
+            print(f"\r{pct:3d}% {message:<60}", end="", file=sys.stderr, flush=True)
+    return progress
+
+
+def _emit(args, data: dict, text: str) -> None:
+    print(json.dumps(data, indent=1) if getattr(args, "json", False) else text)
+
+
+def cmd_demo(args) -> int:
+    from neuroface_studio.app.demo import ensure_demo_project
+    folder = ensure_demo_project(args.path, rebuild=args.rebuild, progress=_progress_printer(args.json))
+    if args.no_gui:
+        print(file=sys.stderr)
+        _emit(args, {"project": str(folder)}, f"demo project: {folder}")
+        return 0
+    from neuroface_studio.gui.main import run_gui
+    return run_gui(folder)
+
+
+def cmd_gui(args) -> int:
+    from neuroface_studio.gui.main import run_gui
+    return run_gui(args.project, screenshot=args.screenshot, recording=args.recording, frame=args.frame)
+
+
+def cmd_project(args) -> int:
+    from neuroface_studio.app.project_service import ProjectSession
+    from neuroface_studio.app.summary import format_summary, project_summary
+    if args.action == "create":
+        s = ProjectSession.create(args.path, name=args.name, protocol_path=args.protocol)
+        _emit(args, {"project": str(s.folder), "name": s.project.name}, f"created project {s.project.name} at {s.folder}")
+        return 0
+    s = ProjectSession.open(args.path)
+    summary = project_summary(s.project)
+    _emit(args, summary, format_summary(summary))
+    return 0
+
+
+def cmd_simulate(args) -> int:
+    from neuroface_studio.app.project_service import ProjectSession
+    from neuroface_studio.app.simulate import SimulationRequest, simulate_into_project
+    from neuroface_studio.store.project_file import is_project
+    if args.create and not is_project(args.project):
+        session = ProjectSession.create(args.project)
+    else:
+        session = ProjectSession.open(args.project)
+    req = SimulationRequest(participants=args.participants, groups=args.groups, tasks=args.tasks, seed=args.seed,
+                            no_effect=args.no_effect, fps=args.fps, duration_scale=args.duration_scale,
+                            annotators=args.annotators)
+    unknown = [t for t in (req.tasks or ()) if t not in session.project.protocol.codes]
+    if unknown:
+        raise ValueError(f"unknown task(s) {', '.join(unknown)}; the protocol has "
+                         + ", ".join(session.project.protocol.codes))
+    pids = simulate_into_project(session, req, progress=_progress_printer(args.json))
+    print(file=sys.stderr)
+    groups = {pid: session.project.participants[pid].group.value for pid in pids}
+    _emit(args, {"project": str(session.folder), "participants": [{"id": k, "group": v} for k, v in groups.items()]},
+          f"added {len(pids)} simulated participants to {session.folder}: "
+          + ", ".join(f"{k} ({v})" for k, v in groups.items()))
+    return 0
+
+
+def cmd_bench(args) -> int:
+    if args.what == "simulate":
+        from neuroface_studio.simulation.bench import bench_render
+        res = bench_render(args.frames)
+    else:
+        from neuroface_studio.app.bench import bench_store
+        res = bench_store(args.frames)
+    _emit(args, res, "\n".join(f"{k}: {v}" for k, v in res.items()))
+    return 0
+
+
+COMMANDS = {"demo": cmd_demo, "gui": cmd_gui, "project": cmd_project, "simulate": cmd_simulate, "bench": cmd_bench}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from neuroface_studio import __version__
+        print(__version__)
+        return 0
+    if not args.command:
+        parser.print_help()
+        return 0
+    from neuroface_studio.app.jobs import JobCancelled
+    from neuroface_studio.store.errors import StoreError
+    try:
+        return COMMANDS[args.command](args)
+    except (StoreError, ValueError) as exc:
+        print(f"\nerror: {exc}", file=sys.stderr)
+        return 2
+    except (KeyboardInterrupt, JobCancelled):
+        print("\ncancelled; completed work was saved", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""Pure data model: dataclasses + numpy, no I/O, no Qt, no torch."""

@@ -1,0 +1,120 @@
+"""A Qt-free undo stack (after glue's CommandStack and napari's drag-as-one-step).
+
+A :class:`Command` knows how to ``do`` and ``undo`` itself. Consecutive commands that
+``merge_with`` each other (the steps of one drag) collapse into one undo step. The stack
+tracks a *clean* index so the GUI can tell whether there are unsaved changes, and tells
+listeners after every change (the GUI subscribes; the stack never knows the GUI).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+
+class Command:
+    """Base class. Subclasses set ``label`` and implement ``do`` and ``undo``."""
+
+    label: str = "edit"
+
+    def do(self) -> None:
+        raise NotImplementedError
+
+    def undo(self) -> None:
+        raise NotImplementedError
+
+    def merge_with(self, newer: "Command") -> bool:
+        """Absorb ``newer`` (already done) into self and return True, or return False."""
+        return False
+
+
+class UndoStack:
+    def __init__(self, limit: int = 1000) -> None:
+        self._done: list[Command] = []
+        self._undone: list[Command] = []
+        self._clean: int | None = 0  # len(self._done) at the last save; None = unreachable
+        self._limit = limit
+        self._listeners: list[Callable[[], None]] = []
+        self._merge_open = False
+
+    # -- listeners -------------------------------------------------------------------
+    def subscribe(self, fn: Callable[[], None]) -> None:
+        self._listeners.append(fn)
+
+    def _changed(self) -> None:
+        for fn in list(self._listeners):
+            fn()
+
+    # -- operations ------------------------------------------------------------------
+    def push(self, cmd: Command, merge: bool = False) -> None:
+        """Do ``cmd`` and record it. With ``merge`` it may join the previous command."""
+        cmd.do()
+        self._undone.clear()
+        if self._clean is not None and self._clean > len(self._done):
+            self._clean = None
+        if merge and self._merge_open and self._done and self._done[-1].merge_with(cmd):
+            if self._clean == len(self._done):
+                self._clean = None
+        else:
+            self._done.append(cmd)
+            if len(self._done) > self._limit:
+                self._done.pop(0)
+                self._clean = None if self._clean in (None, 0) else self._clean - 1
+        self._merge_open = merge
+        self._changed()
+
+    def end_merge(self) -> None:
+        """Close the current merge run (call at the end of a drag)."""
+        self._merge_open = False
+
+    def undo(self) -> str | None:
+        if not self._done:
+            return None
+        cmd = self._done.pop()
+        cmd.undo()
+        self._undone.append(cmd)
+        self._merge_open = False
+        self._changed()
+        return cmd.label
+
+    def redo(self) -> str | None:
+        if not self._undone:
+            return None
+        cmd = self._undone.pop()
+        cmd.do()
+        self._done.append(cmd)
+        self._merge_open = False
+        self._changed()
+        return cmd.label
+
+    def clear(self) -> None:
+        self._done.clear()
+        self._undone.clear()
+        self._clean = 0
+        self._changed()
+
+    def set_clean(self) -> None:
+        """Mark the current state as saved."""
+        self._clean = len(self._done)
+        self._merge_open = False
+        self._changed()
+
+    # -- queries ---------------------------------------------------------------------
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._done)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._undone)
+
+    @property
+    def undo_label(self) -> str | None:
+        return self._done[-1].label if self._done else None
+
+    @property
+    def redo_label(self) -> str | None:
+        return self._undone[-1].label if self._undone else None
+
+    @property
+    def is_clean(self) -> bool:
+        return self._clean == len(self._done)

@@ -1,0 +1,1 @@
+"""PySide6 + pyqtgraph views, widgets and QThread adapters (the only layer that imports Qt)."""

@@ -1,0 +1,1 @@
+"""reporting layer (see DESIGN.md); filled by later issues."""

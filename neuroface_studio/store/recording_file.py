@@ -1,0 +1,178 @@
+"""One recording = one HDF5 file: per-frame-chunked colour + depth, Blosc-LZ4 compressed.
+
+Layout (docs/FILE_FORMAT.md): ``/color (T, H, W, 3) uint8 RGB``, ``/depth (T, H, W) uint16``
+(units: ``depth_scale_m`` metres), ``/timestamps_s (T,) float64``, ``/frame_numbers (T,) int64``;
+root attributes ``format``, ``schema_version``, ``recording_id``, ``task``, ``fps``,
+``camera`` (JSON), ``created``, ``n_frames``, ``complete``; ``/committed_frames (1,) int64``.
+Readers need ``import hdf5plugin``.
+
+Crash safety: the writer works in HDF5 SWMR mode (single writer, multiple readers), which
+keeps the file consistent on disk at every flush. It flushes at least once a second and
+stores the number of frames flushed in ``/committed_frames``, so a file left by a killed
+writer is readable up to its last flush (``complete`` stays False; open it with
+``h5py.File(path, "r", swmr=True)``). The same mode lets the GUI review a recording while
+it is being written.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import h5py
+import hdf5plugin
+import numpy as np
+
+from neuroface_studio.domain.camera import CameraInfo
+from neuroface_studio.store.codec import camera_from_dict, camera_to_dict
+from neuroface_studio.store.errors import RecordingFileError, UnsupportedVersionError
+
+RECORDING_FORMAT_ID = "neuroface-studio-recording"
+RECORDING_SCHEMA_VERSION = 1
+_GROW = 64  # frames added per resize
+
+
+def frame_compression() -> dict:
+    """h5py dataset kwargs for frames: Blosc LZ4 with byte shuffle (fast enough for 60 fps VGA)."""
+    return dict(hdf5plugin.Blosc(cname="lz4", clevel=5, shuffle=hdf5plugin.Blosc.SHUFFLE))
+
+
+class RecordingWriter:
+    """Append colour+depth frames to a new recording file. Use from one thread only."""
+
+    def __init__(self, path: Path, recording_id: str, task: str, fps: float, camera: CameraInfo,
+                 created: str, flush_every_s: float = 1.0) -> None:
+        self.path = Path(path)
+        if self.path.exists():
+            raise RecordingFileError(f"{self.path} already exists; recordings are never overwritten")
+        h, w = camera.color.height, camera.color.width
+        self._shape = (h, w)
+        try:
+            self._f = h5py.File(self.path, "w", libver="latest")
+        except OSError as exc:
+            raise RecordingFileError(f"cannot create {self.path}: {exc}") from exc
+        f = self._f
+        f.attrs.update(format=RECORDING_FORMAT_ID, schema_version=RECORDING_SCHEMA_VERSION,
+                       recording_id=recording_id, task=task, fps=float(fps),
+                       camera=json.dumps(camera_to_dict(camera)), created=created,
+                       n_frames=0, complete=False)
+        comp = frame_compression()
+        self._color = f.create_dataset("color", shape=(0, h, w, 3), maxshape=(None, h, w, 3), dtype=np.uint8,
+                                       chunks=(1, h, w, 3), **comp)
+        self._depth = f.create_dataset("depth", shape=(0, h, w), maxshape=(None, h, w), dtype=np.uint16,
+                                       chunks=(1, h, w), **comp)
+        self._ts = f.create_dataset("timestamps_s", shape=(0,), maxshape=(None,), dtype=np.float64, chunks=(256,))
+        self._fn = f.create_dataset("frame_numbers", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(256,))
+        self._committed = f.create_dataset("committed_frames", data=np.zeros(1, np.int64))
+        f.swmr_mode = True
+        self._n = 0
+        self._flush_every = max(1, int(round(fps * flush_every_s)))
+        self._since_flush = 0
+
+    @property
+    def n_frames(self) -> int:
+        return self._n
+
+    def append(self, color: np.ndarray, depth: np.ndarray, timestamp_s: float, frame_number: int | None = None) -> None:
+        """Add one frame: ``color (H, W, 3) uint8 RGB``, ``depth (H, W) uint16``."""
+        if color.shape != (*self._shape, 3) or depth.shape != self._shape:
+            raise ValueError(f"frame shapes {color.shape}/{depth.shape} do not match the recording {self._shape}")
+        i = self._n
+        if i >= self._color.shape[0]:
+            for ds in (self._color, self._depth, self._ts, self._fn):
+                ds.resize(i + _GROW, axis=0)
+        self._color[i] = color
+        self._depth[i] = depth
+        self._ts[i] = timestamp_s
+        self._fn[i] = i if frame_number is None else frame_number
+        self._n += 1
+        self._since_flush += 1
+        if self._since_flush >= self._flush_every:
+            self.flush()
+
+    def flush(self) -> None:
+        for ds in (self._color, self._depth, self._ts, self._fn):
+            ds.flush()
+        self._committed[0] = self._n
+        self._committed.flush()
+        self._f.flush()
+        self._since_flush = 0
+
+    def close(self, complete: bool = True) -> None:
+        """Trim to the frames written, mark complete, and close."""
+        if not self._f:
+            return
+        for ds in (self._color, self._depth, self._ts, self._fn):
+            ds.resize(self._n, axis=0)
+        self.flush()
+        self._f.close()
+        if complete:  # attributes cannot change in SWMR mode: reopen to seal the file
+            with h5py.File(self.path, "r+") as f:
+                f.attrs["n_frames"] = self._n
+                f.attrs["complete"] = True
+
+    def __enter__(self) -> "RecordingWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close(complete=exc_type is None)
+
+
+class RecordingReader:
+    """Random access to the frames of a recording file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        if not self.path.exists():
+            raise RecordingFileError(f"recording file {self.path} is missing; restore it from your backup")
+        try:
+            self._f = h5py.File(self.path, "r", swmr=True)
+        except OSError as exc:
+            raise RecordingFileError(
+                f"{self.path} is not a readable HDF5 recording ({exc}); it may be damaged or not a recording"
+            ) from exc
+        a = self._f.attrs
+        if a.get("format") != RECORDING_FORMAT_ID:
+            self._f.close()
+            raise RecordingFileError(f"{self.path} is HDF5 but not a NeuroFace Studio recording")
+        if int(a.get("schema_version", 0)) > RECORDING_SCHEMA_VERSION:
+            self._f.close()
+            raise UnsupportedVersionError(f"{self.path} was written by a newer NeuroFace Studio; update to read it")
+        missing = [k for k in ("color", "depth", "timestamps_s") if k not in self._f]
+        if missing:
+            self._f.close()
+            raise RecordingFileError(f"{self.path} lacks {', '.join(missing)}; the file is damaged")
+        self.recording_id = str(a["recording_id"])
+        self.task = str(a["task"])
+        self.fps = float(a["fps"])
+        self.camera = camera_from_dict(json.loads(a["camera"]))
+        self.complete = bool(a.get("complete", False))
+        # an incomplete file may hold allocated-but-unwritten frames past the last flush
+        n = int(a["n_frames"]) if self.complete else int(self._f["committed_frames"][0])
+        self.n_frames = min(n, self._f["color"].shape[0])
+
+    def _check(self, i: int) -> None:
+        if not 0 <= i < self.n_frames:
+            raise IndexError(f"frame {i} out of range 0..{self.n_frames - 1}")
+
+    def color(self, i: int) -> np.ndarray:
+        """Frame ``i`` as ``(H, W, 3) uint8 RGB``."""
+        self._check(i)
+        return self._f["color"][i]
+
+    def depth(self, i: int) -> np.ndarray:
+        """Frame ``i`` as ``(H, W) uint16`` depth units (multiply by camera.depth_scale_m for metres)."""
+        self._check(i)
+        return self._f["depth"][i]
+
+    def timestamps_s(self) -> np.ndarray:
+        return self._f["timestamps_s"][: self.n_frames]
+
+    def close(self) -> None:
+        self._f.close()
+
+    def __enter__(self) -> "RecordingReader":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

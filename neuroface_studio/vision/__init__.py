@@ -1,0 +1,1 @@
+"""vision layer (see DESIGN.md); filled by later issues."""
