@@ -1,0 +1,1 @@
+"""Simulated clinic: synthetic participants with color+depth recordings and exact ground truth."""

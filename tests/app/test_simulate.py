@@ -1,0 +1,76 @@
+"""The simulated clinic written into a real project folder, through the real store."""
+
+import json
+
+import numpy as np
+import pytest
+
+from neuroface_studio.app.jobs import CancelToken, JobCancelled
+from neuroface_studio.app.project_service import ProjectSession
+from neuroface_studio.app.simulate import SimulationRequest, simulate_into_project
+from neuroface_studio.cli import main
+from neuroface_studio.domain.participants import Group
+
+SMALL = dict(fps=15.0, duration_scale=0.25, tasks=("OPEN",))
+
+
+def test_simulated_project_is_complete_and_consistent(tmp_path):
+    s = ProjectSession.create(tmp_path / "p")
+    pids = simulate_into_project(s, SimulationRequest(participants=3, annotators=2, seed=5, **SMALL))
+    assert pids == ["SIM001", "SIM002", "SIM003"]
+    q = ProjectSession.open(tmp_path / "p")  # everything was saved
+    assert [q.project.participants[p].group for p in pids] == [Group.HC, Group.ALS, Group.PS]
+    rec = q.project.recordings["SIM002-OPEN"]
+    truth = q.truth(rec.id)
+    with q.open_recording(rec.id) as r:
+        assert r.complete and r.n_frames == rec.n_frames == truth.n_frames
+        assert r.color(0).shape == (480, 640, 3) and r.depth(0).dtype == np.uint16
+    reps = q.project.repetitions_of(rec.id)
+    assert [(x.start_frame, x.end_frame) for x in reps] == [tuple(x) for x in truth.repetitions]
+    assert len(reps) == 5 and all(x.source == "truth" for x in reps)
+    sets = q.project.landmark_sets_of(rec.id)
+    assert {x.source.annotator_id for x in sets} == {"sim-A", "sim-B"}
+    for ls in sets:  # simulated annotators are close to, but not exactly, the truth
+        err = np.linalg.norm(ls.points_px - truth.landmarks_px[ls.frame_index], axis=1)
+        assert 0 < err.mean() < 6
+    assert q.project.audit_log[-1].action == "simulate"
+
+
+def test_same_seed_same_data(tmp_path):
+    runs = []
+    for name in ("a", "b"):
+        s = ProjectSession.create(tmp_path / name)
+        simulate_into_project(s, SimulationRequest(participants=1, seed=11, **SMALL))
+        with s.open_recording("SIM001-OPEN") as r:
+            runs.append((r.color(3).copy(), r.depth(3).copy(), s.truth("SIM001-OPEN").landmarks_px))
+    for x, y in zip(*runs):
+        assert np.array_equal(x, y)
+
+
+def test_cancel_keeps_completed_recordings_and_removes_the_partial_one(tmp_path):
+    s = ProjectSession.create(tmp_path / "p")
+    token = CancelToken()
+    seen = []
+
+    def progress(done, total, message):
+        seen.append(message)
+        if "SIM002-OPEN" in message:
+            token.cancel()
+
+    with pytest.raises(JobCancelled):
+        simulate_into_project(s, SimulationRequest(participants=2, **SMALL), progress=progress, cancel=token)
+    q = ProjectSession.open(tmp_path / "p")
+    assert list(q.project.recordings) == ["SIM001-OPEN"]
+    assert sorted(p.name for p in (tmp_path / "p" / "recordings").iterdir()) == ["SIM001-OPEN.h5"]
+
+
+def test_cli_simulate_json_and_no_effect(tmp_path, capsys):
+    target = tmp_path / "null"
+    assert main(["simulate", str(target), "--create", "--participants", "2", "--groups", "HC,ALS",
+                 "--tasks", "OPEN", "--fps", "15", "--duration-scale", "0.25", "--no-effect", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["participants"] == [{"id": "SIM001", "group": "HC"}, {"id": "SIM002", "group": "ALS"}]
+    assert main(["project", "info", str(target), "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert {p["id"]: p["group"] for p in info["participants"]} == {"SIM001": "HC", "SIM002": "ALS"}
+    assert ProjectSession.open(target).truth("SIM002-OPEN").meta["no_effect"] is True
