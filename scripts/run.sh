@@ -58,7 +58,7 @@ run_tests() {
   echo "== import contracts (lint-imports)"
   "$VENV/bin/lint-imports"
   echo "== core tests with Qt made unimportable (proves the core runs headless)"
-  NEUROFACE_BLOCK_QT=1 "$VENV/bin/python" -m pytest -m "not gui" -q -p no:pytestqt -p no:cacheprovider "$@"
+  NEUROFACE_BLOCK_QT=1 "$VENV/bin/python" -m pytest -m "not gui" -q -p no:pytest-qt -p no:cacheprovider "$@"
   echo "== GUI tests (pytest-qt offscreen, plus one real window under Xvfb)"
   "$VENV/bin/python" -m pytest -m gui -q -p no:cacheprovider "$@"
 }

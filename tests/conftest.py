@@ -17,7 +17,7 @@ if os.environ.get("NEUROFACE_BLOCK_QT") == "1":
     class _BlockQt(importlib.abc.MetaPathFinder):
         def find_spec(self, name, path=None, target=None):
             if name.split(".")[0] in ("PySide6", "pyqtgraph", "shiboken6", "pytestqt"):
-                raise ImportError(f"{name} is blocked: the core must run without Qt")
+                raise ModuleNotFoundError(f"{name} is blocked: the core must run without Qt")
             return None
 
     sys.meta_path.insert(0, _BlockQt())

@@ -15,7 +15,7 @@ from neuroface_studio.store.project_file import is_project
 #: Small enough to build in about a minute on a 2-core laptop, rich enough to show every group.
 DEMO_REQUEST = SimulationRequest(
     participants=6, groups=(Group.HC, Group.ALS, Group.PS), tasks=("OPEN", "SPREAD", "BBP"),
-    seed=2026, fps=30.0, duration_scale=0.5, annotators=2,
+    seed=2026, fps=30.0, duration_scale=0.4, annotators=2,
 )
 
 

@@ -1,0 +1,61 @@
+"""Start the desktop application (``neuroface-studio gui`` and ``demo`` call :func:`run_gui`).
+
+With ``screenshot`` the window is shown, its first frame drawn, saved as PNG, and the
+application quits with status 0 (used for documentation and the Xvfb test).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+SCREENSHOT_DELAY_MS = 800  # lets the window manager map the window and the first paint happen
+
+
+def run_gui(project: Path | None = None, screenshot: Path | None = None, recording: str | None = None,
+            frame: int | None = None) -> int:
+    """Open the main window (with ``project`` if given). Returns the process exit status.
+
+    A project that cannot be opened prints the reason and returns 2 before any window opens.
+    """
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from neuroface_studio import __version__
+    from neuroface_studio.app.project_service import ProjectSession
+    from neuroface_studio.gui.settings import APPLICATION, ORGANIZATION
+    from neuroface_studio.store.errors import StoreError
+
+    session = None
+    if project is not None:
+        try:
+            session = ProjectSession.open(Path(project))
+        except StoreError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationVersion(__version__)
+    app.setStyle("Fusion")
+
+    from neuroface_studio.gui.main_window import MainWindow  # after QApplication: pyqtgraph needs it
+    window = MainWindow()
+    if session is not None:
+        window.set_session(session, recording, frame)
+    window.show()
+
+    if screenshot is not None:
+        out = Path(screenshot)
+
+        def grab_and_quit() -> None:
+            ok = window.grab().save(str(out))
+            if not ok:
+                print(f"error: could not write screenshot {out}", file=sys.stderr)
+            window.session = None  # nothing to confirm: a screenshot run never edits
+            window.close()
+            app.exit(0 if ok else 2)
+
+        QTimer.singleShot(SCREENSHOT_DELAY_MS, grab_and_quit)
+    return int(app.exec())

@@ -1,0 +1,326 @@
+"""The main window: menus, project lifecycle (new/open/save/close), workspaces and the browser dock.
+
+It holds the open ProjectSession (app/project_service.py) and wires the views to it: the
+project browser (left dock), the workspace bar and pages (Review = VideoViewerWidget), and
+undo/redo through the session's Qt-free UndoStack, which it subscribes to. Long work
+(simulation, building the demo project) runs through gui/workers.py with a progress dialog.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMenu, QMessageBox, QStackedWidget,
+                               QWidget)
+
+from neuroface_studio import __version__
+from neuroface_studio.app.project_service import ProjectSession
+from neuroface_studio.gui import settings as gui_settings
+from neuroface_studio.gui.job_progress import run_with_progress
+from neuroface_studio.gui.project_browser import ProjectBrowserPanel
+from neuroface_studio.gui.video_viewer import VideoViewerWidget
+from neuroface_studio.gui.welcome_page import WelcomePanel
+from neuroface_studio.gui.workers import JobWorker
+from neuroface_studio.gui.workspaces import WorkspaceNavigationPanel, WorkspaceStackWidget
+from neuroface_studio.store.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+ABOUT_HTML = f"""<h3>NeuroFace Studio {__version__}</h3>
+<p>Record, annotate, fine-tune and analyze orofacial movement from colour + depth video
+with 68-point facial landmarks (iBUG / Multi-PIE layout).</p>
+<p><b>Research use only</b> — not a medical device.</p>
+<p><b>Model licences.</b> The dlib 68-point shape predictor was trained on the iBUG 300-W
+dataset, whose licence excludes commercial use: use it for research only. FAN weights
+(face-alignment project) carry their own licence; the bundled demo FAN was trained on
+simulated faces and is not for clinical use.</p>"""
+
+
+class MainWindow(QMainWindow):
+    """NeuroFace Studio's single main window."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session: ProjectSession | None = None
+        self.jobs: list[JobWorker] = []
+        self.setObjectName("mainWindow")
+        self.resize(1400, 860)
+
+        self.viewer = VideoViewerWidget()
+        self.workspace_stack = WorkspaceStackWidget(self.viewer)
+        self.welcome = WelcomePanel()
+        self.central = QStackedWidget()
+        self.central.addWidget(self.welcome)
+        self.central.addWidget(self.workspace_stack)
+        self.setCentralWidget(self.central)
+
+        self.workspace_bar = WorkspaceNavigationPanel(self)
+        self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, self.workspace_bar)
+        self.workspace_bar.workspace_changed.connect(self.workspace_stack.show_workspace)
+
+        self.browser = ProjectBrowserPanel()
+        self.browser_dock = QDockWidget("Project", self)
+        self.browser_dock.setObjectName("projectDock")
+        self.browser_dock.setWidget(self.browser)
+        self.browser_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.browser_dock.setMinimumWidth(410)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.browser_dock)
+        self.browser.recording_selected.connect(self._on_recording_selected)
+
+        self.welcome.new_requested.connect(self.new_project)
+        self.welcome.open_requested.connect(self.choose_project)
+        self.welcome.demo_requested.connect(self.open_demo_project)
+        self.welcome.recent_requested.connect(lambda p: self.open_project(Path(p)))
+
+        self._build_menus()
+        self._restore_window_state()
+        self._show_session(None)
+
+    # -- menus ------------------------------------------------------------------------
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.new_action = self._action("&New Project…", self.new_project, QKeySequence.StandardKey.New)
+        self.open_action = self._action("&Open Project…", self.choose_project, QKeySequence.StandardKey.Open)
+        self.recent_menu = QMenu("Open &Recent", self)
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.save_action = self._action("&Save", self.save, QKeySequence("Ctrl+S"))
+        self.simulate_action = self._action("Si&mulate Participants…", self.simulate_participants,
+                                            tip="Add simulated participants with ground truth to this project")
+        self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self.open_action)
+        file_menu.addMenu(self.recent_menu)
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.simulate_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        edit_menu = bar.addMenu("&Edit")
+        self.undo_action = self._action("Undo", self.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action("Redo", self.redo, QKeySequence.StandardKey.Redo)
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.browser_dock.toggleViewAction())
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&About NeuroFace Studio", self.show_about))
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        folders = gui_settings.recent_projects()
+        for folder in folders:
+            action = self.recent_menu.addAction(str(folder))
+            action.triggered.connect(lambda _=False, f=folder: self.open_project(f))
+        if not folders:
+            self.recent_menu.addAction("No recent projects").setEnabled(False)
+        else:
+            self.recent_menu.addSeparator()
+            self.recent_menu.addAction("Clear list", self._clear_recent)
+
+    def _clear_recent(self) -> None:
+        gui_settings.clear_recent_projects()
+        self.welcome.set_recent([])
+
+    # -- session ----------------------------------------------------------------------
+    def _show_session(self, session: ProjectSession | None) -> None:
+        self.session = session
+        self.viewer.set_session(session)
+        self.browser.set_project(session.project if session else None)
+        has = session is not None
+        self.central.setCurrentWidget(self.workspace_stack if has else self.welcome)
+        self.workspace_bar.setVisible(has)
+        self.browser_dock.setVisible(has)
+        for action in (self.save_action, self.simulate_action):
+            action.setEnabled(has)
+        if session is not None:
+            session.undo.subscribe(lambda s=session: self._on_undo_changed(s))
+        else:
+            self.welcome.set_recent(gui_settings.recent_projects())
+        self._update_edit_state()
+
+    def _on_undo_changed(self, session: ProjectSession) -> None:
+        if session is not self.session:  # a listener left on a closed project's stack
+            return
+        self.browser.set_project(session.project)
+        self._update_edit_state()
+
+    def _update_edit_state(self) -> None:
+        s = self.session
+        undo = s.undo if s else None
+        self.undo_action.setEnabled(bool(undo and undo.can_undo))
+        self.redo_action.setEnabled(bool(undo and undo.can_redo))
+        self.undo_action.setText(f"Undo {undo.undo_label}" if undo and undo.can_undo else "Undo")
+        self.redo_action.setText(f"Redo {undo.redo_label}" if undo and undo.can_redo else "Redo")
+        self.setWindowTitle(f"{s.project.name}[*] — NeuroFace Studio" if s else "NeuroFace Studio")
+        self.setWindowModified(bool(s and s.dirty))
+
+    def _confirm_discard(self, doing: str) -> bool:
+        """If there are unsaved changes, ask Save / Discard / Cancel. True when it is fine to go on."""
+        if self.session is None or not self.session.dirty:
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {self.session.project.name} before {doing}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def open_project(self, folder: Path, recording: str | None = None, frame: int | None = None) -> bool:
+        """Open the project at ``folder`` (asks about unsaved changes first). False if it did not open."""
+        if not self._confirm_discard("opening another project"):
+            return False
+        try:
+            session = ProjectSession.open(Path(folder))
+        except StoreError as exc:
+            QMessageBox.critical(self, "Cannot open project", str(exc))
+            return False
+        self.set_session(session, recording, frame)
+        return True
+
+    def set_session(self, session: ProjectSession, recording: str | None = None, frame: int | None = None) -> None:
+        """Show an already open session; select ``recording`` (default: the first) at ``frame``."""
+        self._show_session(session)
+        gui_settings.add_recent_project(session.folder)
+        self.workspace_bar.select("review")
+        ids = self.browser.recording_ids()
+        target = recording if recording in ids else (ids[0] if ids else None)
+        if recording and recording not in ids:
+            self.statusBar().showMessage(f"Recording {recording} is not in this project", 8000)
+        if target:
+            self.browser.select_recording(target)  # opens it, unless it was already the current item
+            if self.viewer.recording_id != target:
+                self.viewer.open_recording(target)
+            if frame is not None:
+                self.viewer.show_frame(frame)
+        self.statusBar().showMessage(f"Opened {session.folder}", 5000)
+
+    def choose_project(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open project folder")
+        if folder:
+            self.open_project(Path(folder))
+
+    def new_project(self) -> None:
+        if not self._confirm_discard("creating a new project"):
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Choose a new, empty folder for the project")
+        if not folder:
+            return
+        try:
+            session = ProjectSession.create(Path(folder))
+        except StoreError as exc:
+            QMessageBox.critical(self, "Cannot create project", str(exc))
+            return
+        self.set_session(session)
+
+    def save(self) -> bool:
+        if self.session is None:
+            return False
+        try:
+            self.session.save()
+        except StoreError as exc:
+            QMessageBox.critical(self, "Save failed", str(exc))
+            return False
+        self.statusBar().showMessage(f"Saved {self.session.folder}", 4000)
+        return True
+
+    def undo(self) -> None:
+        if self.session is not None:
+            self.session.undo.undo()
+
+    def redo(self) -> None:
+        if self.session is not None:
+            self.session.undo.redo()
+
+    def _on_recording_selected(self, recording_id: str) -> None:
+        self.workspace_bar.select("review")
+        self.viewer.open_recording(recording_id)
+
+    # -- background jobs ------------------------------------------------------------------
+    def _track(self, worker: JobWorker) -> JobWorker:
+        self.jobs = [j for j in self.jobs if not j.done] + [worker]
+        return worker
+
+    def simulate_participants(self) -> None:
+        if self.session is None:
+            return
+        from neuroface_studio.gui.simulate_dialog import SimulateDialog
+        if self.session.dirty:
+            answer = QMessageBox.question(
+                self, "Save first", "Simulating adds participants and saves the project. Save your changes first?",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Save or not self.save():
+                return
+        dialog = SimulateDialog(self.session.project.protocol, self)
+        if dialog.exec() != SimulateDialog.DialogCode.Accepted:
+            return
+        request, folder = dialog.request(), self.session.folder
+        recording = self.browser.current_recording()
+        self.viewer.pause()
+
+        def job(progress, cancel):  # runs on the worker thread with its own session of the folder
+            from neuroface_studio.app.simulate import simulate_into_project
+            return simulate_into_project(ProjectSession.open(folder), request, progress, cancel)
+
+        def reload(message: str) -> None:
+            self.open_project(folder, recording)
+            self.statusBar().showMessage(message, 8000)
+
+        self._track(run_with_progress(
+            self, "Simulating participants", job,
+            on_finished=lambda pids: reload(f"Added {len(pids)} simulated participant(s): {', '.join(pids)}"),
+            on_cancelled=lambda: reload("Simulation cancelled; completed recordings were kept")))
+
+    def open_demo_project(self) -> None:
+        if not self._confirm_discard("opening the demo project"):
+            return
+
+        def job(progress, cancel):
+            from neuroface_studio.app.demo import ensure_demo_project
+            return ensure_demo_project(progress=progress, cancel=cancel)
+
+        self._track(run_with_progress(
+            self, "Preparing the demo project", job, on_finished=lambda folder: self.open_project(Path(folder)),
+            on_cancelled=lambda: self.statusBar().showMessage("Demo project cancelled", 6000)))
+
+    # -- misc -----------------------------------------------------------------------------
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About NeuroFace Studio", ABOUT_HTML)
+
+    def _restore_window_state(self) -> None:
+        s = gui_settings.app_settings()
+        geometry, state = s.value("window/geometry"), s.value("window/state")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if not self._confirm_discard("quitting"):
+            event.ignore()
+            return
+        for job in self.jobs:
+            if not job.done:
+                job.stop()
+        self.viewer.close_recording()
+        s = gui_settings.app_settings()
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
+        event.accept()

@@ -1,0 +1,127 @@
+"""The project browser: participants -> sessions -> recordings, in a dock on the left.
+
+A read-only view of the open Project. It emits ``recording_selected(recording_id)`` when
+the user picks a recording; it never changes the project.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
+
+from neuroface_studio.domain.project import Project
+
+_ROLE_KIND = Qt.ItemDataRole.UserRole
+_ROLE_ID = Qt.ItemDataRole.UserRole + 1
+
+GROUP_COLORS = {"HC": "#3c8d5a", "ALS": "#b5542c", "PS": "#4a6fb5", "PD": "#8a5ab5", "FP": "#b59a2c"}
+
+
+class ProjectBrowserPanel(QWidget):
+    """Tree of the project's participants (ID, group, consent), sessions and recordings."""
+
+    recording_selected = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._summary = QLabel("No project open")
+        self._summary.setObjectName("browserSummary")
+        self._summary.setWordWrap(True)
+        self.tree = QTreeWidget()
+        self.tree.setColumnCount(3)
+        self.tree.setHeaderLabels(["ID", "Group · date · task", "Details"])
+        self.tree.setAlternatingRowColors(True)
+        self.tree.setUniformRowHeights(True)
+        header = self.tree.header()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.tree.currentItemChanged.connect(self._on_current_changed)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self._summary)
+        layout.addWidget(self.tree)
+
+    # -- content ----------------------------------------------------------------------
+    def set_project(self, project: Project | None) -> None:
+        """Show ``project`` (or nothing). The current recording stays selected if it still exists."""
+        current = self.current_recording()
+        self.tree.blockSignals(True)
+        try:
+            self.tree.clear()
+            if project is None:
+                self._summary.setText("No project open")
+                return
+            n_rec = len(project.recordings)
+            self._summary.setText(
+                f"<b>{project.name}</b><br>{len(project.participants)} participant(s) · "
+                f"{n_rec} recording(s) · protocol {project.protocol.name}")
+            for p in sorted(project.participants.values(), key=lambda p: p.id):
+                consent = "consent to share" if p.consent_to_share else "no consent to share"
+                item = QTreeWidgetItem([p.id, p.group.value, "✓ consent" if p.consent_to_share else "✗ no consent"])
+                item.setData(0, _ROLE_KIND, "participant")
+                item.setData(0, _ROLE_ID, p.id)
+                color = GROUP_COLORS.get(p.group.value)
+                if color:
+                    item.setForeground(1, QBrush(QColor(color)))
+                scores = ", ".join(f"{k} {v:g}" for k, v in p.clinical_scores.items())
+                item.setToolTip(0, f"{p.id} ({p.group.value}); {consent}" + (f"\n{scores}" if scores else "")
+                                + (f"\n{p.notes}" if p.notes else ""))
+                self.tree.addTopLevelItem(item)
+                for s in project.sessions_of(p.id):
+                    recs = project.recordings_of(s.id)
+                    s_item = QTreeWidgetItem([s.id, s.date, f"{len(recs)} rec."])
+                    s_item.setData(0, _ROLE_KIND, "session")
+                    s_item.setData(0, _ROLE_ID, s.id)
+                    item.addChild(s_item)
+                    for r in recs:
+                        r_item = QTreeWidgetItem([r.id, r.task_code, f"{r.n_frames} fr · {r.duration_s:.1f} s"])
+                        r_item.setData(0, _ROLE_KIND, "recording")
+                        r_item.setData(0, _ROLE_ID, r.id)
+                        task_name = project.protocol.task(r.task_code).name \
+                            if r.task_code in project.protocol.codes else r.task_code
+                        r_item.setToolTip(0, f"{r.id}: {task_name}, {r.fps:g} fps" + (f"\n{r.notes}" if r.notes else ""))
+                        s_item.addChild(r_item)
+            self.tree.expandAll()
+            if current:
+                self._select(current)
+        finally:
+            self.tree.blockSignals(False)
+
+    def _items(self):
+        stack = [self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount())]
+        while stack:
+            item = stack.pop(0)
+            yield item
+            stack.extend(item.child(i) for i in range(item.childCount()))
+
+    def participant_rows(self) -> list[tuple[str, str]]:
+        """(participant ID, group) of each participant row, in display order."""
+        return [(self.tree.topLevelItem(i).text(0), self.tree.topLevelItem(i).text(1))
+                for i in range(self.tree.topLevelItemCount())]
+
+    def recording_ids(self) -> list[str]:
+        return [it.data(0, _ROLE_ID) for it in self._items() if it.data(0, _ROLE_KIND) == "recording"]
+
+    def current_recording(self) -> str | None:
+        item = self.tree.currentItem()
+        if item is not None and item.data(0, _ROLE_KIND) == "recording":
+            return item.data(0, _ROLE_ID)
+        return None
+
+    def _select(self, recording_id: str) -> bool:
+        for it in self._items():
+            if it.data(0, _ROLE_KIND) == "recording" and it.data(0, _ROLE_ID) == recording_id:
+                self.tree.setCurrentItem(it)
+                self.tree.scrollToItem(it)
+                return True
+        return False
+
+    def select_recording(self, recording_id: str) -> bool:
+        """Make ``recording_id`` current (emits recording_selected if it changed). False if absent."""
+        return self._select(recording_id)
+
+    def _on_current_changed(self, current: QTreeWidgetItem | None, _previous) -> None:
+        if current is not None and current.data(0, _ROLE_KIND) == "recording":
+            self.recording_selected.emit(current.data(0, _ROLE_ID))
