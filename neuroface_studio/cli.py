@@ -149,7 +149,7 @@ def cmd_bench(args) -> int:
     else:
         from neuroface_studio.app.bench import bench_store
         res = bench_store(args.frames)
-    _emit(args, res, "\n".join(f"{k}: {v}" for k, v in res.items()))
+    _emit(args, res, "\n".join(f"{k}: {round(v, 2) if isinstance(v, float) else v}" for k, v in res.items()))
     return 0
 
 

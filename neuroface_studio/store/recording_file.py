@@ -7,7 +7,7 @@ root attributes ``format``, ``schema_version``, ``recording_id``, ``task``, ``fp
 Readers need ``import hdf5plugin``.
 
 Crash safety: the writer works in HDF5 SWMR mode (single writer, multiple readers), which
-keeps the file consistent on disk at every flush. It flushes at least once a second and
+keeps the file consistent on disk at every flush. It flushes and fsyncs at least once a second and
 stores the number of frames flushed in ``/committed_frames``, so a file left by a killed
 writer is readable up to its last flush (``complete`` stays False; open it with
 ``h5py.File(path, "r", swmr=True)``). The same mode lets the GUI review a recording while
@@ -17,6 +17,7 @@ it is being written.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import h5py
@@ -65,6 +66,7 @@ class RecordingWriter:
         self._fn = f.create_dataset("frame_numbers", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(256,))
         self._committed = f.create_dataset("committed_frames", data=np.zeros(1, np.int64))
         f.swmr_mode = True
+        self._sync_fd = os.open(self.path, os.O_RDONLY)  # fsync through it: survive power loss too
         self._n = 0
         self._flush_every = max(1, int(round(fps * flush_every_s)))
         self._since_flush = 0
@@ -96,6 +98,7 @@ class RecordingWriter:
         self._committed[0] = self._n
         self._committed.flush()
         self._f.flush()
+        os.fsync(self._sync_fd)
         self._since_flush = 0
 
     def close(self, complete: bool = True) -> None:
@@ -106,6 +109,7 @@ class RecordingWriter:
             ds.resize(self._n, axis=0)
         self.flush()
         self._f.close()
+        os.close(self._sync_fd)
         if complete:  # attributes cannot change in SWMR mode: reopen to seal the file
             with h5py.File(self.path, "r+") as f:
                 f.attrs["n_frames"] = self._n
