@@ -56,7 +56,7 @@ install_python() {
 run_tests() {
   export QT_QPA_PLATFORM=offscreen
   echo "== import contracts (lint-imports)"
-  "$VENV/bin/lint-imports"
+  "$VENV/bin/lint-imports" --no-cache
   echo "== core tests with Qt made unimportable (proves the core runs headless)"
   NEUROFACE_BLOCK_QT=1 "$VENV/bin/python" -m pytest -m "not gui" -q -p no:pytest-qt -p no:cacheprovider "$@"
   echo "== GUI tests (pytest-qt offscreen, plus one real window under Xvfb)"
