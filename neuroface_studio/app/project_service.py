@@ -51,7 +51,9 @@ class ProjectSession:
         return not self.undo.is_clean
 
     def save(self, action: str = "save", detail: str = "") -> None:
-        self.project.log(current_user(), action, detail)
+        """Save atomically; the audit log records who saved and which edits the save holds."""
+        edits = self.undo.labels_since_clean()
+        self.project.log(current_user(), action, "; ".join(([detail] if detail else []) + edits))
         save_project(self.project, self.folder)
         self.undo.set_clean()
 

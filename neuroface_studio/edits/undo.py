@@ -115,6 +115,16 @@ class UndoStack:
     def redo_label(self) -> str | None:
         return self._undone[-1].label if self._undone else None
 
+    def labels_since_clean(self) -> list[str]:
+        """Labels of the commands that make the current state differ from the saved one.
+
+        When the saved state is no longer on the stack (undone past it, then edited),
+        every command still on the stack is listed, prefixed by a note.
+        """
+        if self._clean is not None and self._clean <= len(self._done):
+            return [c.label for c in self._done[self._clean:]]
+        return ["(changes after an undo past the last save)"] + [c.label for c in self._done]
+
     @property
     def is_clean(self) -> bool:
         return self._clean == len(self._done)

@@ -66,3 +66,19 @@ def test_edit_participant_undo(handmade_project):
     assert s.project.participants["P002"].group.value == "PS" and s.dirty
     s.undo.undo()
     assert s.project.participants["P002"].group.value == "ALS" and not s.dirty
+
+
+def test_audit_log_names_the_saved_edits(handmade_project):
+    from neuroface_studio.app.project_service import ProjectSession
+    from neuroface_studio.store.project_file import load_project
+    s = ProjectSession.open(handmade_project)
+    s.apply(EditParticipant(s.project, "P002", consent_to_share=True))
+    s.apply(EditParticipant(s.project, "P001", notes="tremor noted"))
+    s.save()
+    entry = load_project(handmade_project).audit_log[-1]
+    assert entry.action == "save" and entry.user
+    assert entry.detail == "edit participant P002; edit participant P001"
+    s.undo.undo()
+    s.undo.undo()
+    s.apply(EditParticipant(s.project, "P001", notes="x"))
+    assert s.undo.labels_since_clean()[0].startswith("(changes after an undo")
