@@ -1,1 +1,1 @@
-"""acquisition layer (see DESIGN.md); filled by later issues."""
+"""Frame sources (RealSense live, file playback, synthetic), the recorder, and pose feedback."""

@@ -64,10 +64,15 @@ class RecordingWriter:
                                        chunks=(1, h, w), **comp)
         self._ts = f.create_dataset("timestamps_s", shape=(0,), maxshape=(None,), dtype=np.float64, chunks=(256,))
         self._fn = f.create_dataset("frame_numbers", shape=(0,), maxshape=(None,), dtype=np.int64, chunks=(256,))
+        self._pose = f.create_dataset("pose", shape=(0, 4), maxshape=(None, 4), dtype=np.float32, chunks=(256, 4),
+                                      fillvalue=np.nan)
+        self._quality = f.create_dataset("quality", shape=(0,), maxshape=(None,), dtype=np.uint8, chunks=(256,))
         self._committed = f.create_dataset("committed_frames", data=np.zeros(1, np.int64))
         f.swmr_mode = True
+        self._per_frame = (self._color, self._depth, self._ts, self._fn, self._pose, self._quality)
         self._sync_fd = os.open(self.path, os.O_RDONLY)  # fsync through it: survive power loss too
         self._n = 0
+        self._closed = False
         self._flush_every = max(1, int(round(fps * flush_every_s)))
         self._since_flush = 0
 
@@ -75,14 +80,22 @@ class RecordingWriter:
     def n_frames(self) -> int:
         return self._n
 
-    def append(self, color: np.ndarray, depth: np.ndarray, timestamp_s: float, frame_number: int | None = None) -> None:
-        """Add one frame: ``color (H, W, 3) uint8 RGB``, ``depth (H, W) uint16``."""
+    def append(self, color: np.ndarray, depth: np.ndarray, timestamp_s: float, frame_number: int | None = None,
+               pose: tuple[float, float, float, float] | None = None, quality: int = 0) -> None:
+        """Add one frame: ``color (H, W, 3) uint8 RGB``, ``depth (H, W) uint16``.
+
+        pose: (yaw_deg, pitch_deg, roll_deg, distance_mm) of the live estimate at capture time,
+        or None (stored as NaN); quality: 0 unknown, 1 green, 2 amber, 3 red (pose feedback level).
+        """
         if color.shape != (*self._shape, 3) or depth.shape != self._shape:
             raise ValueError(f"frame shapes {color.shape}/{depth.shape} do not match the recording {self._shape}")
         i = self._n
         if i >= self._color.shape[0]:
-            for ds in (self._color, self._depth, self._ts, self._fn):
+            for ds in self._per_frame:
                 ds.resize(i + _GROW, axis=0)
+        if pose is not None:
+            self._pose[i] = pose
+        self._quality[i] = quality
         self._color[i] = color
         self._depth[i] = depth
         self._ts[i] = timestamp_s
@@ -93,7 +106,7 @@ class RecordingWriter:
             self.flush()
 
     def flush(self) -> None:
-        for ds in (self._color, self._depth, self._ts, self._fn):
+        for ds in self._per_frame:
             ds.flush()
         self._committed[0] = self._n
         self._committed.flush()
@@ -101,19 +114,30 @@ class RecordingWriter:
         os.fsync(self._sync_fd)
         self._since_flush = 0
 
-    def close(self, complete: bool = True) -> None:
-        """Trim to the frames written, mark complete, and close."""
-        if not self._f:
+    def close(self, complete: bool = True, stop_reason: str = "") -> None:
+        """Trim to the frames written, mark complete, and close.
+
+        stop_reason: why recording stopped early (camera lost, ...), stored as an attribute.
+        """
+        if self._closed:
             return
-        for ds in (self._color, self._depth, self._ts, self._fn):
-            ds.resize(self._n, axis=0)
-        self.flush()
-        self._f.close()
-        os.close(self._sync_fd)
+        self._closed = True
+        try:
+            for ds in self._per_frame:
+                ds.resize(self._n, axis=0)
+            self.flush()
+        finally:  # even when the disk is full: release the file, drop dataset handles
+            self._per_frame = ()
+            self._color = self._depth = self._ts = self._fn = self._pose = self._quality = self._committed = None
+            try:
+                self._f.close()
+            finally:
+                os.close(self._sync_fd)
         if complete:  # attributes cannot change in SWMR mode: reopen to seal the file
             with h5py.File(self.path, "r+") as f:
                 f.attrs["n_frames"] = self._n
                 f.attrs["complete"] = True
+                f.attrs["stop_reason"] = stop_reason
 
     def __enter__(self) -> "RecordingWriter":
         return self
@@ -171,6 +195,21 @@ class RecordingReader:
 
     def timestamps_s(self) -> np.ndarray:
         return self._f["timestamps_s"][: self.n_frames]
+
+    def frame_numbers(self) -> np.ndarray:
+        return self._f["frame_numbers"][: self.n_frames]
+
+    def pose(self) -> np.ndarray:
+        """(T, 4) float32 yaw/pitch/roll deg + distance mm of the live estimate; NaN = none."""
+        if "pose" not in self._f:
+            return np.full((self.n_frames, 4), np.nan, np.float32)
+        return self._f["pose"][: self.n_frames]
+
+    def quality(self) -> np.ndarray:
+        """(T,) uint8 live feedback level per frame: 0 unknown, 1 green, 2 amber, 3 red."""
+        if "quality" not in self._f:
+            return np.zeros(self.n_frames, np.uint8)
+        return self._f["quality"][: self.n_frames]
 
     def close(self) -> None:
         self._f.close()

@@ -1,0 +1,254 @@
+"""Capture thread -> bounded queue -> one writer thread, with dropped-frame accounting.
+
+:class:`CaptureSession` owns the capture thread: it reads the frame source as fast as the
+source delivers, hands every frame to the listeners (preview, pose worker — they must be
+cheap: keep the newest frame, never block), and, while a recording is active, puts it on
+the recording's bounded queue. :class:`RecordingSink` owns the writer thread, the only
+thread that touches the open recording file. Nothing here knows about Qt.
+
+Drops are counted where they happen: gaps in the device frame counter (the camera or the
+source dropped frames) and frames that found the queue full (the disk could not keep up).
+A source that fails (camera unplugged) or a writer that fails (disk full) stops the
+recording with a message; every frame written up to then stays in the file.
+"""
+
+from __future__ import annotations
+
+import queue
+import shutil
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from neuroface_studio.acquisition.source import Frame, FrameSource, SourceError
+from neuroface_studio.store.recording_file import RecordingWriter
+
+_STOP = object()  # sentinel that ends the writer thread
+
+#: (yaw, pitch, roll, distance_mm) and feedback level for a frame, or None; set by the caller.
+PoseLookup = Callable[[Frame], "tuple[tuple[float, float, float, float] | None, int]"]
+
+
+@dataclass
+class RecordingStats:
+    frames_captured: int = 0
+    frames_written: int = 0
+    dropped_camera: int = 0  # gaps in the device frame counter
+    dropped_queue: int = 0  # frames that arrived while the writer queue was full
+    bytes_written: int = 0  # uncompressed frame bytes handed to the writer
+    started: float = field(default_factory=time.perf_counter)
+    ended: float | None = None
+    writer_cpu_s: float = 0.0
+    stop_reason: str = ""  # "" = stopped by the user / duration reached
+    error: str = ""  # a failure that ended the recording early
+
+    @property
+    def dropped(self) -> int:
+        return self.dropped_camera + self.dropped_queue
+
+    @property
+    def elapsed_s(self) -> float:
+        return (self.ended or time.perf_counter()) - self.started
+
+    def summary(self) -> dict:
+        d = {k: v for k, v in asdict(self).items() if k not in ("started", "ended")}
+        elapsed = max(self.elapsed_s, 1e-9)
+        d.update(dropped=self.dropped, elapsed_s=round(elapsed, 3),
+                 fps_written=round(self.frames_written / elapsed, 2),
+                 mb_per_s=round(self.bytes_written / elapsed / 1e6, 2),
+                 writer_cpu_percent=round(100 * self.writer_cpu_s / elapsed, 1))
+        return d
+
+
+class RecordingSink:
+    """A bounded queue drained by one writer thread into a new recording file."""
+
+    def __init__(self, path: Path, recording_id: str, task: str, fps: float, camera, created: str,
+                 queue_size: int = 120, min_free_bytes: int | None = None) -> None:
+        """min_free_bytes: stop cleanly when the disk has less free space than this
+        (default: 10 s of uncompressed frames + 64 MB), so a filling disk ends the recording
+        with a sealed file instead of a write error."""
+        self.path = Path(path)
+        frame_bytes = camera.color.width * camera.color.height * 5  # RGB8 + Z16
+        self.min_free_bytes = (int(10 * fps * frame_bytes) + (64 << 20)) if min_free_bytes is None else min_free_bytes
+        self.stats = RecordingStats()
+        self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
+        self._writer_args = (self.path, recording_id, task, fps, camera, created)
+        self._ready = threading.Event()
+        self._open_error: Exception | None = None
+        self._failed = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"writer-{recording_id}", daemon=True)
+        self._last_index: int | None = None
+
+    def start(self) -> None:
+        """Start the writer thread; raise if the file cannot be created."""
+        self._thread.start()
+        self._ready.wait()
+        if self._open_error is not None:
+            raise self._open_error
+
+    @property
+    def failed(self) -> bool:
+        return self._failed.is_set()
+
+    def offer(self, frame: Frame, pose=None, quality: int = 0) -> None:
+        """Called by the capture thread for each frame; never blocks."""
+        st = self.stats
+        st.frames_captured += 1
+        if self._last_index is not None and frame.index > self._last_index + 1:
+            st.dropped_camera += frame.index - self._last_index - 1
+        self._last_index = frame.index
+        try:
+            self._queue.put_nowait((frame, pose, quality))
+        except queue.Full:
+            st.dropped_queue += 1
+
+    def finish(self, stop_reason: str = "", timeout_s: float = 30.0) -> RecordingStats:
+        """Write what is queued, close the file, and return the statistics."""
+        if stop_reason and not self.stats.stop_reason:
+            self.stats.stop_reason = stop_reason
+        self._queue.put(_STOP)
+        self._thread.join(timeout_s)
+        self.stats.ended = time.perf_counter()
+        return self.stats
+
+    def _disk_low(self) -> bool:
+        free = shutil.disk_usage(self.path.parent).free
+        if free >= self.min_free_bytes:
+            return False
+        self.stats.error = (f"Recording stopped: the disk is almost full ({free / 1e6:.0f} MB free). The "
+                            f"{self.stats.frames_written} frames written are kept in {self.path.name}. "
+                            "Free disk space (or choose a project on another disk) before the next recording.")
+        self.stats.stop_reason = "disk almost full"
+        self._failed.set()
+        return True
+
+    def _run(self) -> None:
+        try:
+            writer = RecordingWriter(*self._writer_args)
+        except Exception as exc:  # noqa: BLE001 - reported to the caller of start()
+            self._open_error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        cpu0 = time.thread_time()
+        complete = True
+        while True:
+            item = self._queue.get()
+            if item is _STOP:
+                break
+            if self._failed.is_set():
+                continue  # drain without writing after a failure
+            frame, pose, quality = item
+            if self.stats.frames_written % 10 == 0 and self._disk_low():
+                continue
+            try:
+                writer.append(frame.color, frame.depth, frame.timestamp_s, frame.index, pose, quality)
+                self.stats.frames_written += 1
+                self.stats.bytes_written += frame.color.nbytes + frame.depth.nbytes
+            except OSError as exc:
+                self.stats.error = _disk_message(exc, self.path, self.stats.frames_written)
+                self._failed.set()
+                complete = False
+        try:  # a clean stop (also "disk almost full") seals the file as complete
+            writer.close(complete=complete, stop_reason=self.stats.stop_reason or self.stats.error)
+        except OSError as exc:
+            self.stats.error = self.stats.error or _disk_message(exc, self.path, self.stats.frames_written)
+        self.stats.writer_cpu_s = time.thread_time() - cpu0
+
+
+def _disk_message(exc: OSError, path: Path, written: int) -> str:
+    what = "the disk is full" if getattr(exc, "errno", None) == 28 else f"writing failed ({exc})"
+    return (f"Recording stopped: {what}. The {written} frames written before that are kept in {path.name}. "
+            "Free disk space (or choose a project on another disk) before the next recording.")
+
+
+class CaptureSession:
+    """The capture thread of an open frame source, with an optional active recording."""
+
+    def __init__(self, source: FrameSource, pose_lookup: PoseLookup | None = None,
+                 ended: threading.Event | None = None, max_frames: int | None = None) -> None:
+        """ended: set when the stream ends, fails, the recording fails, or ``max_frames``
+        frames were recorded (the caller may share it with its own stop button)."""
+        self.source = source
+        self.max_frames = max_frames
+        self._listeners: list[Callable[[Frame], None]] = []
+        self._pose_lookup = pose_lookup
+        self._sink: RecordingSink | None = None
+        self._sink_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._ended = ended or threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error = ""  # why the capture ended, if it failed
+        self.end_of_stream = False
+
+    def add_listener(self, fn: Callable[[Frame], None]) -> None:
+        """``fn(frame)`` runs on the capture thread for every frame: keep it cheap."""
+        self._listeners.append(fn)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="capture", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    def wait_ended(self, timeout_s: float | None = None) -> bool:
+        """Wait until the source ended (end of file or failure); True if it did."""
+        return self._ended.wait(timeout_s)
+
+    # -- recording -------------------------------------------------------------------
+    def start_recording(self, path: Path, recording_id: str, task: str, created: str,
+                        queue_size: int = 120, min_free_bytes: int | None = None) -> RecordingSink:
+        sink = RecordingSink(path, recording_id, task, self.source.fps, self.source.camera, created, queue_size,
+                             min_free_bytes)
+        sink.start()
+        with self._sink_lock:
+            if self._sink is not None:
+                raise RuntimeError("a recording is already running")
+            self._sink = sink
+        return sink
+
+    def stop_recording(self, stop_reason: str = "") -> RecordingStats | None:
+        with self._sink_lock:
+            sink, self._sink = self._sink, None
+        if sink is None:
+            return None
+        return sink.finish(stop_reason or (self.error if self.error else ""))
+
+    @property
+    def recording(self) -> RecordingSink | None:
+        return self._sink
+
+    # -- capture thread ----------------------------------------------------------------
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                try:
+                    frame = self.source.read(timeout_s=1.0)
+                except SourceError as exc:
+                    self.error = str(exc)
+                    break
+                if frame is None:
+                    if not self.source.is_live:
+                        self.end_of_stream = True
+                        break
+                    continue
+                for fn in self._listeners:
+                    fn(frame)
+                with self._sink_lock:
+                    sink = self._sink
+                if sink is not None:
+                    pose, quality = self._pose_lookup(frame) if self._pose_lookup else (None, 0)
+                    sink.offer(frame, pose, quality)
+                    if sink.failed:
+                        self.error = sink.stats.error
+                        self._ended.set()
+                    if self.max_frames is not None and sink.stats.frames_captured >= self.max_frames:
+                        self._ended.set()
+        finally:
+            self._ended.set()
