@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     i = prs.add_parser("info", help="summarize a project")
     i.add_argument("path", type=Path)
     i.add_argument("--json", action="store_true")
+    rc = prs.add_parser("recover", help="add back recordings left by an interrupted recorder")
+    rc.add_argument("path", type=Path)
+    rc.add_argument("--json", action="store_true")
 
     s = sub.add_parser("simulate", help="add simulated participants with ground truth to a project")
     s.add_argument("project", type=Path)
@@ -66,6 +69,25 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--annotators", type=int, default=1, help="simulated annotators labelling frames (0-3)")
     s.add_argument("--create", action="store_true", help="create the project folder if it does not exist")
     s.add_argument("--json", action="store_true")
+
+    r = sub.add_parser("record", help="record one task of a participant into a project")
+    r.add_argument("project", type=Path)
+    r.add_argument("--participant", required=True, help="participant ID (pseudonym) already in the project")
+    r.add_argument("--task", required=True, help="task code from the project's protocol, e.g. OPEN")
+    r.add_argument("--source", default="synthetic",
+                   help="synthetic (simulated participant), realsense (live camera) or a .bag/.db3/video file")
+    r.add_argument("--duration", type=float, default=None,
+                   help="seconds to record (live sources: required; files: default whole file)")
+    r.add_argument("--fps", type=float, default=60.0)
+    r.add_argument("--seed", type=int, default=0, help="synthetic source only")
+    r.add_argument("--json", action="store_true")
+
+    im = sub.add_parser("import", help="import a RealSense .bag/.db3 recording or a video file into a project")
+    im.add_argument("project", type=Path)
+    im.add_argument("file", type=Path)
+    im.add_argument("--participant", required=True)
+    im.add_argument("--task", required=True)
+    im.add_argument("--json", action="store_true")
 
     b = sub.add_parser("bench", help="print performance figures")
     b.add_argument("what", choices=["simulate", "store"], help="simulate: frame rendering; store: HDF5 writing")
@@ -113,6 +135,13 @@ def cmd_project(args) -> int:
         _emit(args, {"project": str(s.folder), "name": s.project.name}, f"created project {s.project.name} at {s.folder}")
         return 0
     s = ProjectSession.open(args.path)
+    if args.action == "recover":
+        from neuroface_studio.app.recover import recover_orphans
+        recovered, problems = recover_orphans(s)
+        _emit(args, {"recovered": recovered, "problems": problems},
+              "\n".join([f"recovered {r}" for r in recovered] + [f"not recovered: {p}" for p in problems])
+              or "nothing to recover: every recording file is in the project")
+        return 0
     summary = project_summary(s.project)
     _emit(args, summary, format_summary(summary))
     return 0
@@ -142,6 +171,37 @@ def cmd_simulate(args) -> int:
     return 0
 
 
+def _record(args, spec: str, duration: float | None, fps: float, seed: int) -> int:
+    from neuroface_studio.app.project_service import ProjectSession
+    from neuroface_studio.app.record import make_source, record_task
+    session = ProjectSession.open(args.project)
+    pid = args.participant
+    if pid not in session.project.participants:
+        raise ValueError(f"unknown participant {pid}; participants: {', '.join(sorted(session.project.participants))}")
+    task = args.task.upper()
+    if task not in session.project.protocol.codes:
+        raise ValueError(f"unknown task {task}; the protocol has {', '.join(session.project.protocol.codes)}")
+    group = session.project.participants[pid].group.value
+    source = make_source(spec, fps=fps, participant_group=group, task=task, seed=seed)
+    if source.is_live and duration is None:
+        raise ValueError("give --duration SECONDS for a live source")
+    result = record_task(session, pid, task, source, duration_s=duration)
+    summary = result.summary()
+    text = (f"recorded {summary['recording']}: {summary['frames_written']} frames, {summary['dropped']} dropped "
+            f"({summary['dropped_camera']} by the source, {summary['dropped_queue']} queue), "
+            f"{summary['mb_per_s']} MB/s" + (f"\nwarning: {summary['error']}" if summary["error"] else ""))
+    _emit(args, summary, text)
+    return 0
+
+
+def cmd_record(args) -> int:
+    return _record(args, args.source, args.duration, args.fps, args.seed)
+
+
+def cmd_import(args) -> int:
+    return _record(args, str(args.file), None, 0.0, 0)
+
+
 def cmd_bench(args) -> int:
     if args.what == "simulate":
         from neuroface_studio.simulation.bench import bench_render
@@ -153,7 +213,8 @@ def cmd_bench(args) -> int:
     return 0
 
 
-COMMANDS = {"demo": cmd_demo, "gui": cmd_gui, "project": cmd_project, "simulate": cmd_simulate, "bench": cmd_bench}
+COMMANDS = {"demo": cmd_demo, "gui": cmd_gui, "project": cmd_project, "simulate": cmd_simulate,
+            "record": cmd_record, "import": cmd_import, "bench": cmd_bench}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,11 +227,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 0
+    from neuroface_studio.acquisition.source import SourceError
     from neuroface_studio.app.jobs import JobCancelled
     from neuroface_studio.store.errors import StoreError
     try:
         return COMMANDS[args.command](args)
-    except (StoreError, ValueError) as exc:
+    except (StoreError, SourceError, ValueError) as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 2
     except (KeyboardInterrupt, JobCancelled):

@@ -66,7 +66,7 @@ class RecordingSink:
     """A bounded queue drained by one writer thread into a new recording file."""
 
     def __init__(self, path: Path, recording_id: str, task: str, fps: float, camera, created: str,
-                 queue_size: int = 120, min_free_bytes: int | None = None) -> None:
+                 queue_size: int = 120, min_free_bytes: int | None = None, participant_id: str = "") -> None:
         """min_free_bytes: stop cleanly when the disk has less free space than this
         (default: 10 s of uncompressed frames + 64 MB), so a filling disk ends the recording
         with a sealed file instead of a write error."""
@@ -75,7 +75,7 @@ class RecordingSink:
         self.min_free_bytes = (int(10 * fps * frame_bytes) + (64 << 20)) if min_free_bytes is None else min_free_bytes
         self.stats = RecordingStats()
         self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
-        self._writer_args = (self.path, recording_id, task, fps, camera, created)
+        self._writer_args = (self.path, recording_id, task, fps, camera, created, 1.0, participant_id)
         self._ready = threading.Event()
         self._open_error: Exception | None = None
         self._failed = threading.Event()
@@ -203,9 +203,10 @@ class CaptureSession:
 
     # -- recording -------------------------------------------------------------------
     def start_recording(self, path: Path, recording_id: str, task: str, created: str,
-                        queue_size: int = 120, min_free_bytes: int | None = None) -> RecordingSink:
+                        queue_size: int = 120, min_free_bytes: int | None = None,
+                        participant_id: str = "") -> RecordingSink:
         sink = RecordingSink(path, recording_id, task, self.source.fps, self.source.camera, created, queue_size,
-                             min_free_bytes)
+                             min_free_bytes, participant_id)
         sink.start()
         with self._sink_lock:
             if self._sink is not None:

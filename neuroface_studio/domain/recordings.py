@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from neuroface_studio.domain.camera import CameraInfo
 from neuroface_studio.domain.participants import validate_pseudonym
@@ -22,6 +22,8 @@ class Recording:
     created: str  # ISO 8601 timestamp
     truth_file: str | None = None  # simulated recordings: ground-truth file (relative path)
     notes: str = ""
+    #: capture quality summary, e.g. {"frontal_fraction": 0.93, "dropped": 0, "stop_reason": ""}
+    quality: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         validate_pseudonym(self.id)

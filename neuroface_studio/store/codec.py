@@ -86,7 +86,7 @@ def project_to_dict(p: Project) -> dict:
         "recordings": [
             {"id": r.id, "session": r.session_id, "task": r.task_code, "fps": r.fps, "n_frames": r.n_frames,
              "camera": camera_to_dict(r.camera), "file": r.file, "truth_file": r.truth_file,
-             "created": r.created, "notes": r.notes}
+             "created": r.created, "notes": r.notes, "quality": r.quality}
             for r in p.recordings.values()
         ],
         "repetitions": [
@@ -112,7 +112,8 @@ def project_from_dict(d: dict) -> Project:
         p.add_recording(Recording(
             id=r["id"], session_id=r["session"], task_code=r["task"], fps=float(r["fps"]),
             n_frames=int(r["n_frames"]), camera=camera_from_dict(r["camera"]), file=r["file"],
-            truth_file=r.get("truth_file"), created=r["created"], notes=r.get("notes", "")))
+            truth_file=r.get("truth_file"), created=r["created"], notes=r.get("notes", ""),
+            quality=dict(r.get("quality", {}))))
     for r in d["repetitions"]:
         p.add_repetition(Repetition(r["recording"], int(r["start"]), int(r["end"]), r.get("source", "manual")))
     # corrections refer to earlier sets; add predictions first

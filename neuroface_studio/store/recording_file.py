@@ -42,7 +42,7 @@ class RecordingWriter:
     """Append colour+depth frames to a new recording file. Use from one thread only."""
 
     def __init__(self, path: Path, recording_id: str, task: str, fps: float, camera: CameraInfo,
-                 created: str, flush_every_s: float = 1.0) -> None:
+                 created: str, flush_every_s: float = 1.0, participant_id: str = "") -> None:
         self.path = Path(path)
         if self.path.exists():
             raise RecordingFileError(f"{self.path} already exists; recordings are never overwritten")
@@ -56,7 +56,7 @@ class RecordingWriter:
         f.attrs.update(format=RECORDING_FORMAT_ID, schema_version=RECORDING_SCHEMA_VERSION,
                        recording_id=recording_id, task=task, fps=float(fps),
                        camera=json.dumps(camera_to_dict(camera)), created=created,
-                       n_frames=0, complete=False)
+                       participant_id=participant_id, n_frames=0, complete=False)
         comp = frame_compression()
         self._color = f.create_dataset("color", shape=(0, h, w, 3), maxshape=(None, h, w, 3), dtype=np.uint8,
                                        chunks=(1, h, w, 3), **comp)
@@ -171,6 +171,8 @@ class RecordingReader:
             self._f.close()
             raise RecordingFileError(f"{self.path} lacks {', '.join(missing)}; the file is damaged")
         self.recording_id = str(a["recording_id"])
+        self.participant_id = str(a.get("participant_id", ""))
+        self.created = str(a.get("created", ""))
         self.task = str(a["task"])
         self.fps = float(a["fps"])
         self.camera = camera_from_dict(json.loads(a["camera"]))

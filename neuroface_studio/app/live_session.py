@@ -1,0 +1,178 @@
+"""A live capture session: preview, pose feedback and per-task recordings into a project.
+
+Qt-free; the GUI's Record workspace and the CLI's ``record``/``import`` both drive it.
+The capture thread (acquisition.recorder.CaptureSession) reads the source; the pose
+worker estimates head pose on the newest frame only; each recorded frame carries the
+latest pose and its feedback level; the project gets a Recording with a quality summary
+(fraction of frontal frames, drops) when a recording stops.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+from neuroface_studio.acquisition.recorder import CaptureSession, RecordingStats
+from neuroface_studio.acquisition.source import Frame, FrameSource, SourceError
+from neuroface_studio.app.project_service import ProjectSession
+from neuroface_studio.domain.participants import Session
+from neuroface_studio.domain.project import now_iso
+from neuroface_studio.domain.recordings import Recording
+from neuroface_studio.store.project_file import RECORDINGS_DIR
+
+#: feedback level -> code stored per frame in the recording file
+LEVEL_CODES = {"green": 1, "amber": 2, "red": 3}
+
+
+@dataclass
+class RecordResult:
+    recording_id: str
+    stats: RecordingStats
+    frontal_fraction: float | None
+
+    def summary(self) -> dict:
+        return {"recording": self.recording_id, "frontal_fraction": self.frontal_fraction, **self.stats.summary()}
+
+
+class LiveSession:
+    """Open a source, run the capture (and pose) threads, record tasks on demand."""
+
+    def __init__(self, project: ProjectSession, source: FrameSource, pose=None, thresholds=None) -> None:
+        """pose: an object with ``submit(frame)``, ``latest()`` -> PoseEstimate|None, ``start()``,
+        ``stop()`` (acquisition.pose.PoseWorker), or None for no pose feedback."""
+        self.project = project
+        self.source = source
+        self.pose = pose
+        self.thresholds = thresholds
+        self.ended = threading.Event()  # the stream ended or failed, or a recording failed
+        self._capture: CaptureSession | None = None
+        self._current: tuple[str, str, str, str] | None = None  # rec_id, participant, task, created
+        self._levels = {0: 0, 1: 0, 2: 0, 3: 0}
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start(self, max_frames: int | None = None) -> None:
+        """Open the source and start capturing (preview only until start_recording)."""
+        self.source.open()
+        self._capture = CaptureSession(self.source, pose_lookup=self._pose_for, ended=self.ended,
+                                       max_frames=max_frames)
+        if self.pose is not None:
+            self.pose.start()
+            self._capture.add_listener(self.pose.submit)
+        self._capture.start()
+
+    def add_frame_listener(self, fn: Callable[[Frame], None]) -> None:
+        """``fn(frame)`` on the capture thread for every frame (keep it cheap: store the newest)."""
+        if self._capture is None:
+            raise RuntimeError("start the session first")
+        self._capture.add_listener(fn)
+
+    def stop(self) -> RecordResult | None:
+        """Stop any recording (keeping it), the capture, the pose worker; close the source."""
+        result = self.stop_recording() if self._current else None
+        if self._capture is not None:
+            self._capture.stop()
+        if self.pose is not None:
+            self.pose.stop()
+        self.source.close()
+        return result
+
+    @property
+    def error(self) -> str:
+        return self._capture.error if self._capture else ""
+
+    @property
+    def recording_id(self) -> str | None:
+        return self._current[0] if self._current else None
+
+    def live_stats(self) -> RecordingStats | None:
+        sink = self._capture.recording if self._capture else None
+        return sink.stats if sink else None
+
+    # -- pose ------------------------------------------------------------------------
+    def feedback(self):
+        """(PoseEstimate | None, Feedback | None) from the newest pose estimate."""
+        if self.pose is None:
+            return None, None
+        from neuroface_studio.acquisition.feedback import FeedbackThresholds, evaluate
+        est = self.pose.latest()
+        return est, evaluate(est, self.thresholds or FeedbackThresholds())
+
+    def _pose_for(self, frame: Frame):
+        est, fb = self.feedback()
+        code = LEVEL_CODES.get(fb.level, 0) if fb is not None else 0
+        self._levels[code] += 1
+        if est is None or not est.face_found:
+            return None, code
+        return (est.yaw_deg, est.pitch_deg, est.roll_deg, est.distance_mm), code
+
+    # -- recording -------------------------------------------------------------------
+    def start_recording(self, participant_id: str, task: str) -> str:
+        if self._capture is None:
+            raise RuntimeError("start the session first")
+        if self._current:
+            raise RuntimeError(f"already recording {self._current[0]}")
+        project = self.project.project
+        task = task.upper()
+        project.protocol.task(task)  # KeyError naming the protocol's tasks
+        if participant_id not in project.participants:
+            raise ValueError(f"unknown participant {participant_id}; add the participant to the project first")
+        rec_id = next_recording_id(self.project, participant_id, task)
+        created = now_iso()
+        self._levels = {0: 0, 1: 0, 2: 0, 3: 0}
+        self._capture.start_recording(self.project.folder / RECORDINGS_DIR / f"{rec_id}.h5", rec_id, task, created,
+                                      participant_id=participant_id)
+        self._current = (rec_id, participant_id, task, created)
+        return rec_id
+
+    def stop_recording(self, notes: str = "") -> RecordResult:
+        """Close the file, add the Recording (with its quality summary) and save the project."""
+        if not self._current or self._capture is None:
+            raise RuntimeError("not recording")
+        rec_id, pid, task, created = self._current
+        self._current = None
+        stats = self._capture.stop_recording()
+        path = self.project.folder / RECORDINGS_DIR / f"{rec_id}.h5"
+        if stats is None or stats.frames_written == 0:
+            path.unlink(missing_ok=True)
+            raise SourceError(self.error or (stats.error if stats else "") or "no frames were recorded")
+        reason = stats.error or self.error
+        stats.error = reason
+        known = self._levels[1] + self._levels[2] + self._levels[3]
+        frontal = round(self._levels[1] / known, 4) if known else None
+        project = self.project.project
+        project.add_recording(Recording(
+            id=rec_id, session_id=session_for_today(self.project, pid), task_code=task, fps=self.source.fps,
+            n_frames=stats.frames_written, camera=self.source.camera, file=f"{RECORDINGS_DIR}/{rec_id}.h5",
+            created=created, notes="; ".join(x for x in (notes, f"stopped early: {reason}" if reason else "") if x),
+            quality={"frontal_fraction": frontal, "dropped": stats.dropped, "dropped_camera": stats.dropped_camera,
+                     "dropped_queue": stats.dropped_queue, "stop_reason": reason}))
+        self.project.save("record", f"{rec_id}: {stats.frames_written} frames, {stats.dropped} dropped"
+                          + (f", {reason}" if reason else ""))
+        return RecordResult(rec_id, stats, frontal)
+
+
+def next_recording_id(session: ProjectSession, participant_id: str, task: str) -> str:
+    """``P001-OPEN``, then ``P001-OPEN-2``, ... for retakes (never overwrites)."""
+    base = f"{participant_id}-{task}"
+    rid, k = base, 1
+    while rid in session.project.recordings or (session.folder / RECORDINGS_DIR / f"{rid}.h5").exists():
+        k += 1
+        rid = f"{base}-{k}"
+    return rid
+
+
+def session_for_today(session: ProjectSession, participant_id: str, day: str | None = None) -> str:
+    """The participant's session dated ``day`` (ISO date, default today), created if needed."""
+    from datetime import date
+    project = session.project
+    today = day or date.today().isoformat()
+    for s in project.sessions_of(participant_id):
+        if s.date == today:
+            return s.id
+    n = len(project.sessions_of(participant_id)) + 1
+    while f"{participant_id}-S{n}" in project.sessions:
+        n += 1
+    sid = f"{participant_id}-S{n}"
+    project.add_session(Session(sid, participant_id, today))
+    return sid

@@ -1,0 +1,56 @@
+"""Record one task for a participant (or import a file) into the project, headless.
+
+Sources: "synthetic" (the simulated participant as a live camera), "realsense" (a live
+camera), or a file: RealSense .bag/.db3 playback, or an ordinary video (colour only).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from neuroface_studio.acquisition.source import FrameSource, SourceError
+from neuroface_studio.app.live_session import LiveSession, RecordResult
+from neuroface_studio.app.project_service import ProjectSession
+
+REALSENSE_FILES = (".bag", ".db3")
+
+
+def make_source(spec: str, fps: float = 60.0, participant_group: str = "HC", task: str = "OPEN",
+                seed: int = 0) -> FrameSource:
+    """Build a frame source from a CLI/GUI spec: "synthetic", "realsense" or a file path."""
+    if spec == "synthetic":
+        from neuroface_studio.acquisition.synthetic import SyntheticSource
+        from neuroface_studio.domain.participants import Group
+        return SyntheticSource(participant_id="LIVE", group=Group.parse(participant_group), task_code=task,
+                               fps=fps, seed=seed, realtime=True)
+    if spec == "realsense":
+        from neuroface_studio.acquisition.realsense_live import RealSenseSource
+        return RealSenseSource(fps=int(round(fps)))
+    path = Path(spec)
+    if not path.exists():
+        raise SourceError(f"{path} does not exist; give 'synthetic', 'realsense' or an existing file")
+    if path.suffix.lower() in REALSENSE_FILES:
+        from neuroface_studio.acquisition.realsense_file import RealSenseFileSource
+        return RealSenseFileSource(path)
+    from neuroface_studio.acquisition.video_file import VideoFileSource
+    return VideoFileSource(path)
+
+
+def record_task(session: ProjectSession, participant_id: str, task: str, source: FrameSource,
+                duration_s: float | None = None, pose=None) -> RecordResult:
+    """Record until ``duration_s`` (live sources), the end of a file, or a failure.
+
+    The recording is added to the project and the project saved, also when it ended early
+    (camera lost, disk full): whatever reached the disk is kept and the reason reported.
+    """
+    live = LiveSession(session, source, pose=pose)
+    max_frames = None
+    if duration_s is not None and not source.is_live:
+        max_frames = max(1, int(round(duration_s * source.fps)))
+    live.start(max_frames=max_frames)
+    try:
+        live.start_recording(participant_id, task)
+        live.ended.wait(duration_s if source.is_live else None)
+    finally:
+        result = live.stop()
+    return result
