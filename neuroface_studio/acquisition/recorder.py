@@ -14,6 +14,8 @@ recording with a message; every frame written up to then stays in the file.
 
 from __future__ import annotations
 
+import errno
+import logging
 import queue
 import shutil
 import threading
@@ -26,6 +28,8 @@ from neuroface_studio.acquisition.source import Frame, FrameSource, SourceError
 from neuroface_studio.store.recording_file import RecordingWriter
 
 _STOP = object()  # sentinel that ends the writer thread
+_DISK_CHECK_EVERY = 10  # frames between free-space checks (statvfs is cheap, not free)
+log = logging.getLogger(__name__)
 
 #: (yaw, pitch, roll, distance_mm) and feedback level for a frame, or None; set by the caller.
 PoseLookup = Callable[[Frame], "tuple[tuple[float, float, float, float] | None, int]"]
@@ -81,6 +85,7 @@ class RecordingSink:
         self._failed = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"writer-{recording_id}", daemon=True)
         self._last_index: int | None = None
+        self._finished = False
 
     def start(self) -> None:
         """Start the writer thread; raise if the file cannot be created."""
@@ -95,6 +100,8 @@ class RecordingSink:
 
     def offer(self, frame: Frame, pose=None, quality: int = 0) -> None:
         """Called by the capture thread for each frame; never blocks."""
+        if self._finished:
+            return
         st = self.stats
         st.frames_captured += 1
         if self._last_index is not None and frame.index > self._last_index + 1:
@@ -105,12 +112,28 @@ class RecordingSink:
         except queue.Full:
             st.dropped_queue += 1
 
+    def close_intake(self) -> None:
+        """Accept no more frames (from the capture thread, e.g. at a frame limit)."""
+        self._finished = True
+
     def finish(self, stop_reason: str = "", timeout_s: float = 30.0) -> RecordingStats:
         """Write what is queued, close the file, and return the statistics."""
         if stop_reason and not self.stats.stop_reason:
             self.stats.stop_reason = stop_reason
-        self._queue.put(_STOP)
-        self._thread.join(timeout_s)
+        self._finished = True
+        deadline = time.monotonic() + timeout_s
+        while self._thread.is_alive():  # the writer drains the queue, so a slot frees up
+            try:
+                self._queue.put(_STOP, timeout=0.5)
+                break
+            except queue.Full:
+                if time.monotonic() > deadline:
+                    break
+        self._thread.join(max(0.0, deadline - time.monotonic()))
+        if self._thread.is_alive():
+            self.stats.error = self.stats.error or (
+                f"The disk did not accept the last frames within {timeout_s:.0f} s; {self.path.name} may be "
+                "incomplete. Frames up to its last flush are safe.")
         self.stats.ended = time.perf_counter()
         return self.stats
 
@@ -142,7 +165,7 @@ class RecordingSink:
             if self._failed.is_set():
                 continue  # drain without writing after a failure
             frame, pose, quality = item
-            if self.stats.frames_written % 10 == 0 and self._disk_low():
+            if self.stats.frames_written % _DISK_CHECK_EVERY == 0 and self._disk_low():
                 continue
             try:
                 writer.append(frame.color, frame.depth, frame.timestamp_s, frame.index, pose, quality)
@@ -152,6 +175,11 @@ class RecordingSink:
                 self.stats.error = _disk_message(exc, self.path, self.stats.frames_written)
                 self._failed.set()
                 complete = False
+            except Exception as exc:  # noqa: BLE001 - any failure must stop the recording visibly
+                log.exception("recording writer failed")
+                self.stats.error = (f"Recording stopped by an internal error ({exc!r}). The "
+                                    f"{self.stats.frames_written} frames written are kept in {self.path.name}.")
+                self._failed.set()
         try:  # a clean stop (also "disk almost full") seals the file as complete
             writer.close(complete=complete, stop_reason=self.stats.stop_reason or self.stats.error)
         except OSError as exc:
@@ -160,7 +188,7 @@ class RecordingSink:
 
 
 def _disk_message(exc: OSError, path: Path, written: int) -> str:
-    what = "the disk is full" if getattr(exc, "errno", None) == 28 else f"writing failed ({exc})"
+    what = "the disk is full" if getattr(exc, "errno", None) == errno.ENOSPC else f"writing failed ({exc})"
     return (f"Recording stopped: {what}. The {written} frames written before that are kept in {path.name}. "
             "Free disk space (or choose a project on another disk) before the next recording.")
 
@@ -205,12 +233,13 @@ class CaptureSession:
     def start_recording(self, path: Path, recording_id: str, task: str, created: str,
                         queue_size: int = 120, min_free_bytes: int | None = None,
                         participant_id: str = "") -> RecordingSink:
+        with self._sink_lock:
+            if self._sink is not None:
+                raise RuntimeError("a recording is already running")
         sink = RecordingSink(path, recording_id, task, self.source.fps, self.source.camera, created, queue_size,
                              min_free_bytes, participant_id)
         sink.start()
         with self._sink_lock:
-            if self._sink is not None:
-                raise RuntimeError("a recording is already running")
             self._sink = sink
         return sink
 
@@ -250,6 +279,10 @@ class CaptureSession:
                         self.error = sink.stats.error
                         self._ended.set()
                     if self.max_frames is not None and sink.stats.frames_captured >= self.max_frames:
+                        sink.close_intake()  # no frame beyond the limit reaches the file
                         self._ended.set()
+        except Exception as exc:  # noqa: BLE001 - a bug must end the capture visibly, not silently
+            log.exception("capture thread failed")
+            self.error = f"Capture stopped by an internal error ({exc!r}); the frames written so far are kept."
         finally:
             self._ended.set()

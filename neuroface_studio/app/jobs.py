@@ -6,7 +6,7 @@ The GUI adapts these to a QThread at its edge (gui/workers.py); the CLI prints p
 from __future__ import annotations
 
 import threading
-from typing import Callable, Protocol
+from typing import Protocol
 
 
 class JobCancelled(Exception):
@@ -38,9 +38,3 @@ class ProgressFn(Protocol):
 def no_progress(done: int, total: int, message: str) -> None:
     """A progress callback that ignores progress."""
 
-
-def scaled(progress: ProgressFn, offset: int, total: int) -> Callable[[int, int, str], None]:
-    """Report a sub-job's progress as part of a larger one with ``total`` steps."""
-    def inner(done: int, sub_total: int, message: str) -> None:
-        progress(offset + done, total, message)
-    return inner

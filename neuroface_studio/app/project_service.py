@@ -32,7 +32,10 @@ class ProjectSession:
 
     @classmethod
     def open(cls, folder: Path) -> "ProjectSession":
-        return cls(folder, load_project(folder))
+        """Open a project folder (or the project file inside it)."""
+        folder = Path(folder)
+        project = load_project(folder)
+        return cls(folder.parent if folder.is_file() else folder, project)
 
     @classmethod
     def create(cls, folder: Path, name: str | None = None, protocol_path: Path | None = None) -> "ProjectSession":
@@ -54,7 +57,11 @@ class ProjectSession:
         """Save atomically; the audit log records who saved and which edits the save holds."""
         edits = self.undo.labels_since_clean()
         self.project.log(current_user(), action, "; ".join(([detail] if detail else []) + edits))
-        save_project(self.project, self.folder)
+        try:
+            save_project(self.project, self.folder)
+        except BaseException:
+            self.project.audit_log.pop()  # nothing was saved: no audit entry claims it was
+            raise
         self.undo.set_clean()
 
     # -- files -----------------------------------------------------------------------

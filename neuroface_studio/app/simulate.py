@@ -86,9 +86,9 @@ def simulate_into_project(session: ProjectSession, request: SimulationRequest,
     tasks = [project.protocol.task(c) for c in (request.tasks or project.protocol.codes)]
     pids = _next_ids(set(project.participants), request.participants)
     rng = np.random.default_rng(np.random.SeedSequence([request.seed, 7919]))
+    groups = [request.groups[k % len(request.groups)] for k in range(len(pids))]
     plans = []
-    for k, pid in enumerate(pids):
-        group = request.groups[k % len(request.groups)]
+    for pid, group in zip(pids, groups):
         pseed = int(np.random.SeedSequence([request.seed, zlib.crc32(pid.encode())]).generate_state(1)[0])
         identity = clinic.make_identity(pid, group, pseed, no_effect=request.no_effect)
         for task in tasks:
@@ -100,19 +100,24 @@ def simulate_into_project(session: ProjectSession, request: SimulationRequest,
     (session.folder / RECORDINGS_DIR).mkdir(exist_ok=True)
     (session.folder / TRUTH_DIR).mkdir(exist_ok=True)
     base_date = date(2026, 1, 5) + timedelta(days=int(request.seed % 300))
+    details = {pid: (_clinical_scores(g, rng), bool(rng.random() < 0.8)) for pid, g in zip(pids, groups)}
     try:
-        for k, pid in enumerate(pids):
-            group = request.groups[k % len(request.groups)]
-            project.add_participant(Participant(
-                id=pid, group=group, clinical_scores=_clinical_scores(group, rng),
-                consent_to_share=bool(rng.random() < 0.8),
-                notes="simulated participant" + (" (no group effect)" if request.no_effect else "")))
-            project.add_session(Session(id=f"{pid}-S1", participant_id=pid,
-                                        date=(base_date + timedelta(days=k)).isoformat()))
         for pid, group, identity, task, plan in plans:
-            rec_id = f"{pid}-{task.code}"
-            _write_recording(session, rec_id, f"{pid}-S1", identity, plan, request, progress,
-                             cancel, done, total)
+            first = pid not in project.participants
+            if first:
+                scores, consent = details[pid]
+                project.add_participant(Participant(
+                    id=pid, group=group, clinical_scores=scores, consent_to_share=consent,
+                    notes="simulated participant" + (" (no group effect)" if request.no_effect else "")))
+                project.add_session(Session(id=f"{pid}-S1", participant_id=pid,
+                                            date=(base_date + timedelta(days=pids.index(pid))).isoformat()))
+            try:
+                _write_recording(session, f"{pid}-{task.code}", f"{pid}-S1", identity, plan, request, progress,
+                                 cancel, done, total)
+            except BaseException:
+                if first:  # a cancel leaves no participant without recordings
+                    del project.sessions[f"{pid}-S1"], project.participants[pid]
+                raise
             done += plan.n_frames
     finally:
         session.save("simulate", f"{len(pids)} participants, seed {request.seed}"

@@ -117,7 +117,7 @@ def flip_points(points_px: np.ndarray, image_width: float) -> np.ndarray:
 
 def validate_points(points_px: np.ndarray) -> np.ndarray:
     """Return ``points_px`` as float64 (68, 2) or raise ValueError saying what is wrong."""
-    pts = np.asarray(points_px, dtype=np.float64)
+    pts = np.array(points_px, dtype=np.float64, copy=True)  # never share the caller's array
     if pts.shape != (N_LANDMARKS, 2):
         raise ValueError(
             f"expected {N_LANDMARKS} landmarks as a (68, 2) array, got shape {pts.shape}; "

@@ -82,6 +82,9 @@ class Project:
         self.landmark_sets[ls.id] = ls
 
     def remove_landmark_set(self, set_id: str) -> LandmarkSet:
+        users = [s.id for s in self.landmark_sets.values() if s.corrects == set_id]
+        if users:
+            raise ValueError(f"landmark set {set_id} is corrected by {', '.join(users)}; remove those first")
         return self.landmark_sets.pop(set_id)
 
     # -- queries ---------------------------------------------------------------------

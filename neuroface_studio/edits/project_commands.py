@@ -7,7 +7,7 @@ from dataclasses import replace
 import numpy as np
 
 from neuroface_studio.domain.annotations import LandmarkSet
-from neuroface_studio.domain.participants import Group
+from neuroface_studio.domain.participants import Group, Participant
 from neuroface_studio.domain.project import Project
 from neuroface_studio.edits.undo import Command
 
@@ -15,7 +15,13 @@ from neuroface_studio.edits.undo import Command
 class EditParticipant(Command):
     """Change a participant's group, consent flag, notes or clinical scores."""
 
+    EDITABLE = frozenset({"group", "consent_to_share", "notes", "clinical_scores"})
+
     def __init__(self, project: Project, participant_id: str, **changes) -> None:
+        bad = set(changes) - self.EDITABLE
+        if bad:
+            raise ValueError(f"cannot edit {', '.join(sorted(bad))} of a participant; editable: "
+                             + ", ".join(sorted(self.EDITABLE)))
         self.project = project
         self.pid = participant_id
         if "group" in changes:
@@ -54,6 +60,8 @@ class MoveLandmarks(Command):
         points = project.landmark_sets[set_id].points_px
         self.old = points[self.indices].copy()
         self.new = np.asarray(new_px, dtype=np.float64).reshape(len(self.indices), 2).copy()
+        if not np.all(np.isfinite(self.new)):
+            raise ValueError("landmark positions must be finite numbers")
         self.label = f"move {len(self.indices)} landmark(s)"
 
     def _set(self, values: np.ndarray) -> None:
@@ -70,3 +78,27 @@ class MoveLandmarks(Command):
             self.new = newer.new
             return True
         return False
+
+
+class AddParticipant(Command):
+    """Add a new participant (pseudonym, group, consent); undo removes it again.
+
+    Undo refuses (ValueError, nothing changed) once the participant has sessions or
+    recordings: those were saved with the project and are never deleted by an undo.
+    """
+
+    def __init__(self, project: Project, participant: Participant) -> None:
+        if participant.id in project.participants:
+            raise ValueError(f"participant {participant.id} already exists")
+        self.project = project
+        self.participant = participant
+        self.label = f"add participant {participant.id}"
+
+    def do(self) -> None:
+        self.project.add_participant(self.participant)
+
+    def undo(self) -> None:
+        pid = self.participant.id
+        if self.project.sessions_of(pid):
+            raise ValueError(f"participant {pid} already has sessions or recordings; it cannot be removed by undo")
+        del self.project.participants[pid]

@@ -35,6 +35,7 @@ class UndoStack:
         self._limit = limit
         self._listeners: list[Callable[[], None]] = []
         self._merge_open = False
+        self._since_clean: list[str] = []  # what happened since the last save, for the audit log
 
     # -- listeners -------------------------------------------------------------------
     def subscribe(self, fn: Callable[[], None]) -> None:
@@ -49,12 +50,14 @@ class UndoStack:
         """Do ``cmd`` and record it. With ``merge`` it may join the previous command."""
         cmd.do()
         self._undone.clear()
+        merging = merge and self._merge_open and bool(self._done)
         if self._clean is not None and self._clean > len(self._done):
             self._clean = None
-        if merge and self._merge_open and self._done and self._done[-1].merge_with(cmd):
+        if merging and self._done[-1].merge_with(cmd):
             if self._clean == len(self._done):
                 self._clean = None
         else:
+            self._since_clean.append(cmd.label)
             self._done.append(cmd)
             if len(self._done) > self._limit:
                 self._done.pop(0)
@@ -69,9 +72,10 @@ class UndoStack:
     def undo(self) -> str | None:
         if not self._done:
             return None
-        cmd = self._done.pop()
-        cmd.undo()
-        self._undone.append(cmd)
+        cmd = self._done[-1]
+        cmd.undo()  # if this raises, the stack is unchanged
+        self._undone.append(self._done.pop())
+        self._since_clean.append(f"undo {cmd.label}")
         self._merge_open = False
         self._changed()
         return cmd.label
@@ -79,9 +83,10 @@ class UndoStack:
     def redo(self) -> str | None:
         if not self._undone:
             return None
-        cmd = self._undone.pop()
-        cmd.do()
-        self._done.append(cmd)
+        cmd = self._undone[-1]
+        cmd.do()  # if this raises, the stack is unchanged
+        self._done.append(self._undone.pop())
+        self._since_clean.append(f"redo {cmd.label}")
         self._merge_open = False
         self._changed()
         return cmd.label
@@ -90,11 +95,13 @@ class UndoStack:
         self._done.clear()
         self._undone.clear()
         self._clean = 0
+        self._since_clean.clear()
         self._changed()
 
     def set_clean(self) -> None:
         """Mark the current state as saved."""
         self._clean = len(self._done)
+        self._since_clean.clear()
         self._merge_open = False
         self._changed()
 
@@ -116,14 +123,8 @@ class UndoStack:
         return self._undone[-1].label if self._undone else None
 
     def labels_since_clean(self) -> list[str]:
-        """Labels of the commands that make the current state differ from the saved one.
-
-        When the saved state is no longer on the stack (undone past it, then edited),
-        every command still on the stack is listed, prefixed by a note.
-        """
-        if self._clean is not None and self._clean <= len(self._done):
-            return [c.label for c in self._done[self._clean:]]
-        return ["(changes after an undo past the last save)"] + [c.label for c in self._done]
+        """What was done, undone and redone since the last save, in order (for the audit log)."""
+        return list(self._since_clean)
 
     @property
     def is_clean(self) -> bool:

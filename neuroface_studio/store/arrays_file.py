@@ -6,40 +6,33 @@ Written atomically (temp file + fsync + rename) because they are written whole.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import h5py
 import numpy as np
 
-from neuroface_studio.store.atomic import _fsync_dir
+from neuroface_studio.store.atomic import atomic_write
 from neuroface_studio.store.errors import RecordingFileError, UnsupportedVersionError
+
+
+#: arrays smaller than this are stored uncompressed (compression only costs there)
+_COMPRESS_MIN_ELEMENTS = 64
 
 
 def write_arrays(path: Path, format_id: str, schema_version: int, arrays: dict[str, np.ndarray],
                  attrs: dict) -> None:
     """Write ``arrays`` (gzip-compressed) and ``attrs`` (stored as one JSON string) atomically."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    def write(tmp: Path) -> None:
         with h5py.File(tmp, "w") as f:
             f.attrs["format"] = format_id
             f.attrs["schema_version"] = schema_version
             f.attrs["meta"] = json.dumps(attrs)
             for name, arr in arrays.items():
                 arr = np.asarray(arr)
-                kw = dict(compression="gzip", compression_opts=4) if arr.size > 64 else {}
+                kw = dict(compression="gzip", compression_opts=4) if arr.size >= _COMPRESS_MIN_ELEMENTS else {}
                 f.create_dataset(name, data=arr, **kw)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+    atomic_write(Path(path), write)
 
 
 def read_arrays(path: Path, format_id: str, max_version: int) -> tuple[dict[str, np.ndarray], dict]:
@@ -55,6 +48,8 @@ def read_arrays(path: Path, format_id: str, max_version: int) -> tuple[dict[str,
                 raise UnsupportedVersionError(f"{path} was written by a newer NeuroFace Studio; update to read it")
             meta = json.loads(f.attrs.get("meta", "{}"))
             arrays = {k: f[k][()] for k in f.keys()}
+    except (KeyError, ValueError) as exc:  # JSONDecodeError is a ValueError
+        raise RecordingFileError(f"{path} is damaged ({exc}); restore it from your backup") from exc
     except OSError as exc:
         raise RecordingFileError(f"{path} is not a readable HDF5 file ({exc})") from exc
     return arrays, meta

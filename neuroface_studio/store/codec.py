@@ -116,9 +116,14 @@ def project_from_dict(d: dict) -> Project:
             quality=dict(r.get("quality", {}))))
     for r in d["repetitions"]:
         p.add_repetition(Repetition(r["recording"], int(r["start"]), int(r["end"]), r.get("source", "manual")))
-    # corrections refer to earlier sets; add predictions first
-    sets = [_landmark_set_from(s) for s in d["landmark_sets"]]
-    for s in sorted(sets, key=lambda s: s.corrects is not None):
-        p.add_landmark_set(s)
+    # a correction refers to the set it corrects: add sets in dependency order
+    pending = [_landmark_set_from(s) for s in d["landmark_sets"]]
+    while pending:
+        ready = [s for s in pending if s.corrects is None or s.corrects in p.landmark_sets]
+        if not ready:
+            raise ValueError(f"landmark set {pending[0].id} corrects unknown set {pending[0].corrects}")
+        for s in ready:
+            p.add_landmark_set(s)
+        pending = [s for s in pending if s.id not in p.landmark_sets]
     p.audit_log = [AuditEntry(**e) for e in d.get("audit_log", [])]
     return p

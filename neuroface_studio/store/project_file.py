@@ -58,7 +58,7 @@ def create_project(folder: Path, project: Project) -> Path:
 def save_project(project: Project, folder: Path) -> None:
     """Atomically write the project file, keeping the previous version as ``.bak``."""
     path = project_file(folder)
-    data = (json.dumps(project_to_dict(project), indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    data = (json.dumps(project_to_dict(project), indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
     try:
         if path.exists():
             shutil.copy2(path, path.with_name(PROJECT_FILENAME + ".bak"))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import h5py
@@ -52,6 +53,21 @@ class RecordingWriter:
             self._f = h5py.File(self.path, "w", libver="latest")
         except OSError as exc:
             raise RecordingFileError(f"cannot create {self.path}: {exc}") from exc
+        try:
+            self._create_layout(recording_id, task, fps, camera, created, participant_id)
+        except BaseException:  # leave nothing behind that would block a retry
+            self._f.close()
+            self.path.unlink(missing_ok=True)
+            raise
+        self._n = 0
+        self._closed = False
+        self._flush_every = max(1, int(round(fps * flush_every_s)))
+        self._flush_every_s = flush_every_s
+        self._since_flush = 0
+        self._last_flush = time.monotonic()
+
+    def _create_layout(self, recording_id, task, fps, camera, created, participant_id) -> None:
+        h, w = self._shape
         f = self._f
         f.attrs.update(format=RECORDING_FORMAT_ID, schema_version=RECORDING_SCHEMA_VERSION,
                        recording_id=recording_id, task=task, fps=float(fps),
@@ -71,10 +87,6 @@ class RecordingWriter:
         f.swmr_mode = True
         self._per_frame = (self._color, self._depth, self._ts, self._fn, self._pose, self._quality)
         self._sync_fd = os.open(self.path, os.O_RDONLY)  # fsync through it: survive power loss too
-        self._n = 0
-        self._closed = False
-        self._flush_every = max(1, int(round(fps * flush_every_s)))
-        self._since_flush = 0
 
     @property
     def n_frames(self) -> int:
@@ -102,7 +114,8 @@ class RecordingWriter:
         self._fn[i] = i if frame_number is None else frame_number
         self._n += 1
         self._since_flush += 1
-        if self._since_flush >= self._flush_every:
+        # flush every second of frames, and at least once a second of wall time (slow cameras)
+        if self._since_flush >= self._flush_every or time.monotonic() - self._last_flush >= self._flush_every_s:
             self.flush()
 
     def flush(self) -> None:
@@ -113,6 +126,7 @@ class RecordingWriter:
         self._f.flush()
         os.fsync(self._sync_fd)
         self._since_flush = 0
+        self._last_flush = time.monotonic()
 
     def close(self, complete: bool = True, stop_reason: str = "") -> None:
         """Trim to the frames written, mark complete, and close.
@@ -170,6 +184,13 @@ class RecordingReader:
         if missing:
             self._f.close()
             raise RecordingFileError(f"{self.path} lacks {', '.join(missing)}; the file is damaged")
+        try:
+            self._read_attrs(a)
+        except (KeyError, ValueError, TypeError) as exc:  # JSONDecodeError is a ValueError
+            self._f.close()
+            raise RecordingFileError(f"{self.path} is damaged ({exc!r}); restore it from your backup") from exc
+
+    def _read_attrs(self, a) -> None:
         self.recording_id = str(a["recording_id"])
         self.participant_id = str(a.get("participant_id", ""))
         self.created = str(a.get("created", ""))

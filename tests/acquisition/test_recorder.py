@@ -189,3 +189,34 @@ def test_real_write_error_in_a_real_process_keeps_flushed_frames(tiny_disk):
     with RecordingReader(tiny_disk / "r.h5") as r:
         assert not r.complete and r.n_frames >= 30  # flushed every 30 frames (1 s at 30 fps)
         assert r.color(r.n_frames - 1).shape == (240, 320, 3)
+
+
+def test_frame_limit_stops_what_reaches_the_file(tmp_path):
+    stats, _, _ = _record(CountingSource(100), tmp_path / "r.h5", max_frames=10)
+    assert stats.frames_written == 10
+    with RecordingReader(tmp_path / "r.h5") as r:
+        assert r.n_frames == 10
+
+
+def test_unexpected_writer_error_stops_visibly_and_finish_returns(tmp_path, monkeypatch):
+    real_append = recording_file.RecordingWriter.append
+
+    def append(self, *a, **k):
+        if self.n_frames >= 5:
+            raise RuntimeError("h5py hiccup")
+        return real_append(self, *a, **k)
+
+    monkeypatch.setattr(recording_file.RecordingWriter, "append", append)
+    stats, _, cap = _record(CountingSource(300), tmp_path / "r.h5")
+    assert "internal error" in stats.error and stats.frames_written == 5
+    with RecordingReader(tmp_path / "r.h5") as r:
+        assert r.n_frames == 5
+
+
+def test_second_recording_is_refused_without_leaving_a_file(tmp_path):
+    cap = CaptureSession(CountingSource(5))
+    cap.start_recording(tmp_path / "a.h5", "A", "OPEN", "now")
+    with pytest.raises(RuntimeError, match="already running"):
+        cap.start_recording(tmp_path / "b.h5", "B", "OPEN", "now")
+    assert not (tmp_path / "b.h5").exists()
+    cap.stop_recording()

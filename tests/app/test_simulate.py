@@ -61,6 +61,7 @@ def test_cancel_keeps_completed_recordings_and_removes_the_partial_one(tmp_path)
         simulate_into_project(s, SimulationRequest(participants=2, **SMALL), progress=progress, cancel=token)
     q = ProjectSession.open(tmp_path / "p")
     assert list(q.project.recordings) == ["SIM001-OPEN"]
+    assert list(q.project.participants) == ["SIM001"] and list(q.project.sessions) == ["SIM001-S1"]
     assert sorted(p.name for p in (tmp_path / "p" / "recordings").iterdir()) == ["SIM001-OPEN.h5"]
 
 

@@ -79,6 +79,40 @@ def test_audit_log_names_the_saved_edits(handmade_project):
     assert entry.action == "save" and entry.user
     assert entry.detail == "edit participant P002; edit participant P001"
     s.undo.undo()
-    s.undo.undo()
     s.apply(EditParticipant(s.project, "P001", notes="x"))
-    assert s.undo.labels_since_clean()[0].startswith("(changes after an undo")
+    assert s.undo.labels_since_clean() == ["undo edit participant P001", "edit participant P001"]
+
+
+def test_a_failing_undo_leaves_the_stack_and_dirty_state_alone():
+    class Broken(Command):
+        label = "broken"
+
+        def do(self):
+            pass
+
+        def undo(self):
+            raise RuntimeError("cannot undo")
+
+    stack = UndoStack()
+    stack.push(Broken())
+    try:
+        stack.undo()
+    except RuntimeError:
+        pass
+    assert stack.can_undo and not stack.is_clean and stack.undo_label == "broken"
+
+
+def test_commands_refuse_bad_edits(handmade_project):
+    import pytest
+    from neuroface_studio.app.project_service import ProjectSession
+    s = ProjectSession.open(handmade_project)
+    with pytest.raises(ValueError, match="cannot edit id"):
+        EditParticipant(s.project, "P001", id="P999")
+    set_id = next(iter(s.project.landmark_sets))
+    with pytest.raises(ValueError, match="finite"):
+        MoveLandmarks(s.project, set_id, [1], [[np.nan, 3.0]])
+    pts = s.project.landmark_sets[set_id].points_px
+    from neuroface_studio.domain.annotations import LandmarkSet
+    copy = LandmarkSet("copy", "P001-OPEN", 3, pts, s.project.landmark_sets[set_id].source, "now")
+    copy.points_px[0] = -1  # a set never shares its caller's array
+    assert pts[0, 0] != -1

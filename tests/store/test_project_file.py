@@ -110,3 +110,30 @@ def test_create_refuses_non_empty_folder(tmp_path, handmade_project):
         ProjectSession.create(tmp_path / "x")
     with pytest.raises(StoreError, match="already holds a project"):
         ProjectSession.create(handmade_project)
+
+
+def test_opening_the_project_file_itself_works_and_saves(handmade_project):
+    s = ProjectSession.open(handmade_project / PROJECT_FILENAME)
+    assert s.folder == handmade_project
+    s.save()
+    assert s.open_recording("P001-OPEN").n_frames == 12
+
+
+def test_failed_save_leaves_no_audit_entry(handmade_project, monkeypatch):
+    s = ProjectSession.open(handmade_project)
+    n = len(s.project.audit_log)
+    monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(OSError(28, "No space left on device")))
+    with pytest.raises(StoreError):
+        s.save()
+    assert len(s.project.audit_log) == n
+
+
+def test_damaged_recording_attributes_give_a_clear_error(handmade_project):
+    import h5py
+    from neuroface_studio.store.errors import RecordingFileError
+    from neuroface_studio.store.recording_file import RecordingReader
+    path = handmade_project / "recordings" / "P001-OPEN.h5"
+    with h5py.File(path, "r+") as f:
+        f.attrs["camera"] = "{not json"
+    with pytest.raises(RecordingFileError, match="damaged"):
+        RecordingReader(path)
