@@ -90,8 +90,12 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--json", action="store_true")
 
     b = sub.add_parser("bench", help="print performance figures")
-    b.add_argument("what", choices=["simulate", "store"], help="simulate: frame rendering; store: HDF5 writing")
+    b.add_argument("what", choices=["simulate", "store", "access", "record"],
+                   help="simulate: frame rendering; store: HDF5 writing; access: random frame reads; "
+                        "record: live 60 fps recording with pose feedback")
     b.add_argument("--frames", type=int, default=120)
+    b.add_argument("--duration", type=float, default=60.0, help="record: seconds")
+    b.add_argument("--fps", type=float, default=60.0, help="record: camera fps")
     b.add_argument("--json", action="store_true")
     return p
 
@@ -207,8 +211,10 @@ def cmd_bench(args) -> int:
         from neuroface_studio.simulation.bench import bench_render
         res = bench_render(args.frames)
     else:
-        from neuroface_studio.app.bench import bench_store
-        res = bench_store(args.frames)
+        from neuroface_studio.app import bench
+        res = {"store": lambda: bench.bench_store(args.frames),
+               "access": lambda: bench.bench_random_access(),
+               "record": lambda: bench.bench_record(args.duration, args.fps)}[args.what]()
     _emit(args, res, "\n".join(f"{k}: {round(v, 2) if isinstance(v, float) else v}" for k, v in res.items()))
     return 0
 

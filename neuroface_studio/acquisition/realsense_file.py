@@ -14,6 +14,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from neuroface_studio.acquisition.rs_common import (
     color_to_rgb, depth_scale_m, depth_to_array, device_description, extrinsics_from_rs, import_rs,
     intrinsics_from_rs, is_identity_geometry,
@@ -105,6 +107,8 @@ class RealSenseFileSource:
             self._align = rs.align(rs.stream.color)
         self._pipeline = pipeline
         self._last_number = None
+        self._lone_color: tuple[int, float, np.ndarray] | None = None
+        self._lone_depth: tuple[float, np.ndarray] | None = None
         self.gaps = self.frames_missing = self.incomplete = self.duplicates = self.frames_read = 0
         log.info("playing %s: %s, %.1f fps, depth %s", self.path.name, self._camera.device, self._fps,
                  "aligned in the file" if self._align is None else "aligned to colour on playback")
@@ -121,9 +125,13 @@ class RealSenseFileSource:
                 frames = self._align.process(frames)
             color, depth = frames.get_color_frame(), frames.get_depth_frame()
             if not color or not depth:
-                self.incomplete += 1
-                continue
-            number = int(color.get_frame_number())
+                paired = self._pair_split(color, depth)
+                if paired is None:
+                    continue
+                number, timestamp_s, rgb, depth_array = paired
+            else:
+                number, timestamp_s = int(color.get_frame_number()), float(color.get_timestamp()) / 1000.0
+                rgb, depth_array = color_to_rgb(color), depth_to_array(depth)
             if self._last_number is not None:
                 if number <= self._last_number:
                     self.duplicates += 1
@@ -133,8 +141,28 @@ class RealSenseFileSource:
                     self.frames_missing += number - self._last_number - 1
             self._last_number = number
             self.frames_read += 1
-            return Frame(index=number, timestamp_s=float(color.get_timestamp()) / 1000.0,
-                         color=color_to_rgb(color), depth=depth_to_array(depth))
+            return Frame(index=number, timestamp_s=timestamp_s, color=rgb, depth=depth_array)
+
+    def _pair_split(self, color: Any, depth: Any) -> tuple[int, float, np.ndarray, np.ndarray] | None:
+        """rs.syncer sometimes hands out a pair as two single-frame framesets (usually the
+        first): keep the lone half and pair it with the other half when that arrives. Only
+        possible where no alignment is needed; otherwise the frameset is counted incomplete."""
+        if self._align is not None:
+            self.incomplete += 1
+            return None
+        if color:
+            self._lone_color = (int(color.get_frame_number()), float(color.get_timestamp()) / 1000.0,
+                                color_to_rgb(color))
+        elif depth:
+            self._lone_depth = (float(depth.get_timestamp()) / 1000.0, depth_to_array(depth))
+        if self._lone_color is None or self._lone_depth is None:
+            return None
+        (number, ts, rgb), (depth_ts, depth_array) = self._lone_color, self._lone_depth
+        self._lone_color = self._lone_depth = None
+        if abs(depth_ts - ts) > 0.5 / max(self._fps, 1.0):
+            self.incomplete += 1
+            return None
+        return number, ts, rgb, depth_array
 
     def close(self) -> None:
         if self._pipeline is not None:

@@ -49,11 +49,13 @@ class SyntheticSource:
     index reaches ``round(duration_s * fps)`` (for a live source, after waiting ``timeout_s``).
     turn_away: None lets chance decide whether the participant looks away once per plan,
     True/False forces it. ``task`` overrides the built-in task description for ``task_code``.
+    prerender: render this many plan frames once at ``open`` and play only those (ping-pong):
+    then frames cost nothing to deliver, as from a real camera (benchmarks of the recorder).
     """
 
     def __init__(self, participant_id: str = "LIVE01", group: Group | str = Group.HC, task_code: str = "OPEN",
                  fps: float = 60.0, seed: int = 0, duration_s: float | None = None, realtime: bool = True,
-                 turn_away: bool | None = None, task: Task | None = None) -> None:
+                 turn_away: bool | None = None, task: Task | None = None, prerender: int = 0) -> None:
         if fps <= 0:
             raise ValueError("fps must be positive")
         self.identity = make_identity(participant_id, group if isinstance(group, Group) else Group.parse(group),
@@ -67,6 +69,8 @@ class SyntheticSource:
         self._t0: float | None = None
         self._next = 0
         self._closed = threading.Event()
+        self._prerender = min(int(prerender), self.plan.n_frames)
+        self._cache: list[tuple[np.ndarray, np.ndarray]] = []
 
     # -- FrameSource ----------------------------------------------------------------
     @property
@@ -80,6 +84,8 @@ class SyntheticSource:
     def open(self) -> None:
         """Start the (simulated) camera clock: frame k is captured at open time + k / fps."""
         self._closed.clear()
+        if self._prerender and not self._cache:
+            self._cache = [render_frame(self.identity, self.plan, i) for i in range(self._prerender)]
         self._t0 = time.perf_counter()
         self._next = 0
 
@@ -104,7 +110,8 @@ class SyntheticSource:
         elif self.n_frames is not None and index >= self.n_frames:
             return None
         self._next = index + 1
-        color, depth = render_frame(self.identity, self.plan, self.plan_index(index))
+        k = self.plan_index(index)
+        color, depth = self._cache[k] if self._cache else render_frame(self.identity, self.plan, k)
         return Frame(index=index, timestamp_s=index / self._fps, color=color, depth=depth)
 
     def close(self) -> None:
@@ -121,7 +128,7 @@ class SyntheticSource:
     # -- truth ----------------------------------------------------------------------
     def plan_index(self, index: int) -> int:
         """The plan frame shown at source frame ``index`` (the plan plays forward, then back)."""
-        n = self.plan.n_frames
+        n = len(self._cache) or self.plan.n_frames
         if n == 1:
             return 0
         k = int(index) % (2 * (n - 1))

@@ -39,8 +39,9 @@ class LiveSession:
     """Open a source, run the capture (and pose) threads, record tasks on demand."""
 
     def __init__(self, project: ProjectSession, source: FrameSource, pose=None, thresholds=None) -> None:
-        """pose: an object with ``submit(frame)``, ``latest()`` -> PoseEstimate|None, ``start()``,
-        ``stop()`` (acquisition.pose.PoseWorker), or None for no pose feedback."""
+        """pose: a PoseWorker (``submit(frame)``, ``latest()``, ``start()``, ``stop()``), a factory
+        ``pose(camera) -> PoseWorker`` called once the source is open (its camera is known
+        then; :func:`default_pose_worker` is the usual one), or None for no pose feedback."""
         self.project = project
         self.source = source
         self.pose = pose
@@ -54,6 +55,8 @@ class LiveSession:
     def start(self, max_frames: int | None = None) -> None:
         """Open the source and start capturing (preview only until start_recording)."""
         self.source.open()
+        if self.pose is not None and not hasattr(self.pose, "submit"):
+            self.pose = self.pose(self.source.camera)
         self._capture = CaptureSession(self.source, pose_lookup=self._pose_for, ended=self.ended,
                                        max_frames=max_frames)
         if self.pose is not None:
@@ -69,13 +72,14 @@ class LiveSession:
 
     def stop(self) -> RecordResult | None:
         """Stop any recording (keeping it), the capture, the pose worker; close the source."""
-        result = self.stop_recording() if self._current else None
-        if self._capture is not None:
-            self._capture.stop()
-        if self.pose is not None:
-            self.pose.stop()
-        self.source.close()
-        return result
+        try:
+            return self.stop_recording() if self._current else None
+        finally:  # also when the recording failed: no thread may outlive the session
+            if self._capture is not None:
+                self._capture.stop()
+            if self.pose is not None and hasattr(self.pose, "stop"):
+                self.pose.stop()
+            self.source.close()
 
     @property
     def error(self) -> str:
@@ -150,6 +154,13 @@ class LiveSession:
         self.project.save("record", f"{rec_id}: {stats.frames_written} frames, {stats.dropped} dropped"
                           + (f", {reason}" if reason else ""))
         return RecordResult(rec_id, stats, frontal)
+
+
+def default_pose_worker(camera):
+    """dlib 68-point tracking + PnP pose on its own thread (the Record workspace's feedback)."""
+    from neuroface_studio.acquisition.pose import FaceTracker, PoseEstimator, PoseWorker
+    from neuroface_studio.vision.dlib68 import Dlib68
+    return PoseWorker(PoseEstimator(camera, FaceTracker(Dlib68())))
 
 
 def next_recording_id(session: ProjectSession, participant_id: str, task: str) -> str:

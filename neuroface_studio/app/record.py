@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from neuroface_studio.acquisition.source import FrameSource, SourceError
-from neuroface_studio.app.live_session import LiveSession, RecordResult
+from neuroface_studio.app.live_session import LiveSession, RecordResult, default_pose_worker
 from neuroface_studio.app.project_service import ProjectSession
 
 REALSENSE_FILES = (".bag", ".db3")
@@ -37,11 +37,12 @@ def make_source(spec: str, fps: float = 60.0, participant_group: str = "HC", tas
 
 
 def record_task(session: ProjectSession, participant_id: str, task: str, source: FrameSource,
-                duration_s: float | None = None, pose=None) -> RecordResult:
+                duration_s: float | None = None, pose=default_pose_worker) -> RecordResult:
     """Record until ``duration_s`` (live sources), the end of a file, or a failure.
 
     The recording is added to the project and the project saved, also when it ended early
     (camera lost, disk full): whatever reached the disk is kept and the reason reported.
+    ``pose``: see LiveSession (live pose feedback gives the recording's frontal fraction).
     """
     live = LiveSession(session, source, pose=pose)
     max_frames = None

