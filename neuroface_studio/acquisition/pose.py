@@ -60,6 +60,11 @@ MODEL_POINTS_MM = np.array([
     [0.098749, 77.061286, -0.881698],                                             # 8 chin
 ])
 NOSE_TIP_MM = MODEL_POINTS_MM[list(MODEL_INDICES).index(30)]
+#: The points the pose is solved from: nose and eye corners only. Brows (BROW), mouth corners
+#: (SMILE, SPREAD, KISS) and chin (OPEN, speech) move in the protocol's tasks, and a solve that
+#: used them read a jaw opening as a head tilt (~10 deg of pitch).
+RIGID_INDICES = np.array(list(range(27, 36)) + [36, 39, 42, 45])
+_RIGID_ROWS = np.array([list(MODEL_INDICES).index(i) for i in RIGID_INDICES])
 #: Points whose depth measures the face distance: nose bridge, tip and nostrils (27-35).
 DISTANCE_POINTS = tuple(range(27, 36))
 
@@ -220,7 +225,7 @@ class PoseEstimator:
     must lie for ``face_in_view``. ``window_px``: half-size of the depth window per point.
     ``neutral_deg``: (yaw, pitch, roll) subtracted from every estimate, e.g. the median pose
     while the participant looks straight at the camera (:func:`neutral_pose`). The generic face
-    defines "straight" for an average face; on the simulated faces its pitch reads ~7-10 deg
+    defines "straight" for an average face; on the simulated faces its pitch reads ~12 deg
     chin-down (yaw and roll ~1 deg), so a per-participant neutral is recommended.
     """
 
@@ -268,7 +273,7 @@ class PoseEstimator:
     def _solve(self, pts: np.ndarray) -> tuple[float, float, float, float]:
         """(yaw, pitch, roll) deg minus ``neutral_deg``, and the nose tip's z (mm) from PnP;
         NaNs when no plausible solution (ITERATIVE, then EPNP + Levenberg-Marquardt)."""
-        obj, img = MODEL_POINTS_MM, pts[MODEL_INDICES]
+        obj, img = MODEL_POINTS_MM[_RIGID_ROWS], pts[RIGID_INDICES]
         for method in (cv2.SOLVEPNP_ITERATIVE, cv2.SOLVEPNP_EPNP):
             ok, rvec, tvec = cv2.solvePnP(obj, img, self._k, self._dist, flags=method)
             if not ok:

@@ -10,6 +10,7 @@ latest pose and its feedback level; the project gets a Recording with a quality 
 from __future__ import annotations
 
 import threading
+from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
@@ -50,6 +51,7 @@ class LiveSession:
         self._capture: CaptureSession | None = None
         self._current: tuple[str, str, str, str] | None = None  # rec_id, participant, task, created
         self._levels = {0: 0, 1: 0, 2: 0, 3: 0}
+        self._recent = deque(maxlen=60)  # recent pose estimates (capture thread appends)
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self, max_frames: int | None = None) -> None:
@@ -62,6 +64,7 @@ class LiveSession:
         if self.pose is not None:
             self.pose.start()
             self._capture.add_listener(self.pose.submit)
+            self._capture.add_listener(self._note_estimate)
         self._capture.start()
 
     def add_frame_listener(self, fn: Callable[[Frame], None]) -> None:
@@ -101,6 +104,27 @@ class LiveSession:
         from neuroface_studio.acquisition.feedback import FeedbackThresholds, evaluate
         est = self.pose.latest()
         return est, evaluate(est, self.thresholds or FeedbackThresholds())
+
+    def calibrate_straight_ahead(self, n_estimates: int = 30) -> tuple[float, float, float]:
+        """Take the participant's current pose as straight ahead (ask them to look at the camera).
+
+        The generic face model reads a given face a few degrees off (the simulated face reads
+        ~12 deg chin-down); the median of the last ``n_estimates`` becomes the new zero.
+        Returns the neutral (yaw, pitch, roll) now subtracted from every estimate.
+        """
+        from neuroface_studio.acquisition.pose import neutral_pose
+        if self.pose is None or not hasattr(self.pose, "estimator"):
+            raise RuntimeError("pose feedback is not running")
+        residual = neutral_pose(list(self._recent)[-n_estimates:])  # ValueError when no face was seen
+        est = self.pose.estimator
+        est.neutral_deg = tuple(a + b for a, b in zip(est.neutral_deg, residual))
+        self._recent.clear()
+        return est.neutral_deg
+
+    def _note_estimate(self, frame: Frame) -> None:
+        est = self.pose.latest()
+        if est is not None and (not self._recent or self._recent[-1] is not est):
+            self._recent.append(est)
 
     def _pose_for(self, frame: Frame):
         est, fb = self.feedback()

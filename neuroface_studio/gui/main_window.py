@@ -1,7 +1,8 @@
 """The main window: menus, project lifecycle (new/open/save/close), workspaces and the browser dock.
 
 It holds the open ProjectSession (app/project_service.py) and wires the views to it: the
-project browser (left dock), the workspace bar and pages (Review = VideoViewerWidget), and
+project browser (left dock), the workspace bar and pages (Review = VideoViewerWidget, Record =
+RecordWorkspacePanel, whose live preview stops when the workspace is left), and
 undo/redo through the session's Qt-free UndoStack, which it subscribes to. Long work
 (simulation, building the demo project) runs through gui/workers.py with a progress dialog.
 """
@@ -21,6 +22,7 @@ from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.gui import settings as gui_settings
 from neuroface_studio.gui.job_progress import run_with_progress
 from neuroface_studio.gui.project_browser import ProjectBrowserPanel
+from neuroface_studio.gui.record_workspace import RecordWorkspacePanel
 from neuroface_studio.gui.video_viewer import VideoViewerWidget
 from neuroface_studio.gui.welcome_page import WelcomePanel
 from neuroface_studio.gui.workers import JobWorker
@@ -50,7 +52,10 @@ class MainWindow(QMainWindow):
         self.resize(1400, 860)
 
         self.viewer = VideoViewerWidget()
-        self.workspace_stack = WorkspaceStackWidget(self.viewer)
+        self.record_panel = RecordWorkspacePanel()
+        self.record_panel.recording_saved.connect(
+            lambda rid: self.statusBar().showMessage(f"Recording {rid} saved to the project", 8000))
+        self.workspace_stack = WorkspaceStackWidget(self.viewer, pages={"record": self.record_panel})
         self.welcome = WelcomePanel()
         self.central = QStackedWidget()
         self.central.addWidget(self.welcome)
@@ -59,7 +64,7 @@ class MainWindow(QMainWindow):
 
         self.workspace_bar = WorkspaceNavigationPanel(self)
         self.addToolBar(Qt.ToolBarArea.LeftToolBarArea, self.workspace_bar)
-        self.workspace_bar.workspace_changed.connect(self.workspace_stack.show_workspace)
+        self.workspace_bar.workspace_changed.connect(self._on_workspace_changed)
 
         self.browser = ProjectBrowserPanel()
         self.browser_dock = QDockWidget("Project", self)
@@ -142,6 +147,7 @@ class MainWindow(QMainWindow):
     def _show_session(self, session: ProjectSession | None) -> None:
         self.session = session
         self.viewer.set_session(session)
+        self.record_panel.set_session(session)
         self.browser.set_project(session.project if session else None)
         has = session is not None
         self.central.setCurrentWidget(self.workspace_stack if has else self.welcome)
@@ -159,6 +165,7 @@ class MainWindow(QMainWindow):
         if session is not self.session:  # a listener left on a closed project's stack
             return
         self.browser.set_project(session.project)
+        self.record_panel.project_changed()
         self._update_edit_state()
 
     def _update_edit_state(self) -> None:
@@ -185,6 +192,8 @@ class MainWindow(QMainWindow):
 
     def open_project(self, folder: Path, recording: str | None = None, frame: int | None = None) -> bool:
         """Open the project at ``folder`` (asks about unsaved changes first). False if it did not open."""
+        if not self.record_panel.confirm_stop_recording("opening a project"):
+            return False
         if not self._confirm_discard("opening another project"):
             return False
         try:
@@ -218,6 +227,8 @@ class MainWindow(QMainWindow):
             self.open_project(Path(folder))
 
     def new_project(self) -> None:
+        if not self.record_panel.confirm_stop_recording("creating a new project"):
+            return
         if not self._confirm_discard("creating a new project"):
             return
         folder = QFileDialog.getExistingDirectory(self, "Choose a new, empty folder for the project")
@@ -242,12 +253,27 @@ class MainWindow(QMainWindow):
         return True
 
     def undo(self) -> None:
-        if self.session is not None:
-            self.session.undo.undo()
+        self._undo_redo("undo")
 
     def redo(self) -> None:
-        if self.session is not None:
-            self.session.undo.redo()
+        self._undo_redo("redo")
+
+    def _undo_redo(self, which: str) -> None:
+        if self.session is None:
+            return
+        try:
+            getattr(self.session.undo, which)()
+        except ValueError as exc:  # a command that can no longer be undone says why; the stack is unchanged
+            QMessageBox.warning(self, f"Cannot {which}", str(exc))
+
+    def _on_workspace_changed(self, key: str) -> None:
+        """Switch pages; leaving Record stops its preview (asking first while it records)."""
+        if self.workspace_stack.current_key() == "record" and key != "record":
+            if not self.record_panel.confirm_stop_recording("leaving the Record workspace"):
+                self.workspace_bar.actions_by_key["record"].setChecked(True)
+                return
+            self.record_panel.shutdown()
+        self.workspace_stack.show_workspace(key)
 
     def _on_recording_selected(self, recording_id: str) -> None:
         self.workspace_bar.select("review")
@@ -313,9 +339,10 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
-        if not self._confirm_discard("quitting"):
+        if not self.record_panel.confirm_stop_recording("quitting") or not self._confirm_discard("quitting"):
             event.ignore()
             return
+        self.record_panel.shutdown()
         for job in self.jobs:
             if not job.done:
                 job.stop()

@@ -1,7 +1,8 @@
 """Workspaces (Review, Record, Segment, ...): the left navigation bar and the pages it switches.
 
-Review is the working video viewer. The other workspaces are planned; each shows an honest
-page saying it is not available yet and what it will hold, with no controls that pretend to work.
+Review is the working video viewer and Record the capture workspace (gui/record_workspace.py).
+The other workspaces are planned; each shows an honest page saying it is not available yet and
+what it will hold, with no controls that pretend to work.
 """
 
 from __future__ import annotations
@@ -23,12 +24,7 @@ class Workspace:
 
 WORKSPACES: tuple[Workspace, ...] = (
     Workspace("review", "Review", "Play recordings: colour, depth and landmarks."),
-    Workspace("record", "Record", "Capture a participant performing the protocol.", (
-        "Live Intel RealSense colour + depth capture (VGA, 50–60 fps)",
-        "Head-pose feedback (green / amber / red) so the participant keeps facing the camera",
-        "Crash-safe recording: at most about one second lost if the computer stops",
-        "Protocol runner: task instructions, repetition counts, one recording per task",
-    )),
+    Workspace("record", "Record", "Capture a participant performing the protocol, with live head-pose feedback."),
     Workspace("segment", "Segment", "Split each task recording into repetitions.", (
         "Repetition timeline over the task's kinematic trace (e.g. lip aperture)",
         "Proposed repetition boundaries, corrected by dragging; every edit undoable",
@@ -121,13 +117,19 @@ class WorkspaceNavigationPanel(QToolBar):
 
 
 class WorkspaceStackWidget(QStackedWidget):
-    """One page per workspace; ``show_workspace(key)`` switches."""
+    """One page per workspace; ``show_workspace(key)`` switches.
 
-    def __init__(self, review_page: QWidget, parent: QWidget | None = None) -> None:
+    ``pages`` gives the working pages by key (e.g. {"record": RecordWorkspacePanel}); the
+    others show their PlannedWorkspacePanel.
+    """
+
+    def __init__(self, review_page: QWidget, parent: QWidget | None = None,
+                 pages: dict[str, QWidget] | None = None) -> None:
         super().__init__(parent)
         self.pages: dict[str, QWidget] = {}
+        working = {"review": review_page, **(pages or {})}
         for ws in WORKSPACES:
-            page = review_page if ws.key == "review" else PlannedWorkspacePanel(ws)
+            page = working.get(ws.key) or PlannedWorkspacePanel(ws)
             self.pages[ws.key] = page
             self.addWidget(page)
 

@@ -56,8 +56,9 @@ def test_bench_accuracy_and_speed_against_truth(model):
     r = bench_pose(n_frames=40, model=model)  # includes a head turn to about -39 deg yaw
     assert r["frames_scored"] >= 25
     assert r["yaw_mae_deg"] < 5.0 and r["roll_mae_deg"] < 5.0
-    # The generic mean face reads the simulated faces ~6-9 deg chin-down: see PoseEstimator.
-    assert abs(r["pitch_bias_deg"]) < 12.0 and r["pitch_mae_after_bias_deg"] < 6.0
+    # the generic face reads the simulated one ~12 deg chin-down (removed by "Set straight ahead");
+    # solving from nose + eye corners only keeps it constant while the mouth and brows move
+    assert abs(r["pitch_bias_deg"]) < 16.0 and r["pitch_mae_after_bias_deg"] < 3.0
     assert r["distance_mae_mm"] < 30.0
     assert r["big_yaw_frames"] >= 1 and r["big_yaw_sign_correct"] >= 0.8
     assert r["achievable_hz"] > 15.0

@@ -100,7 +100,9 @@ def test_playback_reaches_the_end_and_stops(opened_window, qtbot):
 def test_workspace_navigation_switches_pages(opened_window):
     bar, stack = opened_window.workspace_bar, opened_window.workspace_stack
     assert stack.current_key() == "review"
-    for key in ("record", "segment", "annotate", "train", "analyze", "report"):
+    bar.actions_by_key["record"].trigger()
+    assert stack.currentWidget() is opened_window.record_panel
+    for key in ("segment", "annotate", "train", "analyze", "report"):
         bar.actions_by_key[key].trigger()
         assert stack.current_key() == key
         assert stack.currentWidget().title_text.endswith("not available yet")
