@@ -309,10 +309,15 @@ class MainWindow(QMainWindow):
             self.open_project(folder, recording)
             self.statusBar().showMessage(message, 8000)
 
+        def failed(message: str) -> None:  # the job saved what it completed: show that, never the stale copy
+            reload("Simulation failed; completed recordings were kept")
+            QMessageBox.warning(self, "Simulating participants", f"Simulating participants failed:\n\n{message}")
+
         self._track(run_with_progress(
             self, "Simulating participants", job,
             on_finished=lambda pids: reload(f"Added {len(pids)} simulated participant(s): {', '.join(pids)}"),
-            on_cancelled=lambda: reload("Simulation cancelled; completed recordings were kept")))
+            on_cancelled=lambda: reload("Simulation cancelled; completed recordings were kept"),
+            on_failed=failed))
 
     def open_demo_project(self) -> None:
         if not self._confirm_discard("opening the demo project"):
@@ -342,10 +347,16 @@ class MainWindow(QMainWindow):
         if not self.record_panel.confirm_stop_recording("quitting") or not self._confirm_discard("quitting"):
             event.ignore()
             return
-        self.record_panel.shutdown()
         for job in self.jobs:
             if not job.done:
-                job.stop()
+                for signal in (job.finished, job.failed, job.cancelled):  # no callback on a closing window
+                    signal.disconnect()
+                if not job.stop(30000):
+                    QMessageBox.warning(self, "Still working", "A background job is still finishing its current "
+                                        "step; close the window again in a moment.")
+                    event.ignore()
+                    return
+        self.record_panel.shutdown()
         self.viewer.close_recording()
         s = gui_settings.app_settings()
         s.setValue("window/geometry", self.saveGeometry())

@@ -245,6 +245,7 @@ class VideoViewerWidget(QWidget):
             self._show_message(f"Frame {frame} of {self.recording_id} cannot be read; the file may be damaged.\n\n{exc}")
             return
         self.frame = frame
+        self._stack.setCurrentWidget(self.panes)  # a good frame after a damaged one shows again
         scale_mm = self.reader.camera.depth_scale_m * 1000.0
         depth_mm = depth if abs(scale_mm - 1.0) < 1e-9 else depth.astype(np.float32) * scale_mm
         self.panes.set_frame(color, depth_mm)
