@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -103,6 +104,12 @@ def bench_record(duration_s: float = 60.0, fps: float = 60.0, pose: bool = True)
         live = LiveSession(session, source, pose=default_pose_worker if pose else None)
         live.start()
         live.add_frame_listener(lambda f: latest.__setitem__("frame", f))  # what the preview keeps
+        if pose:  # as the operator does: "look at the camera", then Set straight ahead
+            waited = threading.Event()
+            for _ in range(100):
+                if live.n_recent_estimates >= 20 or waited.wait(0.1):
+                    break
+            live.calibrate_straight_ahead()
         live.start_recording("BENCH", "OPEN")
         live.ended.wait(duration_s)
         rate = live.pose.rate_hz() if live.pose else 0.0

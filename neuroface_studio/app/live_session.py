@@ -105,6 +105,11 @@ class LiveSession:
         est = self.pose.latest()
         return est, evaluate(est, self.thresholds or FeedbackThresholds())
 
+    @property
+    def n_recent_estimates(self) -> int:
+        """How many recent pose estimates are available for calibration."""
+        return len(self._recent)
+
     def calibrate_straight_ahead(self, n_estimates: int = 30) -> tuple[float, float, float]:
         """Take the participant's current pose as straight ahead (ask them to look at the camera).
 
