@@ -52,10 +52,15 @@ class LiveSession:
         self._current: tuple[str, str, str, str] | None = None  # rec_id, participant, task, created
         self._levels = {0: 0, 1: 0, 2: 0, 3: 0}
         self._recent = deque(maxlen=60)  # recent pose estimates (capture thread appends)
+        self._capture_started = False
 
     # -- lifecycle -------------------------------------------------------------------
-    def start(self, max_frames: int | None = None) -> None:
-        """Open the source and start capturing (preview only until start_recording)."""
+    def start(self, max_frames: int | None = None, defer_capture: bool = False) -> None:
+        """Open the source and start capturing (preview only until start_recording).
+
+        defer_capture: start reading only with the first recording — for files, whose
+        frames would otherwise be read (and lost) as preview before recording starts.
+        """
         self.source.open()
         if self.pose is not None and not hasattr(self.pose, "submit"):
             self.pose = self.pose(self.source.camera)
@@ -65,7 +70,9 @@ class LiveSession:
             self.pose.start()
             self._capture.add_listener(self.pose.submit)
             self._capture.add_listener(self._note_estimate)
-        self._capture.start()
+        self._capture_started = not defer_capture
+        if not defer_capture:
+            self._capture.start()
 
     def add_frame_listener(self, fn: Callable[[Frame], None]) -> None:
         """``fn(frame)`` on the capture thread for every frame (keep it cheap: store the newest)."""
@@ -156,6 +163,9 @@ class LiveSession:
         self._capture.start_recording(self.project.folder / RECORDINGS_DIR / f"{rec_id}.h5", rec_id, task, created,
                                       participant_id=participant_id)
         self._current = (rec_id, participant_id, task, created)
+        if not self._capture_started:
+            self._capture_started = True
+            self._capture.start()
         return rec_id
 
     def stop_recording(self, notes: str = "") -> RecordResult:

@@ -48,7 +48,7 @@ def record_task(session: ProjectSession, participant_id: str, task: str, source:
     max_frames = None
     if duration_s is not None and not source.is_live:
         max_frames = max(1, int(round(duration_s * source.fps)))
-    live.start(max_frames=max_frames)
+    live.start(max_frames=max_frames, defer_capture=not source.is_live)
     try:
         live.start_recording(participant_id, task)
         live.ended.wait(duration_s if source.is_live else None)
