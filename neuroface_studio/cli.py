@@ -90,9 +90,10 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--json", action="store_true")
 
     b = sub.add_parser("bench", help="print performance figures")
-    b.add_argument("what", choices=["simulate", "store", "access", "record"],
+    b.add_argument("what", choices=["simulate", "store", "access", "record", "record-gui"],
                    help="simulate: frame rendering; store: HDF5 writing; access: random frame reads; "
-                        "record: live 60 fps recording with pose feedback")
+                        "record: live 60 fps recording with pose feedback; record-gui: the same while the "
+                        "Record workspace's preview runs (offscreen unless a display is set)")
     b.add_argument("--frames", type=int, default=120)
     b.add_argument("--duration", type=float, default=60.0, help="record: seconds")
     b.add_argument("--fps", type=float, default=60.0, help="record: camera fps")
@@ -210,6 +211,9 @@ def cmd_bench(args) -> int:
     if args.what == "simulate":
         from neuroface_studio.simulation.bench import bench_render
         res = bench_render(args.frames)
+    elif args.what == "record-gui":
+        from neuroface_studio.gui.bench import bench_record_gui
+        res = bench_record_gui(args.duration, args.fps)
     else:
         from neuroface_studio.app import bench
         res = {"store": lambda: bench.bench_store(args.frames),

@@ -51,12 +51,15 @@ class FrameMailbox(QObject):
         super().__init__()
         self._lock = threading.Lock()
         self._frame = None
+        self._put_at = 0.0
         self._pending = False
         self.received = 0  # frames handed in by the capture thread
+        self.latencies_ms: list[float] = []  # capture-thread hand-over -> drawn, per shown frame
 
     def put(self, frame) -> None:
         with self._lock:
             self._frame = frame
+            self._put_at = time.perf_counter()
             self.received += 1
             notify = not self._pending
             self._pending = True
@@ -68,7 +71,13 @@ class FrameMailbox(QObject):
         with self._lock:
             frame, self._frame = self._frame, None
             self._pending = False
+            self._taken_put_at = self._put_at
         return frame
+
+    def shown(self) -> None:
+        """Call after drawing the frame from :meth:`take`: records the preview latency."""
+        if len(self.latencies_ms) < 100_000:
+            self.latencies_ms.append(1000.0 * (time.perf_counter() - self._taken_put_at))
 
 
 class LivePreviewPanel(QWidget):

@@ -143,8 +143,9 @@ class RecordWorkspacePanel(QWidget):
         else:
             self.start_preview()
 
-    def start_preview(self) -> bool:
-        """Open the chosen source and start capturing; a failure is shown in the panel. True if started."""
+    def start_preview(self, source=None) -> bool:
+        """Open the chosen source (or ``source``, e.g. for benchmarks) and start capturing; a failure
+        is shown in the panel. True if started."""
         if self.session is None or self.previewing:
             return self.previewing
         kind = self.source_bar.kind()
@@ -152,7 +153,7 @@ class RecordWorkspacePanel(QWidget):
         self.preview.set_idle("Opening the camera…" if kind == REALSENSE else "Starting the simulated participant…")
         live = None
         try:
-            source = make_live_source(kind, task, self.source_bar.group())
+            source = source or make_live_source(kind, task, self.source_bar.group())
             previous = self._pose  # the camera is known once the source is open: LiveSession calls the factory
             live = LiveSession(self.session, source, pose=lambda camera: make_pose_worker(camera, previous))
             live.start()
@@ -218,6 +219,7 @@ class RecordWorkspacePanel(QWidget):
         if frame is None:
             return
         self.preview.show_frame(frame)
+        self.mailbox.shown()
         est, fb = self.feedback()
         pose = self.live.pose
         self.preview.show_feedback(est, fb, pose.rate_hz() if pose is not None else None)

@@ -232,3 +232,11 @@ def test_set_straight_ahead_makes_the_frontal_participant_green(record, qtbot):
     assert "Straight ahead set" in record.message_label.text()
     qtbot.waitUntil(lambda: len(record.live._recent) >= 10, timeout=20000)
     qtbot.waitUntil(lambda: record.preview.level == "green", timeout=10000)
+
+
+def test_record_gui_benchmark_reports_figures():
+    """The benchmark behind the README's figures runs end to end (short)."""
+    from neuroface_studio.gui.bench import bench_record_gui
+    r = bench_record_gui(duration_s=2.0, fps=30.0)
+    assert r["frames_written"] > 20 and r["preview_fps"] > 0
+    assert r["preview_latency_ms_median"] > 0 and r["writer_cpu_percent"] > 0
