@@ -201,8 +201,33 @@ class MainWindow(QMainWindow):
         except StoreError as exc:
             QMessageBox.critical(self, "Cannot open project", str(exc))
             return False
+        self._offer_recovery(session)
         self.set_session(session, recording, frame)
         return True
+
+    def _offer_recovery(self, session: ProjectSession) -> None:
+        """Recordings whose recorder was killed are on disk but not in the project: add them back."""
+        from neuroface_studio.app.recover import find_orphans, recover_orphans
+        orphans = find_orphans(session)
+        if not orphans:
+            return
+        names = "\n".join(p.name for p in orphans[:10]) + ("\n…" if len(orphans) > 10 else "")
+        answer = QMessageBox.question(
+            self, "Interrupted recordings found",
+            f"{len(orphans)} recording file(s) in this project were not finished (the recorder stopped "
+            f"unexpectedly):\n\n{names}\n\nAdd them back to the project? Every frame that reached the disk is kept.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            recovered, problems = recover_orphans(session)
+        except StoreError as exc:
+            QMessageBox.warning(self, "Interrupted recordings", f"Could not add them back: {exc}")
+            return
+        if problems:
+            QMessageBox.warning(self, "Interrupted recordings", "Not added back:\n\n" + "\n".join(problems))
+        if recovered:
+            self.statusBar().showMessage(f"Recovered {', '.join(recovered)}", 8000)
 
     def set_session(self, session: ProjectSession, recording: str | None = None, frame: int | None = None) -> None:
         """Show an already open session; select ``recording`` (default: the first) at ``frame``."""

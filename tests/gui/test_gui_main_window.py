@@ -219,3 +219,29 @@ def test_run_gui_reports_unopenable_project(tmp_path, capsys):
 
     assert run_gui(tmp_path / "nowhere") == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_opening_a_project_offers_to_recover_interrupted_recordings(handmade_project, qtbot, monkeypatch):
+    """A recording file the project does not list (recorder killed) is offered back on open."""
+    import shutil
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from neuroface_studio.gui.main_window import MainWindow
+    from neuroface_studio.store.project_file import load_project
+    # an interrupted recording of P002: a copy of a real file under a new id, not in the project
+    src = handmade_project / "recordings" / "P002-OPEN.h5"
+    import h5py
+    dst = handmade_project / "recordings" / "P002-OPEN-2.h5"
+    shutil.copy(src, dst)
+    with h5py.File(dst, "r+") as f:
+        f.attrs["recording_id"] = "P002-OPEN-2"
+        f.attrs["participant_id"] = "P002"
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.StandardButton.Yes)
+    win = MainWindow()
+    qtbot.addWidget(win)
+    assert win.open_project(handmade_project)
+    assert asked and "P002-OPEN-2.h5" in asked[0]
+    assert "P002-OPEN-2" in load_project(handmade_project).recordings
+    assert "P002-OPEN-2" in win.browser.recording_ids()
