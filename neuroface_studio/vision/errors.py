@@ -8,3 +8,9 @@ class ModelUnavailableError(RuntimeError):
 
     The message says what is missing and how to install it.
     """
+
+
+class NotAModelError(ValueError):
+    """A file offered as a landmark model is not one (wrong format, wrong shapes, truncated,
+    or refused because loading it would run code). The message names the file and what was
+    expected."""
