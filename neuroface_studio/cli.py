@@ -90,10 +90,11 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--json", action="store_true")
 
     b = sub.add_parser("bench", help="print performance figures")
-    b.add_argument("what", choices=["simulate", "store", "access", "record", "record-gui"],
+    b.add_argument("what", choices=["simulate", "store", "access", "record", "record-gui", "editor"],
                    help="simulate: frame rendering; store: HDF5 writing; access: random frame reads; "
                         "record: live 60 fps recording with pose feedback; record-gui: the same while the "
-                        "Record workspace's preview runs (offscreen unless a display is set)")
+                        "Record workspace's preview runs (offscreen unless a display is set)"
+                        "; editor: the landmark editor's drag redraw (ms per mouse move)")
     b.add_argument("--frames", type=int, default=120)
     b.add_argument("--duration", type=float, default=60.0, help="record: seconds")
     b.add_argument("--fps", type=float, default=60.0, help="record: camera fps")
@@ -211,6 +212,9 @@ def cmd_bench(args) -> int:
     if args.what == "simulate":
         from neuroface_studio.simulation.bench import bench_render
         res = bench_render(args.frames)
+    elif args.what == "editor":
+        from neuroface_studio.gui.bench import bench_editor_drag
+        res = bench_editor_drag(args.frames if args.frames != 120 else 300)
     elif args.what == "record-gui":
         from neuroface_studio.gui.bench import bench_record_gui
         res = bench_record_gui(args.duration, args.fps)

@@ -67,3 +67,83 @@ def bench_record_gui(duration_s: float = 60.0, fps: float = 60.0) -> dict:
         "preview_latency_ms_median": round(float(np.median(lat)), 1),
         "preview_latency_ms_p95": round(float(np.percentile(lat, 95)), 1),
     }
+
+
+def bench_editor_drag(n_moves: int = 300, zoom: float = 2.0) -> dict:
+    """Drag redraw cost of the landmark editor: ms per mouse move, event to repainted viewport.
+
+    Opens a :class:`~neuroface_studio.gui.landmark_editor.LandmarkEditor` (1400x850, offscreen
+    unless a display is set) on a simulated face frame at ``zoom``, then drags one point, and then
+    the whole outer-lip selection, through ``n_moves`` mouse moves each, sending every move to the
+    viewport and processing events until it is painted. The budget is 16 ms per move.
+    """
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import time
+
+    import numpy as np
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    from neuroface_studio.app.paths import protocol_file
+    from neuroface_studio.domain.participants import Group
+    from neuroface_studio.gui.landmark_editor import LandmarkEditor
+    from neuroface_studio.simulation.clinic import make_identity, plan_recording, render_frame
+    from neuroface_studio.store.protocol_file import load_protocol
+
+    app = QApplication.instance() or QApplication([])
+    identity = make_identity("BENCH", Group.HC, seed=3)
+    plan = plan_recording(identity, load_protocol(protocol_file()).task("OPEN"), fps=30.0, seed=0)
+    color, _ = render_frame(identity, plan, plan.n_frames // 3)
+    points = plan.landmarks_px[plan.n_frames // 3]
+    editor = LandmarkEditor()
+    editor.resize(1400, 850)
+    editor.show()
+    editor.set_frame(color, points)
+    view, vp = editor.view, editor.view.viewport()
+    editor.zoom_to(zoom)
+    centre = vp.rect().center()
+    now = view.screen_positions(points.mean(axis=0)[None, :])[0]
+    editor.pan_by(centre.x() - now[0], centre.y() - now[1])
+    for _ in range(5):
+        app.processEvents()
+    edits = []
+    editor.edited.connect(lambda *a: edits.append(a[4]))
+
+    def send(kind, pos: QPointF) -> None:
+        button = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseMove else Qt.MouseButton.LeftButton
+        buttons = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseButtonRelease else Qt.MouseButton.LeftButton
+        QApplication.sendEvent(vp, QMouseEvent(kind, pos, vp.mapToGlobal(pos), button, buttons,
+                                               Qt.KeyboardModifier.NoModifier))
+
+    def drag(index: int) -> tuple[list[float], int]:
+        x, y = view.screen_positions(editor.points_view())[index]
+        send(QEvent.Type.MouseButtonPress, QPointF(x, y))
+        app.processEvents()
+        times, paints0 = [], view.paints
+        for k in range(n_moves):
+            a = 2 * np.pi * k / 60.0
+            pos = QPointF(x + 40 * np.sin(a) + 5, y + 25 * (1 - np.cos(a)) + 5)
+            t0 = time.perf_counter()
+            send(QEvent.Type.MouseMove, pos)
+            app.processEvents()
+            times.append((time.perf_counter() - t0) * 1000.0)
+        send(QEvent.Type.MouseButtonRelease, pos)
+        app.processEvents()
+        return times, view.paints - paints0
+
+    single, single_paints = drag(30)
+    editor.set_selection(range(48, 60))
+    group, group_paints = drag(51)
+    editor.close()
+    app.processEvents()
+    s, g = np.array(single), np.array(group)
+    return {
+        "n_moves": n_moves, "zoom": zoom, "edits_emitted": len(edits),
+        "one_point_ms_median": round(float(np.median(s)), 2),
+        "one_point_ms_p95": round(float(np.percentile(s, 95)), 2),
+        "outer_lips_ms_median": round(float(np.median(g)), 2),
+        "outer_lips_ms_p95": round(float(np.percentile(g, 95)), 2),
+        "repaints_per_move": round((single_paints + group_paints) / (2 * n_moves), 2),
+        "budget_ms": 16.0,
+    }
