@@ -49,7 +49,8 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Esc", "cancel the drag in progress, else clear the selection"),
     ("Tab / Shift+Tab", "select the next / previous point"),
     ("G / Shift+G", "select the next / previous group (jaw, brows, nose, eyes, lips)"),
-    ("Arrow keys", "nudge the selection by one screen pixel (Shift: 10x); repeated presses are one undo step"),
+    ("Arrow keys", "nudge the selection by about one screen pixel (Shift: 10x); presses less than 0.5 s apart "
+                   "are one undo step; with nothing selected: pan"),
     ("R+drag", "rotate the selection about its centroid"),
     ("[ / ]", "rotate the selection by -1 / +1 degree (Shift: 5 degrees)"),
     ("S+drag", "scale the selection about its centroid"),
@@ -424,7 +425,7 @@ class LandmarkEditor(QWidget):
         arrows = {K.Key_Left: (-1, 0), K.Key_Right: (1, 0), K.Key_Up: (0, -1), K.Key_Down: (0, 1)}
         if key in arrows:
             dx, dy = arrows[key]
-            if ctrl:
+            if ctrl or not self._selection:
                 self.view.pan_by(-dx * 60, -dy * 60)
             else:
                 step = self.nudge_step() * (10 if shift else 1)

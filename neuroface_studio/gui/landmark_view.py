@@ -134,8 +134,8 @@ class LandmarkView(QGraphicsView):
 
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
-        if self.fit_mode:
-            QTimer.singleShot(0, self.zoom_fit) if not self.image_rect.isEmpty() else None
+        if self.fit_mode and not self.image_rect.isEmpty():
+            QTimer.singleShot(0, self.zoom_fit)  # after the layout settles
 
     def paintEvent(self, event) -> None:  # noqa: N802
         self.paints += 1

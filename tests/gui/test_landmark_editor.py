@@ -401,3 +401,41 @@ def test_set_landmarks_and_set_frame_do_not_emit(editor, edits):
     with pytest.raises(ValueError, match="68"):
         editor.set_landmarks(np.zeros((67, 2)))
     assert edits == []
+
+
+def test_arrows_pan_when_nothing_is_selected(editor, edits):
+    before = editor.view.to_scene(QPointF(100, 100))
+    key(editor, Qt.Key.Key_Right)
+    after = editor.view.to_scene(QPointF(100, 100))
+    assert after.x() == pytest.approx(before.x() + 60 / editor.zoom())  # the view scrolls right
+    assert edits == []
+
+
+@pytest.mark.xvfb
+def test_screenshots_in_a_real_window(tmp_path):
+    """tools/editor_screenshots.py opens the editor under Xvfb on a simulated face and saves PNGs."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from PySide6.QtGui import QImage
+
+    if shutil.which("xvfb-run") is None:
+        pytest.skip("xvfb-run is not installed")
+    script = Path(__file__).resolve().parents[2] / "tools" / "editor_screenshots.py"
+    env = dict(os.environ, QT_QPA_PLATFORM="xcb", XDG_CONFIG_HOME=str(tmp_path / "config"))
+    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 1500x900x24", sys.executable, str(script),
+                           str(tmp_path)], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "selected after lasso: [48, 49" in proc.stdout
+    for name in ("fit.png", "zoom.png", "lasso.png"):
+        image = QImage(str(tmp_path / name)).convertToFormat(QImage.Format.Format_RGB888)
+        assert image.width() == 1200 and image.height() == 800
+        w, h = image.width(), image.height()
+        px = np.frombuffer(image.constBits(), np.uint8, count=image.sizeInBytes()).reshape(h, image.bytesPerLine())
+        px = px[:, : w * 3].reshape(h, w, 3)
+        # the group colours are drawn: the jaw's cyan everywhere, the eyes' green when they are in view
+        for rgb in ((0x4F, 0xC3, 0xF7),) + (((0x69, 0xF0, 0xAE),) if name != "zoom.png" else ()):
+            assert (np.abs(px.astype(int) - rgb).sum(axis=2) < 30).sum() > 20, (name, rgb)
