@@ -4,7 +4,8 @@
         tools/editor_screenshots.py [OUT_DIR]
 
 Writes fit.png (whole frame, the right eye selected, its partners ringed, one point hidden),
-zoom.png (zoomed on the mouth after a rotate of the outer lips) and lasso.png (a lasso in progress)
+zoom.png (zoomed on the mouth after a rotate of the outer lips), rotate.png (R+drag in progress,
+the pivot at the centroid) and lasso.png (a lasso in progress)
 into OUT_DIR (default /tmp/editor_shots) for a person to look at.
 """
 
@@ -82,6 +83,23 @@ def main(out_dir: str = "/tmp/editor_shots") -> int:
     editor.pan_by(centre.x() - now[0], centre.y() - now[1])
     app.processEvents()
     editor.grab().save(str(out / "zoom.png"))
+
+    # rotate.png: R held, the outer lips half-way through a rotate about their centroid
+    from PySide6.QtTest import QTest
+    editor.zoom_to(2.5)
+    now = view.screen_positions(mouth[None, :])[0]
+    editor.pan_by(centre.x() - now[0], centre.y() - now[1])
+    app.processEvents()
+    c = view.screen_positions(editor.points()[48:60].mean(axis=0)[None, :])[0]
+    QTest.keyPress(view, Qt.Key.Key_R)
+    _mouse(view, "press", QPointF(c[0] + 120, c[1]))
+    for k in range(1, 6):
+        a = -0.05 * k
+        _mouse(view, "move", QPointF(c[0] + 120 * np.cos(a), c[1] + 120 * np.sin(a)), buttons=Qt.MouseButton.LeftButton)
+    app.processEvents()
+    editor.grab().save(str(out / "rotate.png"))
+    _mouse(view, "release", QPointF(c[0] + 120 * np.cos(a), c[1] + 120 * np.sin(a)))
+    QTest.keyRelease(view, Qt.Key.Key_R)
 
     editor.zoom_fit()
     editor.set_selection([])

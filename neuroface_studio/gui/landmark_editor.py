@@ -57,7 +57,8 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
     (", / .", "shrink / grow the selection by 1% (Shift: 5%)"),
     ("Shift+wheel", "scale the selection"),
     ("V", "toggle visibility (occluded) of the selected points"),
-    ("M", "mirror the selection's edit onto the left/right partner points"),
+    ("M", "mirror: the left/right partners of the selected points get the same edit (since the frame "
+          "was opened), mirrored about the face's midline"),
     ("Backspace", "reset the selection (or all points) to the model proposal"),
     ("P", "copy the selection (or all points) from the previous annotated frame"),
     ("Wheel / + / -", "zoom in / out (about the cursor / the centre)"),
@@ -123,6 +124,7 @@ class LandmarkEditor(QWidget):
         self._burst_timer.setInterval(BURST_MS)
         self._burst_timer.timeout.connect(self.commit_pending)
         self.overlay.set_all(self._points, self._visible)
+        self.overlay.set_shown(False)  # nothing to show until landmarks are given
         self._update_status()
 
     # == state from outside ===================================================================
@@ -165,12 +167,15 @@ class LandmarkEditor(QWidget):
         self._burst = None
         if self._gesture_old is not None:
             self._gesture_old = None
+            self.overlay.show_pivot(None)
             self.view.cancel_gesture()  # stops the view's gesture; the points are replaced below
         moved = np.flatnonzero(np.any(pts != self._points, axis=1))
         self._points = pts
         self.overlay.move(moved.tolist(), pts)
         self._visible = vis
         self.overlay.set_visible(vis)
+        if not self.overlay.shown:
+            self.overlay.set_shown(True)
 
     def set_proposal(self, proposal_px) -> None:
         self._proposal = None if proposal_px is None else validate_points(proposal_px)
@@ -245,6 +250,13 @@ class LandmarkEditor(QWidget):
         self._gesture_kind = kind
         self._gesture_center = geo.centroid(self._points, self.selection()) if self._selection else np.zeros(2)
         self._gesture_value = 0.0 if kind != "scale" else 1.0
+        self.overlay.show_pivot(self._gesture_center if kind in ("rotate", "scale") else None)
+
+    def preview_pivot(self, on: bool) -> None:
+        """Show the selection's centroid while R or S is held (the centre of the coming rotate/scale)."""
+        if self._gesture_old is None:
+            on = on and bool(self._selection)
+            self.overlay.show_pivot(geo.centroid(self._points, self.selection()) if on else None)
 
     def gesture_center(self) -> np.ndarray:
         return self._gesture_center
@@ -275,6 +287,7 @@ class LandmarkEditor(QWidget):
         if self._gesture_old is None:
             return
         old, self._gesture_old = self._gesture_old, None
+        self.overlay.show_pivot(None)
         n = len(self._selection)
         if self._gesture_kind == "rotate":
             text = f"rotate {self._describe_points()} by {math.degrees(self._gesture_value):.1f}°"
@@ -287,6 +300,7 @@ class LandmarkEditor(QWidget):
     def cancel_gesture(self) -> None:
         if self._gesture_old is not None:
             old, self._gesture_old = self._gesture_old, None
+            self.overlay.show_pivot(None)
             self.set_landmarks(*old)
 
     # == actions ==============================================================================

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPen
+from PySide6.QtGui import QBrush, QColor, QPen, QTransform
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsLineItem, QGraphicsScene, QGraphicsSimpleTextItem
 
 from neuroface_studio.domain.landmarks import FLIP_PERMUTATION, N_LANDMARKS, NAMES
@@ -102,6 +102,29 @@ class PointItem(QGraphicsItem):
             painter.drawEllipse(QPointF(0, 0), r, r)
 
 
+class PivotItem(QGraphicsItem):
+    """The centre of a rotate/scale (the selection's centroid): a small crosshair, constant size."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations, True)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setZValue(Z_LABEL)
+        self.setVisible(False)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
+        return QRectF(-12, -12, 24, 24)
+
+    def paint(self, painter, option, widget=None) -> None:
+        painter.setRenderHint(painter.RenderHint.Antialiasing, True)
+        for color, width in ((QColor(0, 0, 0), 3.0), (QColor(255, 255, 255), 1.2)):
+            painter.setPen(QPen(color, width))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(QPointF(0, 0), 5.0, 5.0)
+            for a, b in (((-10, 0), (-5, 0)), ((5, 0), (10, 0)), ((0, -10), (0, -5)), ((0, 5), (0, 10))):
+                painter.drawLine(QPointF(*a), QPointF(*b))
+
+
 class LandmarkOverlay:
     """The point and line items of one scene, kept in sync with a (68, 2) array."""
 
@@ -141,6 +164,9 @@ class LandmarkOverlay:
         self._label_text.setVisible(False)
         scene.addItem(self._label_text)
         self.lines_visible = True
+        self.pivot = PivotItem()
+        scene.addItem(self.pivot)
+        self.shown = True
 
     @staticmethod
     def _line_pen(a: int, hidden: bool) -> QPen:
@@ -203,10 +229,29 @@ class LandmarkOverlay:
         for item in (self.label, self._label_text):
             item.setText(text)
             item.setPos(float(self.points[i, 0]), float(self.points[i, 1]))
-            item.setTransform(item.transform().fromTranslate(10, -22))
+            item.setTransform(QTransform.fromTranslate(10, -22))  # screen px beside the point
             item.setVisible(True)
+
+    def set_shown(self, on: bool) -> None:
+        """Show or hide every point and line (hidden while the editor has no landmarks)."""
+        self.shown = on
+        for item in self.items:
+            item.setVisible(on)
+        for line in self.lines:
+            line.setVisible(on and self.lines_visible)
+        if not on:
+            self.label.setVisible(False)
+            self._label_text.setVisible(False)
+
+    def show_pivot(self, xy) -> None:
+        """Show the rotate/scale centre at image px ``xy``, or hide it with None."""
+        if xy is None:
+            self.pivot.setVisible(False)
+        else:
+            self.pivot.setPos(float(xy[0]), float(xy[1]))
+            self.pivot.setVisible(True)
 
     def set_lines_visible(self, on: bool) -> None:
         self.lines_visible = on
         for line in self.lines:
-            line.setVisible(on)
+            line.setVisible(on and self.shown)

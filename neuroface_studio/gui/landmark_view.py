@@ -297,6 +297,8 @@ class LandmarkView(QGraphicsView):
                 self.held.add(key)
                 if key == Qt.Key.Key_Space and self._gesture is None:
                     self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+                elif key != Qt.Key.Key_Space:
+                    self.editor.preview_pivot(True)
             event.accept()
             return
         if self.editor.handle_key(event):
@@ -312,6 +314,8 @@ class LandmarkView(QGraphicsView):
             self.held.discard(key)
             if key == Qt.Key.Key_Space and self._gesture != "pan":
                 self.viewport().setCursor(Qt.CursorShape.ArrowCursor)
+            elif key != Qt.Key.Key_Space and not (self.held & {Qt.Key.Key_R, Qt.Key.Key_S}):
+                self.editor.preview_pivot(False)
             event.accept()
             return
         super().keyReleaseEvent(event)

@@ -173,8 +173,11 @@ def test_rotate_and_scale_selection_about_centroid(editor, edits):
     view = editor.view
     a, b = QPoint(round(c[0] + 80), round(c[1])), QPoint(round(c[0]), round(c[1] + 80))
     QTest.keyPress(view, Qt.Key.Key_R)
+    pivot = editor.overlay.pivot
+    assert pivot.isVisible() and (pivot.pos().x(), pivot.pos().y()) == tuple(c_img)  # the centre, shown
     drag(editor, a, b, steps=10)
     QTest.keyRelease(view, Qt.Key.Key_R)
+    assert not pivot.isVisible()
     sa, sb = view.to_scene(QPointF(a)), view.to_scene(QPointF(b))
     angle = math.atan2(sb.y() - c_img[1], sb.x() - c_img[0]) - math.atan2(sa.y() - c_img[1], sa.x() - c_img[0])
     assert abs(math.degrees(angle) - 90.0) < 1.0  # a quarter turn, clockwise on screen
@@ -388,6 +391,14 @@ def test_keyboard_selection_and_shortcut_list(editor):
     for needed in ("V", "M", "P", "Backspace", "Arrow keys", "R+drag", "S+drag", "0"):
         assert needed in keys
     assert all(k and d for k, d in shortcuts)
+
+
+def test_nothing_is_drawn_before_landmarks_are_given(qtbot):
+    ed = LandmarkEditor()
+    qtbot.addWidget(ed)
+    assert not any(item.isVisible() for item in ed.overlay.items)
+    ed.set_landmarks(symmetric_face())
+    assert all(item.isVisible() for item in ed.overlay.items)
 
 
 def test_set_landmarks_and_set_frame_do_not_emit(editor, edits):
