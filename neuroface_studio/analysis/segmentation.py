@@ -18,8 +18,9 @@ How (all durations in seconds, converted with ``fps``):
    * ``cycle`` (PA, PATAKA: as many as possible): consecutive peaks belong to one cycle until
      the trace comes back near rest (lip closure, ``closure_level`` of the range); cycles are
      contiguous, split at the middle of the closure.
-   * ``phrase`` (BBP): syllable peaks separated by less than ``min_pause_s`` below the
-     edge level form one sentence.
+   * ``phrase`` (BBP): syllable peaks separated by less than ``min_pause_s`` near rest form
+     one sentence (a shorter pause counts when the quiet stretches between peaks clearly
+     fall in two groups, dips between syllables and pauses between sentences).
    * ``none`` (REST): no repetitions.
 
 4. Edges: the rise of a repetition crosses 10 % and 50 % of its excursion at ``t10`` and
@@ -194,12 +195,17 @@ def _group_peaks(s: np.ndarray, peaks: np.ndarray, p: SegmentationParams, base: 
     if p.mode == "excursion" or peaks.size == 0:
         return [[int(q)] for q in peaks]
     pause = max(1, int(round(p.min_pause_s * fps)))
+    quiet = [int((s[a:b + 1] <= base + EDGE_LOW * rng).sum()) for a, b in zip(peaks[:-1], peaks[1:])]
+    if p.mode == "phrase" and len(quiet) >= 2:  # pauses between phrases vs dips between syllables
+        q = np.sort(quiet)
+        i = int(np.argmax(np.diff(q)))
+        if q[i + 1] >= max(2, 0.08 * fps) and q[i + 1] >= 2 * q[i] + 1:
+            pause = min(pause, int(np.ceil(0.5 * (q[i] + q[i + 1]))))
     groups = [[int(peaks[0])]]
-    for a, b in zip(peaks[:-1], peaks[1:]):
+    for k, (a, b) in enumerate(zip(peaks[:-1], peaks[1:])):
         valley = s[a:b + 1]
-        quiet = int((valley <= base + EDGE_LOW * rng).sum())
         if p.mode == "phrase":
-            split = quiet >= pause
+            split = quiet[k] >= pause
         else:  # cycle: lips close between cycles
             split = valley.min() <= base + p.closure_level * rng
         if split:
