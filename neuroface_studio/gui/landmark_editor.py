@@ -35,39 +35,10 @@ from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QLabel, QVBox
 from neuroface_studio.domain.landmarks import N_LANDMARKS, NAMES, validate_points
 from neuroface_studio.gui import landmark_geometry as geo
 from neuroface_studio.gui.landmark_items import Z_IMAGE, LandmarkOverlay
+from neuroface_studio.gui.landmark_keys import SHORTCUTS, key_action
 from neuroface_studio.gui.landmark_view import LandmarkView
 
 BURST_MS = 500
-
-#: (key, description) for the help panel, in the order shown there.
-SHORTCUTS: tuple[tuple[str, str], ...] = (
-    ("Drag a point", "move the point (or the whole selection if the point is selected)"),
-    ("Drag on empty space", "rectangle select (Shift/Ctrl: add to the selection)"),
-    ("Alt+drag, or L then drag", "lasso select (L toggles lasso mode)"),
-    ("Shift/Ctrl+click", "add or remove a point from the selection"),
-    ("Ctrl+A", "select all points"),
-    ("Esc", "cancel the drag in progress, else clear the selection"),
-    ("Tab / Shift+Tab", "select the next / previous point"),
-    ("G / Shift+G", "select the next / previous group (jaw, brows, nose, eyes, lips)"),
-    ("Arrow keys", "nudge the selection by about one screen pixel (Shift: 10x); presses less than 0.5 s apart "
-                   "are one undo step; with nothing selected: pan"),
-    ("R+drag", "rotate the selection about its centroid"),
-    ("[ / ]", "rotate the selection by -1 / +1 degree (Shift: 5 degrees)"),
-    ("S+drag", "scale the selection about its centroid"),
-    (", / .", "shrink / grow the selection by 1% (Shift: 5%)"),
-    ("Shift+wheel", "scale the selection"),
-    ("V", "toggle visibility (occluded) of the selected points"),
-    ("M", "mirror: the left/right partners of the selected points get the same edit (since the frame "
-          "was opened), mirrored about the face's midline"),
-    ("Backspace", "reset the selection (or all points) to the model proposal"),
-    ("P", "copy the selection (or all points) from the previous annotated frame"),
-    ("Wheel / + / -", "zoom in / out (about the cursor / the centre)"),
-    ("0", "fit the frame in the window"),
-    ("1", "zoom to 100% (one screen pixel per image pixel)"),
-    ("Middle drag, Space+drag", "pan"),
-    ("Ctrl+arrow keys", "pan"),
-    ("H", "hide / show the connecting lines"),
-)
 
 _GROUP_CYCLE = geo.DISPLAY_GROUPS
 
@@ -432,63 +403,18 @@ class LandmarkEditor(QWidget):
     # == keys ==================================================================================
     def handle_key(self, event) -> bool:
         """Run the shortcut for a key press from the view; False when the key is not ours."""
-        key, mods = event.key(), event.modifiers()
-        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
-        shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
-        K = Qt.Key
-        arrows = {K.Key_Left: (-1, 0), K.Key_Right: (1, 0), K.Key_Up: (0, -1), K.Key_Down: (0, 1)}
-        if key in arrows:
-            dx, dy = arrows[key]
-            if ctrl or not self._selection:
-                self.view.pan_by(-dx * 60, -dy * 60)
-            else:
-                step = self.nudge_step() * (10 if shift else 1)
-                self.nudge(dx * step, dy * step)
-            return True
-        if ctrl:
-            if key == K.Key_A:
-                self.set_selection(range(N_LANDMARKS))
-                return True
-            return False
-        actions = {
-            K.Key_BracketLeft: lambda: self.rotate_selection(-1.0),
-            K.Key_BracketRight: lambda: self.rotate_selection(1.0),
-            K.Key_BraceLeft: lambda: self.rotate_selection(-5.0),
-            K.Key_BraceRight: lambda: self.rotate_selection(5.0),
-            K.Key_Comma: lambda: self.scale_selection(1 / 1.01),
-            K.Key_Period: lambda: self.scale_selection(1.01),
-            K.Key_Less: lambda: self.scale_selection(1 / 1.05),
-            K.Key_Greater: lambda: self.scale_selection(1.05),
-            K.Key_V: self.toggle_visibility,
-            K.Key_M: self.mirror_selection,
-            K.Key_Backspace: self.reset_to_proposal,
-            K.Key_P: self.copy_previous,
-            K.Key_Plus: lambda: self.view.zoom_by(1.25),
-            K.Key_Equal: lambda: self.view.zoom_by(1.25),
-            K.Key_Minus: lambda: self.view.zoom_by(0.8),
-            K.Key_0: self.view.zoom_fit,
-            K.Key_1: lambda: self.view.zoom_to(1.0),
-            K.Key_H: lambda: self.set_lines_visible(not self.overlay.lines_visible),
-            K.Key_L: self._toggle_lasso,
-            K.Key_Tab: lambda: self.step_point(1),
-            K.Key_Backtab: lambda: self.step_point(-1),
-            K.Key_G: lambda: self.step_group(-1 if shift else 1),
-            K.Key_Escape: self._escape,
-        }
-        if shift and key in (K.Key_BracketLeft, K.Key_BracketRight, K.Key_Comma, K.Key_Period):
-            key = {K.Key_BracketLeft: K.Key_BraceLeft, K.Key_BracketRight: K.Key_BraceRight,
-                   K.Key_Comma: K.Key_Less, K.Key_Period: K.Key_Greater}[key]
-        action = actions.get(key)
+        action = key_action(self, event)
         if action is None:
             return False
         action()
         return True
 
-    def _toggle_lasso(self) -> None:
+    def toggle_lasso_mode(self) -> None:
         self.view.lasso_mode = not self.view.lasso_mode
         self._update_status()
 
-    def _escape(self) -> None:
+    def escape(self) -> None:
+        """Esc: cancel the drag in progress, else clear the selection."""
         if not self.view.cancel_gesture():
             self.commit_pending()
             self.set_selection([])

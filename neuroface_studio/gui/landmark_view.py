@@ -22,6 +22,7 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QTransform
 from PySide6.QtWidgets import QFrame, QGraphicsPathItem, QGraphicsRectItem, QGraphicsView
 
 from neuroface_studio.gui.landmark_geometry import nearest_point
+from neuroface_studio.gui.landmark_keys import claims_key
 
 PICK_RADIUS = 9.0  # screen px
 DRAG_THRESHOLD = 3.0  # screen px (Manhattan) before a press becomes a drag
@@ -288,11 +289,16 @@ class LandmarkView(QGraphicsView):
         if event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab):
             self.keyPressEvent(event)
             return True
+        # The editor's keys win over window-wide shortcuts while the view has the focus.
+        if event.type() == QEvent.Type.ShortcutOverride and claims_key(self.editor, event):
+            event.accept()
+            return True
         return super().event(event)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802
         key = event.key()
-        if key in (Qt.Key.Key_R, Qt.Key.Key_S, Qt.Key.Key_Space) and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+        plain = event.modifiers() in (Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.KeypadModifier)
+        if key in (Qt.Key.Key_R, Qt.Key.Key_S, Qt.Key.Key_Space) and plain:
             if not event.isAutoRepeat():
                 self.held.add(key)
                 if key == Qt.Key.Key_Space and self._gesture is None:

@@ -450,3 +450,61 @@ def test_screenshots_in_a_real_window(tmp_path):
         # the group colours are drawn: the jaw's cyan everywhere, the eyes' green when they are in view
         for rgb in ((0x4F, 0xC3, 0xF7),) + (((0x69, 0xF0, 0xAE),) if name != "zoom.png" else ()):
             assert (np.abs(px.astype(int) - rgb).sum(axis=2) < 30).sum() > 20, (name, rgb)
+
+
+def test_image_pixel_centres_are_at_integer_coordinates(qtbot):
+    """A point at (100, 50) is drawn on the centre of image pixel (row 50, column 100)."""
+    img = np.zeros((120, 160, 3), np.uint8)
+    img[50, 100] = 255
+    ed = LandmarkEditor()
+    qtbot.addWidget(ed)
+    ed.resize(500, 400)
+    ed.show()
+    qtbot.waitExposed(ed)
+    pts = symmetric_face() * 0.2
+    pts[30] = (100.0, 50.0)
+    ed.set_frame(img, pts)
+    ed.set_lines_visible(False)
+    ed.overlay.set_shown(False)  # look at the image alone
+    ed.zoom_to(16.0)
+    centre_on(ed, (100.0, 50.0))
+    QApplication.processEvents()
+    x, y = ed.view.screen_positions(np.array([[100.0, 50.0]]))[0]
+    shot = ed.view.viewport().grab().toImage()
+    dpr = shot.devicePixelRatio()
+
+    def white(dx, dy) -> bool:
+        return shot.pixelColor(round((x + dx) * dpr), round((y + dy) * dpr)).red() > 200
+
+    assert white(0, 0) and white(-6, -6) and white(6, 6) and white(-6, 6)  # the 16x16 block around it
+    assert not white(-10, 0) and not white(10, 0) and not white(0, -10) and not white(0, 10)
+
+
+def test_editor_keys_win_over_window_shortcuts(qtbot):
+    from PySide6.QtGui import QAction, QKeySequence
+    from PySide6.QtWidgets import QMainWindow
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    ed = LandmarkEditor()
+    window.setCentralWidget(ed)
+    fired = []
+    action = QAction("window V", window)
+    action.setShortcut(QKeySequence("V"))
+    action.triggered.connect(lambda: fired.append(1))
+    window.addAction(action)
+    window.resize(700, 500)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    ed.set_frame(frame(), symmetric_face())
+    ed.view.setFocus()
+    qtbot.waitUntil(ed.view.hasFocus)
+    ed.set_selection([3])
+    QTest.keyClick(window.windowHandle(), Qt.Key.Key_V)
+    assert not ed.visible()[3]
+    assert fired == []
+    ed.view.clearFocus()
+    window.setFocus()
+    QTest.keyClick(window.windowHandle(), Qt.Key.Key_V)
+    assert fired == [1]  # without the editor focused, the window's shortcut runs
