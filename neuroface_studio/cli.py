@@ -90,15 +90,23 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--json", action="store_true")
 
     b = sub.add_parser("bench", help="print performance figures")
-    b.add_argument("what", choices=["simulate", "store", "access", "record", "record-gui", "editor"],
+    b.add_argument("what", choices=["simulate", "store", "access", "record", "record-gui", "dlib", "fan", "editor"],
                    help="simulate: frame rendering; store: HDF5 writing; access: random frame reads; "
                         "record: live 60 fps recording with pose feedback; record-gui: the same while the "
-                        "Record workspace's preview runs (offscreen unless a display is set)"
+                        "Record workspace's preview runs (offscreen unless a display is set); dlib: the dlib68 "
+                        "landmark tracker's speed and NRMSE on simulated frames; fan: FAN (ours, torch and ONNX Runtime) vs the "
+                        "stock face-alignment pipeline on the same frames and weights"
                         "; editor: the landmark editor's drag redraw (ms per mouse move)")
     b.add_argument("--frames", type=int, default=120)
     b.add_argument("--duration", type=float, default=60.0, help="record: seconds")
     b.add_argument("--fps", type=float, default=60.0, help="record: camera fps")
+    b.add_argument("--model", default=None, help="fan: model store entry (default: fan2d when installed, "
+                   "else random FAN weights: speed only)")
+    b.add_argument("--store", type=Path, default=None, help=argparse.SUPPRESS)
     b.add_argument("--json", action="store_true")
+
+    from neuroface_studio.cli_models import add_parsers
+    add_parsers(sub)
     return p
 
 
@@ -212,6 +220,14 @@ def cmd_bench(args) -> int:
     if args.what == "simulate":
         from neuroface_studio.simulation.bench import bench_render
         res = bench_render(args.frames)
+    elif args.what == "dlib":
+        from neuroface_studio.app.bench import bench_dlib
+        res = bench_dlib(args.frames if args.frames != 120 else 60)
+    elif args.what == "fan":
+        from neuroface_studio.app.bench import bench_fan_model, format_fan_bench
+        res = bench_fan_model(args.frames if args.frames != 120 else 20, args.model, store_dir=args.store)
+        _emit(args, res, format_fan_bench(res))
+        return 0
     elif args.what == "editor":
         from neuroface_studio.gui.bench import bench_editor_drag
         res = bench_editor_drag(args.frames if args.frames != 120 else 300)
@@ -227,8 +243,19 @@ def cmd_bench(args) -> int:
     return 0
 
 
+def _models_command(name: str):
+    def run(args) -> int:
+        from neuroface_studio import cli_models
+        if name == "landmark":
+            return cli_models.cmd_landmark(args, _emit, _progress_printer)
+        return {"models": cli_models.cmd_models, "predict-image": cli_models.cmd_predict_image}[name](args, _emit)
+    return run
+
+
 COMMANDS = {"demo": cmd_demo, "gui": cmd_gui, "project": cmd_project, "simulate": cmd_simulate,
-            "record": cmd_record, "import": cmd_import, "bench": cmd_bench}
+            "record": cmd_record, "import": cmd_import, "bench": cmd_bench,
+            **{n: _models_command(n) for n in ("models", "predict-image", "landmark")}}
+
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -244,9 +271,10 @@ def main(argv: list[str] | None = None) -> int:
     from neuroface_studio.acquisition.source import SourceError
     from neuroface_studio.app.jobs import JobCancelled
     from neuroface_studio.store.errors import StoreError
+    from neuroface_studio.vision.errors import ModelUnavailableError
     try:
         return COMMANDS[args.command](args)
-    except (StoreError, SourceError, ValueError) as exc:
+    except (StoreError, SourceError, ValueError, ModelUnavailableError) as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 2
     except (KeyboardInterrupt, JobCancelled):

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+
+from neuroface_studio.store.locations import data_home, default_models_dir  # noqa: F401 - re-exported
 
 
 def resources_dir() -> Path:
     """The repository's resources/ folder (protocols, reference face, demo model)."""
     return Path(__file__).resolve().parents[2] / "resources"
-
-
-def data_home() -> Path:
-    """Per-user data folder: $NEUROFACE_HOME, else $XDG_DATA_HOME/neuroface-studio, else ~/.local/share/..."""
-    env = os.environ.get("NEUROFACE_HOME")
-    if env:
-        return Path(env).expanduser()
-    xdg = os.environ.get("XDG_DATA_HOME")
-    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
-    return base / "neuroface-studio"
 
 
 def default_demo_project() -> Path:

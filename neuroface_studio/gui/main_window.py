@@ -124,6 +124,19 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.browser_dock.toggleViewAction())
 
+        tools_menu = bar.addMenu("&Tools")
+        self.models_action = self._action("Landmark &models…", self.show_models,
+                                          tip="List, fetch, import or activate landmark models")
+        self.landmark_action = self._action("&Landmark this recording…", lambda: self.landmark_recordings(current=True),
+                                            tip="Landmark every frame of the recording shown in Review")
+        self.landmark_all_action = self._action("Landmark &all recordings…", lambda: self.landmark_recordings(),
+                                                tip="Landmark every frame of every recording of the project")
+        tools_menu.addAction(self.models_action)
+        tools_menu.addSeparator()
+        tools_menu.addAction(self.landmark_action)
+        tools_menu.addAction(self.landmark_all_action)
+        self.viewer.landmark_requested.connect(lambda _rid: self.landmark_recordings(current=True))
+
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self._action("&About NeuroFace Studio", self.show_about))
 
@@ -153,7 +166,7 @@ class MainWindow(QMainWindow):
         self.central.setCurrentWidget(self.workspace_stack if has else self.welcome)
         self.workspace_bar.setVisible(has)
         self.browser_dock.setVisible(has)
-        for action in (self.save_action, self.simulate_action):
+        for action in (self.save_action, self.simulate_action, self.landmark_action, self.landmark_all_action):
             action.setEnabled(has)
         if session is not None:
             session.undo.subscribe(lambda s=session: self._on_undo_changed(s))
@@ -355,6 +368,42 @@ class MainWindow(QMainWindow):
         self._track(run_with_progress(
             self, "Preparing the demo project", job, on_finished=lambda folder: self.open_project(Path(folder)),
             on_cancelled=lambda: self.statusBar().showMessage("Demo project cancelled", 6000)))
+
+    # -- landmark models -------------------------------------------------------------------
+    def show_models(self) -> None:
+        from neuroface_studio.gui.models_dialog import ModelsDialog
+        dialog = ModelsDialog(self)
+        dialog.exec()
+
+    def landmark_recordings(self, current: bool = False, model: str | None = None) -> None:
+        """Landmark the recording shown (``current``) or all recordings with ``model`` (None: the
+        active model) in the background; the overlay then offers the model's track."""
+        if self.session is None:
+            return
+        from neuroface_studio.app.landmarking import landmark_project, log_landmarking
+        session = self.session
+        ids = [self.viewer.recording_id] if current else sorted(session.project.recordings)
+        if not ids or ids[0] is None:
+            self.statusBar().showMessage("Select a recording to landmark", 6000)
+            return
+
+        def done(results) -> None:
+            if session is self.session:
+                log_landmarking(session, results)
+                self._update_edit_state()
+                self.viewer.refresh_tracks()
+                if results:
+                    self.viewer.set_overlay(f"model {results[0].model}")
+            self.statusBar().showMessage(
+                f"Landmarked {len(results)} recording(s) with {results[0].model}" if results else "Nothing to do", 8000)
+
+        def cancelled() -> None:
+            self.viewer.refresh_tracks()
+            self.statusBar().showMessage("Landmarking cancelled; the frames done are kept and a new run resumes", 8000)
+
+        self._track(run_with_progress(
+            self, "Landmarking", lambda progress, cancel: landmark_project(session, ids, model, progress, cancel),
+            on_finished=done, on_cancelled=cancelled))
 
     # -- misc -----------------------------------------------------------------------------
     def show_about(self) -> None:

@@ -3,7 +3,9 @@
 VideoViewerWidget reads frames through the open ProjectSession (one RecordingReader at a
 time; opening another recording closes the previous one) and shows them in
 FramePanesWidget. The overlay source is ground truth (simulated recordings) or any landmark
-set source of the recording (a model or an annotator), drawn on frames where it has points.
+set source of the recording (a model or an annotator), drawn on frames where it has points,
+or a model's landmark track (``model <name>``, every frame; app/landmarking.py read_track).
+The "Landmark…" button asks the main window (``landmark_requested``) to run batch landmarking.
 Playback runs in real time from a QTimer at the recording's fps: each tick shows the frame
 that is due now, skipping frames only when drawing cannot keep up.
 """
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox
                                QToolButton, QVBoxLayout, QWidget)
 
 from neuroface_studio.app.project_service import ProjectSession
+from neuroface_studio.app.landmarking import read_track, tracks_of
 from neuroface_studio.domain.truth import GroundTruth
 from neuroface_studio.gui.frame_panes import FramePanesWidget
 from neuroface_studio.gui.repetition_strip import RepetitionStripWidget
@@ -27,6 +30,7 @@ log = logging.getLogger(__name__)
 
 TRUTH_LABEL = "Ground truth"
 NO_OVERLAY = "None"
+TRACK_PREFIX = "model "  # overlay label of a landmark track: "model dlib68"
 TRUTH_COLOR = (60, 230, 120)  # green
 SOURCE_COLOR = (255, 190, 40)  # amber: annotators and models
 
@@ -36,6 +40,7 @@ class VideoViewerWidget(QWidget):
 
     frame_changed = Signal(int)
     recording_opened = Signal(str)
+    landmark_requested = Signal(str)  # recording ID
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -43,6 +48,7 @@ class VideoViewerWidget(QWidget):
         self.recording_id: str | None = None
         self.reader = None  # store RecordingReader from session.open_recording()
         self.truth: GroundTruth | None = None
+        self.tracks: dict = {}  # model name -> store Track of the open recording (read on first use)
         self.frame = 0
         self._play_timer = QTimer(self)
         self._play_timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -75,8 +81,14 @@ class VideoViewerWidget(QWidget):
         self.overlay_combo.setMinimumContentsLength(18)
         self.overlay_combo.setToolTip("Landmarks drawn on the colour image")
         self.overlay_combo.currentTextChanged.connect(lambda _t: self._draw_overlay())
+        self.landmark_button = QToolButton()
+        self.landmark_button.setText("Landmark this recording…")
+        self.landmark_button.setToolTip("Landmark every frame of this recording with a model (runs in the background; "
+                                        "resumes where a cancelled run stopped)")
+        self.landmark_button.clicked.connect(lambda: self.recording_id and self.landmark_requested.emit(self.recording_id))
         top = QHBoxLayout()
         top.addWidget(self.title_label, 1)
+        top.addWidget(self.landmark_button)
         top.addWidget(QLabel("Landmarks:"))
         top.addWidget(self.overlay_combo)
 
@@ -134,7 +146,7 @@ class VideoViewerWidget(QWidget):
 
     def _set_controls_enabled(self, enabled: bool) -> None:
         for w in (self.back_button, self.play_button, self.forward_button, self.slider, self.spin,
-                  self.overlay_combo):
+                  self.overlay_combo, self.landmark_button):
             w.setEnabled(enabled)
 
     def _show_message(self, text: str) -> None:
@@ -154,6 +166,7 @@ class VideoViewerWidget(QWidget):
         if self.reader is not None:
             self.reader.close()
         self.reader, self.truth, self.recording_id = None, None, None
+        self.tracks = {}
         self.panes.clear_frame()
         self.title_label.clear()
         self.info_label.clear()
@@ -216,7 +229,25 @@ class VideoViewerWidget(QWidget):
         labels = [TRUTH_LABEL] if self.truth is not None else []
         if self.session is not None and self.recording_id is not None:
             labels += sorted({s.source.label for s in self.session.project.landmark_sets_of(self.recording_id)})
+            labels += [TRACK_PREFIX + name for name in tracks_of(self.session, self.recording_id)]
         return labels + [NO_OVERLAY]
+
+    def refresh_tracks(self) -> None:
+        """Re-read the landmark tracks of the open recording (after a landmarking job) and redraw."""
+        self.tracks = {}
+        if self.reader is not None:
+            self._fill_overlay_combo()
+            self._draw_overlay()
+
+    def _track_points(self, model: str) -> np.ndarray | None:
+        if model not in self.tracks:
+            try:
+                self.tracks[model] = read_track(self.session, self.recording_id, model)
+            except (StoreError, OSError) as exc:
+                log.warning("landmark track %s of %s unreadable: %s", model, self.recording_id, exc)
+                self.tracks[model] = None
+        track = self.tracks[model]
+        return None if track is None else track.points(self.frame)
 
     def _fill_overlay_combo(self) -> None:
         previous = self.overlay_combo.currentText()
@@ -272,6 +303,8 @@ class VideoViewerWidget(QWidget):
             if self.truth is not None and self.frame < self.truth.n_frames:
                 return self.truth.landmarks_px[self.frame]
             return None
+        if label.startswith(TRACK_PREFIX):
+            return self._track_points(label[len(TRACK_PREFIX):])
         for s in self.session.project.landmark_sets_of(self.recording_id, self.frame):
             if s.source.label == label:
                 return s.points_px

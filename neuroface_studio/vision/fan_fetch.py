@@ -67,8 +67,11 @@ def urllib_download(url: str, dest: Path, progress: Progress | None = None, time
 
 
 def fetch_fan(dest_dir: str | Path, downloader: Downloader | None = None, progress: Progress | None = None,
-              url: str = FAN4_URL, sha256_prefix: str | None = FAN4_SHA256_PREFIX) -> Path:
+              url: str = FAN4_URL, sha256_prefix: str | None = "published") -> Path:
     """Download and validate the official 2DFAN-4 weights into ``dest_dir``; return the file path.
+
+    ``sha256_prefix``: "published" checks the hash prefix face-alignment publishes in the file
+    name (:data:`FAN4_SHA256_PREFIX`); None skips the check (tests with locally built files).
 
     An existing valid file is reused. Raises ModelUnavailableError (no network, HTTP error,
     hash mismatch: with what to do instead) or NotAModelError (the download is not FAN weights;
@@ -76,6 +79,8 @@ def fetch_fan(dest_dir: str | Path, downloader: Downloader | None = None, progre
     """
     from neuroface_studio.vision.fan import load_fan_state
 
+    if sha256_prefix == "published":
+        sha256_prefix = FAN4_SHA256_PREFIX
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
     dest = dest_dir / url.rsplit("/", 1)[-1]

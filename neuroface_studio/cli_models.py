@@ -1,0 +1,129 @@
+"""Command-line commands for landmark models: ``models``, ``predict-image``, ``landmark``.
+
+Registered by :mod:`neuroface_studio.cli` (same top layer); kept apart so ``cli.py`` stays
+small. Like the rest of the CLI, only argparse is imported at start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_parsers(sub) -> None:
+    """Add the model commands to the ``neuroface-studio`` subparsers ``sub``."""
+    m = sub.add_parser("models", help="list, fetch, import, remove or activate landmark models")
+    m.add_argument("--store", type=Path, default=None, help="model store folder (default: user data folder)")
+    ms = m.add_subparsers(dest="action", metavar="ACTION", required=True)
+    ls = ms.add_parser("list", help="the models on this machine and whether they can be used")
+    ls.add_argument("--json", action="store_true")
+    f = ms.add_parser("fetch", help="download the official FAN weights once (needs the internet)")
+    f.add_argument("name", nargs="?", default="fan2d")
+    f.add_argument("--json", action="store_true")
+    im = ms.add_parser("import", help="add FAN weights from a file (for offline PCs)")
+    im.add_argument("file", type=Path)
+    im.add_argument("--name", default="fan2d")
+    im.add_argument("--json", action="store_true")
+    rm = ms.add_parser("remove", help="remove a model from the store (dlib68 is built in)")
+    rm.add_argument("name")
+    a = ms.add_parser("activate", help="use this model when none is named")
+    a.add_argument("name")
+
+    p = sub.add_parser("predict-image", help="68 landmarks of an image (or a folder of images) as iBUG .pts")
+    p.add_argument("source", type=Path, help="an image file or a folder of images")
+    p.add_argument("--model", default=None, help="model name (default: the active model)")
+    p.add_argument("--out", type=Path, required=True, help="FILE.pts for an image, a folder for a folder")
+    p.add_argument("--store", type=Path, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--json", action="store_true")
+
+    lm = sub.add_parser("landmark", help="landmark every frame of a project's recordings (resumable)")
+    lm.add_argument("project", type=Path)
+    lm.add_argument("--recording", action="append", default=None, metavar="ID",
+                    help="recording to landmark (repeat for several; default: all)")
+    lm.add_argument("--model", default=None, help="model name (default: the active model)")
+    lm.add_argument("--store", type=Path, default=None, help=argparse.SUPPRESS)
+    lm.add_argument("--json", action="store_true")
+
+
+def cmd_models(args, emit) -> int:
+    from neuroface_studio.vision import registry
+    store = args.store
+    if args.action == "list":
+        rows = registry.list_models(store)
+        lines = [f"{'':1} {'name':<18} {'architecture':<24} {'version':<20} {'sha256':<12} {'origin':<28} available"]
+        for r in rows:
+            lines.append(f"{'*' if r.active else ' '} {r.name:<18} {r.architecture:<24} {r.version:<20} "
+                         f"{r.sha256[:10]:<12} {r.origin[:28]:<28} {'yes' if r.available else 'no'}")
+            if r.problem:
+                lines.append(f"    {r.problem}")
+        lines.append("* = active (used when no --model is given)")
+        emit(args, {"models": [r.to_dict() for r in rows]}, "\n".join(lines))
+    elif args.action == "fetch":
+        row = registry.fetch_model(args.name, store_dir=store, progress=_bytes_progress(args.json))
+        print(file=sys.stderr)
+        emit(args, row.to_dict(), f"fetched {row.name} ({row.architecture}, sha256 {row.sha256[:12]}…)")
+    elif args.action == "import":
+        row = registry.import_model(args.file, args.name, store_dir=store)
+        emit(args, row.to_dict(), f"imported {row.name} ({row.architecture}, sha256 {row.sha256[:12]}…) "
+                                  f"from {args.file.name}")
+    elif args.action == "remove":
+        registry.remove_model(args.name, store)
+        print(f"removed {args.name}")
+    elif args.action == "activate":
+        registry.set_active(args.name, store)
+        print(f"{args.name} is now the active model")
+    return 0
+
+
+def _bytes_progress(quiet: bool):
+    def progress(done: int, total) -> None:
+        if not quiet:
+            text = f"{done / 1e6:.1f} MB" + (f" of {total / 1e6:.1f} MB" if total else "")
+            print(f"\rdownloading {text}   ", end="", file=sys.stderr, flush=True)
+    return progress
+
+
+def cmd_predict_image(args, emit) -> int:
+    from neuroface_studio.app.image_landmarks import predict_images
+    res = predict_images(args.source, args.out, args.model, store_dir=args.store)
+    for path in res.no_face:
+        print(f"warning: no face found in {path}; skipped", file=sys.stderr)
+    for path in res.unreadable:
+        print(f"warning: {path} is not a readable image; skipped", file=sys.stderr)
+    text = (f"wrote {len(res.written)} .pts file(s) with {res.model['name']}"
+            + (f"; {len(res.no_face)} image(s) without a face" if res.no_face else "")
+            + (f"; {len(res.unreadable)} unreadable" if res.unreadable else ""))
+    if len(res.written) == 1 and not res.no_face:
+        text = f"wrote {res.written[0]} ({res.model['name']})"
+    emit(args, res.to_dict(), text)
+    return 0
+
+
+def cmd_landmark(args, emit, progress_printer) -> int:
+    from neuroface_studio.app.jobs import CancelToken, JobCancelled
+    from neuroface_studio.app.landmarking import landmark_recording, log_landmarking
+    from neuroface_studio.app.project_service import ProjectSession
+    from neuroface_studio.vision.registry import open_predictor
+    session = ProjectSession.open(args.project)
+    ids = args.recording or sorted(session.project.recordings)
+    unknown = [r for r in ids if r not in session.project.recordings]
+    if unknown:
+        raise ValueError(f"unknown recording(s) {', '.join(unknown)}; see `neuroface-studio project info`")
+    predictor = open_predictor(args.model, args.store)
+    progress, token, results = progress_printer(args.json), CancelToken(), []
+    try:
+        for rid in ids:
+            results.append(landmark_recording(session, rid, progress=progress, cancel=token, predictor=predictor))
+    except KeyboardInterrupt:  # Ctrl-C: the frames done are in the track files; a re-run resumes
+        log_landmarking(session, results)
+        raise JobCancelled("interrupted") from None
+    finally:
+        print(file=sys.stderr)
+    log_landmarking(session, results)
+    text = "\n".join(f"{r.recording_id}: {r.frames_with_face}/{r.n_frames} frames with a face, "
+                     f"{r.n_frames - r.resumed_from} landmarked in {r.seconds:.1f} s"
+                     + (f" (resumed at frame {r.resumed_from})" if r.resumed_from else "") + f" -> {r.path}"
+                     for r in results)
+    emit(args, {"model": predictor.info.name, "results": [r.to_dict() for r in results]}, text)
+    return 0

@@ -1,0 +1,192 @@
+"""Landmark tracks: one model's 68 points on every frame of one recording, resumable.
+
+``tracks/<recording>/<model>.h5`` (one file per recording per model, so landmarking a
+recording with another model keeps both):
+
+=================  ==============  ==========================================================
+``landmarks_px``   (T, 68, 2) f4   x right / y down, 0-based px; NaN where no face was found
+``scores``         (T, 68) f4      per-point confidence in [0, 1] (dlib68: 1.0, it has none)
+``detected``       (T,) bool       the face detector ran on this frame (first frame, track lost)
+attrs              JSON / scalars  ``format``, ``schema_version``, ``recording_id``, ``n_frames``,
+                                   ``model`` (ModelInfo as JSON: the provenance), ``params``
+                                   (JSON: how it was tracked), ``created``, ``frames_done``
+=================  ==============  ==========================================================
+
+Frames ``0 .. frames_done - 1`` are final; later rows are NaN. The arrays are allocated whole
+when the file is created (a temp file renamed into place, so the file is always readable),
+then rows are written in chunks in place and ``frames_done`` is raised after each chunk is
+flushed: a crash or a cancel keeps every finished chunk, and a re-run resumes at
+``frames_done``. Resuming requires the same model (sha256) and frame count; otherwise the
+track is started again from frame 0.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+from neuroface_studio.store.atomic import atomic_write
+from neuroface_studio.store.errors import RecordingFileError, UnsupportedVersionError
+
+TRACKS_DIR = "tracks"
+FORMAT_ID = "neuroface-studio-landmark-track"
+SCHEMA_VERSION = 1
+N_LANDMARKS = 68
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def track_path(project_folder: Path, recording_id: str, model_name: str) -> Path:
+    """``<project>/tracks/<recording>/<model>.h5``."""
+    if not _SAFE_NAME.match(model_name):
+        raise ValueError(f"model name {model_name!r} cannot name a file; use letters, digits, '_', '.', '-'")
+    return Path(project_folder) / TRACKS_DIR / recording_id / f"{model_name}.h5"
+
+
+def list_tracks(project_folder: Path, recording_id: str) -> list[str]:
+    """Model names that have a track file for ``recording_id`` (sorted)."""
+    folder = Path(project_folder) / TRACKS_DIR / recording_id
+    if not folder.is_dir():
+        return []
+    return sorted(p.stem for p in folder.glob("*.h5") if not p.name.startswith("."))
+
+
+@dataclass
+class Track:
+    recording_id: str
+    landmarks_px: np.ndarray  # (T, 68, 2) float32, NaN = no face / not done
+    scores: np.ndarray  # (T, 68) float32
+    detected: np.ndarray  # (T,) bool
+    model: dict  # ModelInfo as a dict: provenance
+    params: dict
+    created: str
+    frames_done: int
+
+    @property
+    def n_frames(self) -> int:
+        return int(self.landmarks_px.shape[0])
+
+    @property
+    def complete(self) -> bool:
+        return self.frames_done >= self.n_frames
+
+    def points(self, frame: int) -> np.ndarray | None:
+        """``(68, 2)`` float64 px on ``frame``, or None (no face, or not landmarked yet)."""
+        if not 0 <= frame < min(self.frames_done, self.n_frames):
+            return None
+        pts = self.landmarks_px[frame]
+        return None if np.isnan(pts).any() else pts.astype(np.float64)
+
+
+class TrackWriter:
+    """Writes rows of one track file in place. Use :meth:`open` (creates or resumes)."""
+
+    def __init__(self, path: Path, f: h5py.File) -> None:
+        self.path = path
+        self._f = f
+
+    @classmethod
+    def open(cls, path: Path, recording_id: str, n_frames: int, model: dict, params: dict,
+             created: str) -> "TrackWriter":
+        """Resume ``path`` when it holds the same model (sha256) and frame count, else (re)create it."""
+        path = Path(path)
+        if path.exists():
+            try:
+                f = h5py.File(path, "r+")
+            except OSError:
+                f = None  # unreadable: start again
+            if f is not None:
+                try:
+                    same = (f.attrs.get("format") == FORMAT_ID
+                            and int(f.attrs.get("schema_version", 0)) == SCHEMA_VERSION
+                            and int(f.attrs["n_frames"]) == n_frames
+                            and json.loads(f.attrs["model"]).get("sha256") == model.get("sha256")
+                            and json.loads(f.attrs.get("params", "{}")) == params)
+                except (KeyError, ValueError):
+                    same = False
+                if same:
+                    return cls(path, f)
+                f.close()
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+        def write(tmp: Path) -> None:
+            with h5py.File(tmp, "w") as g:
+                g.attrs["format"] = FORMAT_ID
+                g.attrs["schema_version"] = SCHEMA_VERSION
+                g.attrs["recording_id"] = recording_id
+                g.attrs["n_frames"] = int(n_frames)
+                g.attrs["model"] = json.dumps(model)
+                g.attrs["params"] = json.dumps(params)
+                g.attrs["created"] = created
+                g.attrs["frames_done"] = np.int64(0)
+                g.create_dataset("landmarks_px", data=np.full((n_frames, N_LANDMARKS, 2), np.nan, np.float32))
+                g.create_dataset("scores", data=np.zeros((n_frames, N_LANDMARKS), np.float32))
+                g.create_dataset("detected", data=np.zeros(n_frames, bool))
+
+        atomic_write(path, write)
+        return cls(path, h5py.File(path, "r+"))
+
+    @property
+    def frames_done(self) -> int:
+        return int(self._f.attrs["frames_done"])
+
+    @property
+    def n_frames(self) -> int:
+        return int(self._f.attrs["n_frames"])
+
+    def last_points(self) -> np.ndarray | None:
+        """Points of frame ``frames_done - 1`` (float32 values as float64), None if none/no face."""
+        done = self.frames_done
+        if done == 0:
+            return None
+        pts = self._f["landmarks_px"][done - 1]
+        return None if np.isnan(pts).any() else pts.astype(np.float64)
+
+    def write(self, start: int, points_px: np.ndarray, scores: np.ndarray, detected: np.ndarray) -> None:
+        """Write rows ``start .. start + k - 1``, flush, then raise ``frames_done`` to ``start + k``."""
+        k = len(points_px)
+        if start != self.frames_done:
+            raise ValueError(f"track rows must be written in order: expected frame {self.frames_done}, got {start}")
+        if k == 0:
+            return
+        self._f["landmarks_px"][start:start + k] = np.asarray(points_px, np.float32)
+        self._f["scores"][start:start + k] = np.asarray(scores, np.float32)
+        self._f["detected"][start:start + k] = np.asarray(detected, bool)
+        self._f.flush()
+        self._f.attrs["frames_done"] = np.int64(start + k)
+        self._f.flush()
+
+    def close(self) -> None:
+        if self._f.id.valid:
+            self._f.close()
+
+    def __enter__(self) -> "TrackWriter":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def read_track(path: Path) -> Track:
+    """Read a track file; :class:`RecordingFileError` when it is missing or damaged."""
+    path = Path(path)
+    if not path.exists():
+        raise RecordingFileError(f"no landmark track at {path}; run landmarking for this recording first")
+    try:
+        with h5py.File(path, "r") as f:
+            if f.attrs.get("format") != FORMAT_ID:
+                raise RecordingFileError(f"{path} is not a NeuroFace Studio landmark track")
+            if int(f.attrs.get("schema_version", 0)) > SCHEMA_VERSION:
+                raise UnsupportedVersionError(f"{path} was written by a newer NeuroFace Studio; update to read it")
+            return Track(recording_id=str(f.attrs["recording_id"]), landmarks_px=f["landmarks_px"][()],
+                         scores=f["scores"][()], detected=f["detected"][()], model=json.loads(f.attrs["model"]),
+                         params=json.loads(f.attrs.get("params", "{}")), created=str(f.attrs.get("created", "")),
+                         frames_done=int(f.attrs["frames_done"]))
+    except (KeyError, ValueError) as exc:
+        raise RecordingFileError(f"{path} is damaged ({exc!r}); landmark the recording again") from exc
+    except OSError as exc:
+        raise RecordingFileError(f"{path} is not a readable HDF5 track ({exc}); landmark the recording again") from exc

@@ -1,0 +1,256 @@
+"""Which landmark models this machine has, and how to open one: the model registry.
+
+* ``dlib68`` is built in (dlib + the 68-point predictor from a PyPI package): always listed,
+  never downloaded, cannot be removed.
+* Everything else lives in the local model store (:mod:`neuroface_studio.store.model_index`,
+  default ``data_home()/models``): the official FAN (``fan2d``) once fetched
+  (:func:`fetch_model`) or imported from a file copied by hand (:func:`import_model`), and
+  later the fine-tuned FANs. Weight files are stored under their sha256.
+
+:func:`open_predictor` turns a name into a :class:`~neuroface_studio.vision.predictor.LandmarkPredictor`
+whose :class:`~neuroface_studio.vision.predictor.ModelInfo` is the provenance stored with
+every landmark it produces. The FAN code (and torch) is imported only when a FAN is opened,
+imported or fetched.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from neuroface_studio.domain.project import now_iso
+from neuroface_studio.store.model_index import FILES_DIR, ModelEntry, ModelIndex
+from neuroface_studio.vision.errors import ModelUnavailableError
+from neuroface_studio.vision.predictor import LandmarkPredictor, ModelInfo
+
+BUILTIN = "dlib68"
+FAN_NAME = "fan2d"
+FAN_ARCHITECTURE = "FAN-{n}"  # n hourglass modules (official: 4)
+FAN_OFFICIAL_FILE = "2DFAN4-11f355bf06.pth.tar"  # face_alignment 1.5.0 api.py models_urls['2DFAN-4']
+FAN_OFFICIAL_URL = f"https://www.adrianbulat.com/downloads/python-fan/{FAN_OFFICIAL_FILE}"
+FAN_HOW_TO_GET = (f"get it with `neuroface-studio models fetch` (needs the internet), or copy {FAN_OFFICIAL_FILE} "
+                  f"(from {FAN_OFFICIAL_URL}) onto this PC and run `neuroface-studio models import "
+                  f"{FAN_OFFICIAL_FILE}`")
+
+
+class ModelRegistryError(ValueError):
+    """A registry request that cannot be done (unknown name, removing the built-in model, ...)."""
+
+
+@dataclass(frozen=True)
+class ModelListing:
+    """One row of :func:`list_models`."""
+
+    name: str
+    architecture: str
+    version: str
+    sha256: str
+    origin: str
+    available: bool
+    active: bool
+    builtin: bool = False
+    file: str = ""  # absolute path of the weights ("" for unknown)
+    problem: str = ""  # why it is not available, and what to do
+    created: str = ""
+    metrics: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _index(store_dir: Path | None) -> ModelIndex:
+    return ModelIndex(store_dir)
+
+
+def fan_supported() -> bool:
+    """True when this build has the FAN code and torch (FAN models can be opened)."""
+    return (importlib.util.find_spec("neuroface_studio.vision.fan") is not None
+            and importlib.util.find_spec("torch") is not None)
+
+
+def _dlib_listing(active: bool) -> ModelListing:
+    from neuroface_studio.vision.dlib68 import INSTALL_HINT, LICENCE_NOTE, file_sha256, predictor_path
+    from neuroface_studio.vision.dlib_predictor import ARCHITECTURE, ORIGIN
+    version, sha, path, problem = "", "", "", ""
+    try:
+        import dlib
+        version = f"dlib {dlib.__version__}"
+        p = predictor_path()
+        path = str(p)
+        sha = file_sha256(p) if p.is_file() else ""
+        if not sha:
+            problem = f"the dlib model file {p} is missing; {INSTALL_HINT}"
+    except ImportError as exc:
+        problem = f"dlib is not installed ({exc}); {INSTALL_HINT}"
+    except ModelUnavailableError as exc:
+        problem = str(exc)
+    return ModelListing(name=BUILTIN, architecture=ARCHITECTURE, version=version, sha256=sha, origin=ORIGIN,
+                        available=not problem, active=active, builtin=True, file=path, problem=problem,
+                        metrics={"licence": LICENCE_NOTE})
+
+
+def _entry_listing(index: ModelIndex, e: ModelEntry) -> ModelListing:
+    path = index.file_path(e)
+    problem = ""
+    if e.architecture.startswith("FAN") and not fan_supported():
+        problem = "FAN models are not supported by this installation (torch or the FAN module is missing)"
+    elif not path.is_file():
+        problem = f"its weights file {path} is missing; remove the model and import or fetch it again"
+    return ModelListing(name=e.name, architecture=e.architecture, version=e.version, sha256=e.sha256,
+                        origin=e.origin, available=not problem, active=e.active, file=str(path), problem=problem,
+                        created=e.created, metrics=dict(e.metrics))
+
+
+def list_models(store_dir: Path | None = None) -> list[ModelListing]:
+    """The built-in dlib68 first, then the store's models (in the order they were added).
+
+    When no FAN is in the store, a placeholder row ``fan2d`` (available False) says how to get it.
+    """
+    index = _index(store_dir)
+    entries = index.list()
+    rows = [_dlib_listing(active=not any(e.active for e in entries))]
+    rows += [_entry_listing(index, e) for e in entries]
+    if not any(e.name == FAN_NAME for e in entries):
+        rows.append(ModelListing(name=FAN_NAME, architecture=FAN_ARCHITECTURE.format(n=4), version="", sha256="",
+                                 origin="official (face-alignment 1.5.0)", available=False, active=False,
+                                 problem=f"not installed: {FAN_HOW_TO_GET}"))
+    return rows
+
+
+def get_model(name: str, store_dir: Path | None = None) -> ModelListing:
+    for row in list_models(store_dir):
+        if row.name == name:
+            return row
+    known = ", ".join(r.name for r in list_models(store_dir))
+    raise ModelRegistryError(f"unknown model {name!r}; the models are: {known}")
+
+
+def active_model(store_dir: Path | None = None) -> str:
+    """Name of the model used when none is named (dlib68 unless another was activated)."""
+    entry = _index(store_dir).active()
+    return entry.name if entry is not None else BUILTIN
+
+
+def set_active(name: str, store_dir: Path | None = None) -> None:
+    """Make ``name`` the default model (it must be available)."""
+    row = get_model(name, store_dir)
+    if not row.available:
+        raise ModelRegistryError(f"model {name} cannot be activated: {row.problem}")
+    _index(store_dir).set_active(None if row.builtin else name)
+
+
+def model_info(row: ModelListing) -> ModelInfo:
+    return ModelInfo(name=row.name, version=row.version, sha256=row.sha256, architecture=row.architecture,
+                     origin=row.origin, licence=str(row.metrics.get("licence", "")))
+
+
+def open_predictor(name: str | None = None, store_dir: Path | None = None, **kw) -> LandmarkPredictor:
+    """A predictor for model ``name`` (None: the active model). ``kw`` go to the model's class
+    (FAN: device, backend, flip_tta, ...). Raises ModelRegistryError / ModelUnavailableError."""
+    name = name or active_model(store_dir)
+    if name == BUILTIN:
+        from neuroface_studio.vision.dlib_predictor import Dlib68Predictor
+        return Dlib68Predictor(**kw)
+    row = get_model(name, store_dir)
+    if not row.available:
+        raise ModelUnavailableError(f"model {name} is not available: {row.problem}")
+    if row.architecture.startswith("FAN"):
+        from neuroface_studio.vision.fan import FanPredictor
+        return FanPredictor(row.file, model_info(row), **kw)
+    raise ModelRegistryError(f"model {name} has architecture {row.architecture}, which this version cannot open")
+
+
+def _store_file(index: ModelIndex, source: Path, sha256: str) -> str:
+    """Copy ``source`` into ``files/<sha256><suffixes>`` (atomically); the relative name."""
+    suffix = "".join(source.suffixes[-2:]) if source.name.endswith(".pth.tar") else source.suffix
+    rel = f"{FILES_DIR}/{sha256}{suffix}"
+    dest = index.folder / rel
+    if not dest.is_file():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.part")
+        shutil.copyfile(source, tmp)
+        tmp.replace(dest)
+    return rel
+
+
+def _register_fan(file: Path, name: str, origin: str, version: str, store_dir: Path | None) -> ModelListing:
+    from neuroface_studio.vision.fan import load_fan_state
+    from neuroface_studio.vision.fan_fetch import sha256_of
+    _, num_modules = load_fan_state(file)  # NotAModelError: nothing is copied or registered
+    sha = sha256_of(file)
+    index = _index(store_dir)
+    old = index.find(name)
+    rel = _store_file(index, file, sha)
+    index.add(ModelEntry(name=name, architecture=FAN_ARCHITECTURE.format(n=num_modules),
+                         version=version or sha[:10], sha256=sha, file=rel, origin=origin, created=now_iso()),
+              replace_existing=True)
+    if old is not None and old.file != rel:
+        _delete_unused(index, old.file)
+    return get_model(name, store_dir)
+
+
+def _check_name(name: str) -> None:
+    from neuroface_studio.store.tracks_file import _SAFE_NAME
+    if name == BUILTIN:
+        raise ModelRegistryError(f"{BUILTIN} is the built-in model; choose another name")
+    if not _SAFE_NAME.match(name):
+        raise ModelRegistryError(f"model name {name!r}: use letters, digits, '_', '.', '-'")
+
+
+def import_model(file: str | Path, name: str = FAN_NAME, store_dir: Path | None = None) -> ModelListing:
+    """Validate FAN weights at ``file`` and copy them into the store as ``name``.
+
+    Raises NotAModelError (with what was expected) when the file is not FAN weights; nothing
+    is copied or registered then. Importing a name again replaces that entry.
+    """
+    file = Path(file)
+    _check_name(name)
+    if not file.is_file():
+        raise ModelRegistryError(f"{file} does not exist or is not a file")
+    if not fan_supported():
+        raise ModelUnavailableError("FAN models are not supported by this installation (torch or the FAN module "
+                                    "is missing)")
+    version = file.name.split(".")[0] if file.name.startswith("2DFAN") else ""
+    return _register_fan(file, name, f"imported from {file.name}", version, store_dir)
+
+
+def fetch_model(name: str = FAN_NAME, downloader=None, store_dir: Path | None = None, progress=None) -> ModelListing:
+    """Download the official weights of ``name`` (only ``fan2d``) and register them (origin "official").
+
+    ``downloader(url, dest, progress)`` replaces the network (tests); ``progress(done_bytes,
+    total_bytes or None)``. Offline: ModelUnavailableError saying how to import the file instead.
+    """
+    if name != FAN_NAME:
+        raise ModelRegistryError(f"only {FAN_NAME} can be fetched (the official FAN weights); {name} cannot")
+    if not fan_supported():
+        raise ModelUnavailableError("FAN models are not supported by this installation (torch or the FAN module "
+                                    "is missing)")
+    from neuroface_studio.vision.fan_fetch import fetch_fan
+    index = _index(store_dir)
+    downloads = index.folder / "downloads"
+    path = fetch_fan(downloads, downloader, progress=progress)
+    try:
+        listing = _register_fan(path, name, "official", path.name.split(".")[0], store_dir)
+    finally:
+        path.unlink(missing_ok=True)  # the store keeps its sha256-named copy
+    return listing
+
+
+def remove_model(name: str, store_dir: Path | None = None) -> None:
+    """Remove ``name`` from the store and delete its weights file (unless another entry uses it)."""
+    if name == BUILTIN:
+        raise ModelRegistryError(f"{BUILTIN} is built in and cannot be removed (it needs no download and is "
+                                 "always available)")
+    index = _index(store_dir)
+    if index.find(name) is None:
+        raise ModelRegistryError(f"no model named {name!r} in the model store {index.folder}")
+    entry = index.remove(name)
+    _delete_unused(index, entry.file)
+
+
+def _delete_unused(index: ModelIndex, rel: str) -> None:
+    if any(e.file == rel for e in index.list()):
+        return
+    (index.folder / rel).unlink(missing_ok=True)
