@@ -79,7 +79,21 @@ class RealSenseFileSource:
             config.enable_device_from_file(str(self.path), repeat_playback=False)
             # Real-time playback drops frames, and switching it off after start() is too late
             # for the first frames: resolve first (start() reuses the resolved device).
-            config.resolve(rs.pipeline_wrapper(pipeline)).get_device().as_playback().set_real_time(False)
+            resolved = config.resolve(rs.pipeline_wrapper(pipeline))
+            resolved.get_device().as_playback().set_real_time(False)
+        except RuntimeError as exc:
+            raise SourceError(
+                f"{self.path.name} is not a readable RealSense recording (.bag or .db3): {exc}") from exc
+        # Check the streams before starting: stopping a non-real-time playback right after
+        # start() can abort inside librealsense (seen under load on a colour-only file).
+        streams = {s.stream_type(): s for s in resolved.get_streams()}
+        if rs.stream.color not in streams:
+            raise SourceError(f"{self.path.name} has no colour stream; it cannot be imported.")
+        if rs.stream.depth not in streams:
+            raise SourceError(
+                f"{self.path.name} has no depth stream (colour only). Export its colour stream to "
+                "a video file (e.g. with RealSense Viewer) and import that as a plain video.")
+        try:
             profile = pipeline.start(config)
         except RuntimeError as exc:
             raise SourceError(
@@ -90,12 +104,6 @@ class RealSenseFileSource:
             self._playback.set_real_time(False)  # no-op unless start() made a new device
             self._stopped = rs.playback_status.stopped
             streams = {s.stream_type(): s for s in profile.get_streams()}
-            if rs.stream.color not in streams:
-                raise SourceError(f"{self.path.name} has no colour stream; it cannot be imported.")
-            if rs.stream.depth not in streams:
-                raise SourceError(
-                    f"{self.path.name} has no depth stream (colour only). Export its colour stream to "
-                    "a video file (e.g. with RealSense Viewer) and import that as a plain video.")
             self._camera, self._fps = self._camera_info(device, streams[rs.stream.color],
                                                         streams[rs.stream.depth])
         except BaseException:

@@ -146,25 +146,34 @@ def test_camera_lost_keeps_what_was_recorded(record, opened_window, qtbot, monke
     from neuroface_studio.gui import record_workspace
 
     class Unplugged:
-        """The simulated camera, unplugged after ``lost_after`` frames."""
+        """The simulated camera, unplugged ``lost_after`` frames after the recording starts
+        (counting from the start, not from the preview: a slow preview must not lose the camera
+        before the test records)."""
 
         def __init__(self, inner, lost_after: int) -> None:
             self.inner, self.lost_after, self.is_live = inner, lost_after, True
+            self.unplug_at: int | None = None  # frame index; set when recording starts
+            self.last_index = 0
 
         def __getattr__(self, name):
             return getattr(self.inner, name)
 
         def read(self, timeout_s: float = 1.0):
             frame = self.inner.read(timeout_s)
-            if frame is not None and frame.index >= self.lost_after:
-                raise SourceError("The RealSense camera was disconnected (USB). Reconnect it and start again.")
+            if frame is not None:
+                self.last_index = frame.index
+                if self.unplug_at is not None and frame.index >= self.unplug_at:
+                    raise SourceError("The RealSense camera was disconnected (USB). Reconnect it and start again.")
             return frame
 
     real = record_workspace.make_live_source
-    monkeypatch.setattr(record_workspace, "make_live_source", lambda *a: Unplugged(real(*a), 45))
+    sources = []
+    monkeypatch.setattr(record_workspace, "make_live_source", lambda *a: sources.append(Unplugged(real(*a), 30))
+                        or sources[-1])
     record.runner.select_participant("P002")
     record.runner.select_task("KISS")
     _preview(qtbot, record)
+    sources[-1].unplug_at = sources[-1].last_index + sources[-1].lost_after
     rec_id = record.start_recording()
     qtbot.waitUntil(lambda: not record.previewing, timeout=10000)
     assert "disconnected" in record.message_label.text() and "kept" in record.message_label.text()
