@@ -108,20 +108,24 @@ class LandmarkEditor(QWidget):
         is unchanged and ``keep_view``; otherwise it fits the frame. Emits nothing (a burst in
         progress on the old frame is committed first).
         """
+        pts = validate_points(points_px)  # check everything before changing anything
+        vis = geo.check_visible(visible)
+        proposal = pts if proposal is None else validate_points(proposal)
         self.commit_pending()
         self.view.cancel_gesture()
         self.set_image(image_rgb, keep_view=keep_view)
-        pts = validate_points(points_px)
-        self.set_proposal(pts if proposal is None else proposal)
+        self.set_proposal(proposal)
         self.set_previous(previous, previous_visible)
-        self.set_landmarks(pts, visible)
+        self.set_landmarks(pts, vis)
         self._baseline = pts.copy()
         self.set_selection([])
 
     def set_image(self, image_rgb: np.ndarray, keep_view: bool = True) -> None:
-        img = np.ascontiguousarray(image_rgb, dtype=np.uint8)
-        if img.ndim != 3 or img.shape[2] != 3:
-            raise ValueError(f"expected an (H, W, 3) RGB image, got shape {img.shape}")
+        """Show an (H, W, 3) uint8 RGB frame; the points stay as they are."""
+        img = np.asarray(image_rgb)
+        if img.ndim != 3 or img.shape[2] != 3 or img.dtype != np.uint8:
+            raise ValueError(f"expected an (H, W, 3) uint8 RGB image, got {img.dtype} of shape {img.shape}")
+        img = np.ascontiguousarray(img)
         h, w = img.shape[:2]
         qimage = QImage(img.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
         self.pixmap_item.setPixmap(QPixmap.fromImage(qimage))

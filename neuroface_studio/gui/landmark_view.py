@@ -185,6 +185,9 @@ class LandmarkView(QGraphicsView):
                 self._gesture = "rect_add" if additive else "rect"
         event.accept()
 
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802
+        self.mousePressEvent(event)  # a quick second click is a click like any other
+
     def mouseMoveEvent(self, event) -> None:  # noqa: N802
         pos = event.position()
         g = self._gesture
@@ -206,7 +209,7 @@ class LandmarkView(QGraphicsView):
             c = self.editor.gesture_center()
             a0 = math.atan2(self._press_scene.y() - c[1], self._press_scene.x() - c[0])
             a1 = math.atan2(scene.y() - c[1], scene.x() - c[0])
-            self.editor.update_gesture_rotate(a1 - a0)
+            self.editor.update_gesture_rotate(math.remainder(a1 - a0, 2 * math.pi))  # in [-pi, pi]
         elif g == "scale":
             c = self.editor.gesture_center()
             r0 = math.hypot(self._press_scene.x() - c[0], self._press_scene.y() - c[1])

@@ -124,6 +124,10 @@ def test_click_without_drag_selects_and_does_not_edit(editor, edits):
     assert editor.selection() == [8, 9]
     QTest.mouseClick(editor.view.viewport(), L, Qt.KeyboardModifier.ControlModifier, screen_of(editor, 8))
     assert editor.selection() == [9]
+    QTest.mouseDClick(editor.view.viewport(), L, NO, screen_of(editor, 12))
+    assert editor.selection() == [12]
+    QTest.mouseClick(editor.view.viewport(), L, NO, QPoint(5, 5))  # empty space: clear
+    assert editor.selection() == []
     assert edits == []
 
 
