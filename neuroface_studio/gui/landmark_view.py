@@ -54,6 +54,7 @@ class LandmarkView(QGraphicsView):
         self._press_scene = QPointF()
         self._last_view = QPointF()
         self._started = False
+        self._button = Qt.MouseButton.NoButton
         self._press_hit: int | None = None
         self._lasso: list[QPointF] = []
         pen = QPen(QColor(255, 255, 255), 1.0, Qt.PenStyle.DashLine)
@@ -146,13 +147,16 @@ class LandmarkView(QGraphicsView):
     def mousePressEvent(self, event) -> None:  # noqa: N802
         self.setFocus(Qt.FocusReason.MouseFocusReason)
         pos = event.position()
+        button, mods = event.button(), event.modifiers()
+        if self._gesture is not None:
+            if event.buttons() & ~button:  # a second button during a gesture: ignore it
+                event.accept()
+                return
+            self._finish(self._last_view, mods)  # the gesture's release got lost: end it here
         self._press_view, self._last_view = QPointF(pos), QPointF(pos)
         self._press_scene = self.to_scene(pos)
         self._started = False
-        button, mods = event.button(), event.modifiers()
-        if self._gesture is not None:  # a second button during a gesture: ignore it
-            event.accept()
-            return
+        self._button = button
         if button == Qt.MouseButton.MiddleButton or (
                 button == Qt.MouseButton.LeftButton and Qt.Key.Key_Space in self.held):
             self._gesture = "pan"
@@ -234,16 +238,18 @@ class LandmarkView(QGraphicsView):
         event.accept()
 
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802
+        if self._gesture is not None and event.button() == self._button:
+            self._finish(event.position(), event.modifiers())
+        event.accept()
+
+    def _finish(self, pos: QPointF, modifiers) -> None:
         g, self._gesture = self._gesture, None
-        if g is None:
-            return
-        pos = event.position()
         if g == "pan":
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor if Qt.Key.Key_Space in self.held
                                       else Qt.CursorShape.ArrowCursor)
         elif g in ("move", "rotate", "scale"):
             self.editor.end_gesture()
-            no_mods = not (event.modifiers() & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier))
+            no_mods = not (modifiers & (Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier))
             if g == "move" and not self._started and no_mods and self._press_hit is not None:
                 self.editor.set_selection([self._press_hit])  # a click on a selected point
         elif g.startswith("rect"):
@@ -261,7 +267,6 @@ class LandmarkView(QGraphicsView):
                 self.editor.set_selection([])
             self._lasso = []
         self.editor.set_hover(self.pick(pos))
-        event.accept()
 
     def cancel_gesture(self) -> bool:
         """Esc during a gesture: drop it (points go back). Returns whether one was running."""
