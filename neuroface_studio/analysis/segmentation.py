@@ -52,6 +52,7 @@ MODES = ("excursion", "cycle", "phrase", "none")
 TASK_DIRECTIONS = {"OPEN": 1, "SPREAD": 1, "SMILE": 1, "BROW": 1, "KISS": -1, "BLOW": -1,
                    "BBP": 1, "PA": 1, "PATAKA": 1}
 EDGE_LOW, EDGE_HIGH = 0.1, 0.5  # fractions of a repetition's excursion used to locate its edges
+QUIET_LEVEL = 0.25  # frames before the rise below this fraction give the rest level (median)
 
 
 @dataclass(frozen=True)
@@ -167,9 +168,9 @@ def _rise_start(s: np.ndarray, lo: int, peak: int, k: float) -> float:
     base = float(seg.min())
     h = float(s[peak]) - base
     # rest level: median of the quiet frames just before the rise (the minimum is biased by noise)
-    quiet_end = int(_crossing_back(s, lo, peak, base + EDGE_LOW * h))
+    quiet_end = int(_crossing_back(s, lo, peak, base + QUIET_LEVEL * h))
     quiet = s[max(lo, quiet_end - max(3, (peak - lo) // 3)):quiet_end + 1]
-    if quiet.size >= 3:
+    if quiet.size >= 2:
         base = float(np.median(quiet))
         h = float(s[peak]) - base
     t_low = _crossing_back(s, lo, peak, base + EDGE_LOW * h)
