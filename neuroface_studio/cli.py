@@ -107,6 +107,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     from neuroface_studio.cli_models import add_parsers
     add_parsers(sub)
+    from neuroface_studio import cli_segment
+    cli_segment.add_parsers(sub)
     return p
 
 
@@ -256,6 +258,13 @@ COMMANDS = {"demo": cmd_demo, "gui": cmd_gui, "project": cmd_project, "simulate"
             "record": cmd_record, "import": cmd_import, "bench": cmd_bench,
             **{n: _models_command(n) for n in ("models", "predict-image", "landmark")}}
 
+
+def _segment_command(args) -> int:
+    from neuroface_studio import cli_segment
+    return cli_segment.cmd_segment(args, _emit, _progress_printer)
+
+
+COMMANDS["segment"] = _segment_command
 
 
 def main(argv: list[str] | None = None) -> int:
