@@ -10,7 +10,8 @@ How (all durations in seconds, converted with ``fps``):
    narrows the mouth, so KISS uses -1), gaps are bridged for detection only, and it is
    smoothed with a Gaussian (``smooth_s``).
 2. Movement peaks come from :func:`scipy.signal.find_peaks` with a prominence relative to the
-   trace's robust range (1st-99th percentile) and a minimum distance.
+   trace's robust range (1st-99th percentile) and a minimum distance; in speech modes, peaks
+   lower than 0.4 x the median peak are dropped as noise.
 3. Peaks are grouped into repetitions by the task's **mode**:
 
    * ``excursion`` (non-speech OPEN, SPREAD, SMILE, KISS, BLOW, BROW): each peak is one
@@ -52,6 +53,7 @@ MODES = ("excursion", "cycle", "phrase", "none")
 TASK_DIRECTIONS = {"OPEN": 1, "SPREAD": 1, "SMILE": 1, "BROW": 1, "KISS": -1, "BLOW": -1,
                    "BBP": 1, "PA": 1, "PATAKA": 1}
 EDGE_LOW, EDGE_HIGH = 0.1, 0.5  # fractions of a repetition's excursion used to locate its edges
+MIN_RELATIVE_HEIGHT = 0.4  # cycle/phrase modes: peaks lower than this x the median peak are noise
 QUIET_LEVEL = 0.25  # frames before the rise below this fraction give the rest level (median)
 
 
@@ -245,6 +247,9 @@ def propose_repetitions(trace: np.ndarray, fps: float, params: SegmentationParam
     base = float(lo_p)
     peaks, props = find_peaks(s, prominence=p.prominence * rng, distance=max(1, int(round(p.min_distance_s * fps))))
     peaks = np.array([q for q in peaks if finite[q]], dtype=int)
+    if p.mode in ("cycle", "phrase") and peaks.size >= 3:  # a noise blip is far smaller than a syllable
+        heights = s[peaks] - base
+        peaks = peaks[heights >= MIN_RELATIVE_HEIGHT * np.median(heights)]
     groups = _group_peaks(s, peaks, p, base, rng, fps)
     k = p.edge_extrapolation
     n = s.size
