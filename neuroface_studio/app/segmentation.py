@@ -12,6 +12,7 @@ landmarked)::
 
     result = propose_for_recording(session, "SIM001-OPEN")         # RecordingSegmentation
     trace = result.trace_values                                     # (T,) for the timeline
+    trace = trace_for_recording(session, "SIM001-OPEN")             # the same, without proposing
     apply_proposals(session, [result])                              # one undo step per recording
 """
 
@@ -158,8 +159,7 @@ def propose_for_recording(session: ProjectSession, recording_id: str, model: str
                                  cancel=cancel, store_dir=store_dir)
         source, out.landmarked, out.landmarking = res.model, True, res
     out.model = source
-    track = read_track(session, recording_id, source)
-    values = compute_trace(trace_name, track.landmarks_px, max_gap=max(1, int(round(0.1 * rec.fps))))
+    values = trace_for_recording(session, recording_id, trace_name, source)
     out.trace_values = values
     if not np.isfinite(values).any():
         out.problem = (f"no face was found on any frame of {recording_id} (model {source}); "
@@ -170,6 +170,31 @@ def propose_for_recording(session: ProjectSession, recording_id: str, model: str
         out.boundary_error = boundary_error_frames(out.frames, out.true_spans)
     progress(1, 1, f"{recording_id}: {len(out.spans)} repetition(s) proposed")
     return out
+
+
+def task_trace_name(session: ProjectSession, recording_id: str) -> str:
+    """The trace the recording's task names in the protocol (lip_aperture when the task is unknown)."""
+    _check_recording(session, recording_id)
+    code = session.project.recordings[recording_id].task_code
+    return session.project.protocol.task(code).trace if code in session.project.protocol.codes else "lip_aperture"
+
+
+def trace_for_recording(session: ProjectSession, recording_id: str, trace: str | None = None,
+                        model: str | None = None, store_dir: Path | None = None) -> np.ndarray:
+    """Trace ``(T,)`` (interocular units, NaN without a face) of a recording from a stored track.
+
+    ``trace`` None: the task's trace; ``model`` None: :func:`landmark_source`'s choice. Raises
+    ValueError when the recording has no track (landmark it first) or the trace is unknown.
+    For the Segment workspace's timeline; gaps up to 0.1 s are interpolated.
+    """
+    source = model or landmark_source(session, recording_id, None, store_dir)
+    if source is None:
+        raise ValueError(f"recording {recording_id} has no landmark track yet; landmark it (Analyze > Landmark, "
+                         f"or `neuroface-studio landmark PROJECT --recording {recording_id}`)")
+    track = read_track(session, recording_id, source)
+    fps = session.project.recordings[recording_id].fps
+    return compute_trace(trace or task_trace_name(session, recording_id), track.landmarks_px,
+                         max_gap=max(1, int(round(0.1 * fps))))
 
 
 @dataclass

@@ -88,6 +88,17 @@ def test_truth_landmark_track_within_3_frames_and_source_choice(project):
     assert seg.landmark_source(project, rid, "truth-copy") == "truth-copy"
     with pytest.raises(ValueError, match="has no fan2d track"):
         seg.landmark_source(project, rid, "fan2d")
+    trace = seg.trace_for_recording(project, rid, model="truth-copy")
+    np.testing.assert_array_equal(trace, results[0].trace_values)
+    assert seg.trace_for_recording(project, rid, "brow_height").shape == trace.shape
+
+
+def test_trace_for_a_recording_without_track_says_what_to_do(project):
+    rid = sorted(project.project.recordings)[0]
+    with pytest.raises(ValueError, match="has no landmark track yet; landmark it"):
+        seg.trace_for_recording(project, rid)
+    r = seg.propose_for_recording(project, rid, landmark_if_missing=False)
+    assert r.spans == [] and "has no landmark track" in r.problem and not tracks_of(project, rid)
 
 
 def test_apply_is_one_undo_step_per_recording_and_undo_restores(project):
