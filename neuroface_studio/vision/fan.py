@@ -19,6 +19,7 @@ those are refused: loading TorchScript runs the code stored in the archive.
 
 from __future__ import annotations
 
+import logging
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -29,6 +30,8 @@ import numpy as np
 from neuroface_studio.vision import fan_geometry as geo
 from neuroface_studio.vision.errors import NotAModelError
 from neuroface_studio.vision.predictor import Box, ModelInfo, Prediction
+
+log = logging.getLogger(__name__)
 
 N_HEATMAPS = 68
 EXPECTED = ("expected the 2D-FAN weights of the face-alignment project (2DFAN4-11f355bf06.pth.tar: "
@@ -161,8 +164,10 @@ class FanPredictor:
 
     ``path_or_state``: a weights file, a state dict or a FAN ``nn.Module``; ``info``: the
     provenance stored with every prediction. ``device``: "auto" (CUDA when available), "cpu",
-    "cuda", ...; ``backend``: "torch" or "onnx" (ONNX Runtime on CPU, exported once to a cache
-    file next to the weights or in ``onnx_cache_dir``); ``flip_tta``: also run the mirrored crop
+    "cuda", ...; ``backend``: "torch", "onnx" (ONNX Runtime on CPU, exported once to a cache
+    file next to the weights or in ``onnx_cache_dir``) or "auto" (torch on CUDA when the device
+    is CUDA, else ONNX Runtime when it is installed and the export works, else torch on CPU:
+    ONNX Runtime is ~1.4x faster than torch on this CPU); ``flip_tta``: also run the mirrored crop
     and average the heatmaps (2x the time); ``detector``: anything with ``detect(image_rgb)``
     (default: dlib's HOG detector via :class:`~neuroface_studio.vision.dlib68.Dlib68`, built on
     first use); ``decode``: "subpixel" or "quarter" (see :func:`.fan_geometry.decode_heatmaps`);
@@ -176,8 +181,8 @@ class FanPredictor:
                  num_threads: int | None = None, onnx_cache_dir: str | Path | None = None) -> None:
         import torch
 
-        if backend not in ("torch", "onnx"):
-            raise ValueError(f"unknown backend {backend!r} (torch or onnx)")
+        if backend not in ("torch", "onnx", "auto"):
+            raise ValueError(f"unknown backend {backend!r} (torch, onnx or auto)")
         self.info = info
         self.flip_tta = bool(flip_tta)
         self.decode = decode
@@ -194,6 +199,9 @@ class FanPredictor:
             state, self.num_modules = validate_fan_state(path_or_state)
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
+        auto = backend == "auto"
+        if auto:
+            backend = "torch" if torch.device(device).type != "cpu" else "onnx"
         self.device = torch.device(device if backend == "torch" else "cpu")
         net = build_fan(self.num_modules)
         net.load_state_dict(state, strict=False)  # strict key check done by validate_fan_state
@@ -201,9 +209,16 @@ class FanPredictor:
         self.backend = backend
         self._onnx = None
         if backend == "onnx":
+            from neuroface_studio.vision.errors import ModelUnavailableError
             from neuroface_studio.vision.fan_onnx import onnx_session
 
-            self._onnx = onnx_session(self._net, info.sha256, weights_path, onnx_cache_dir, num_threads)
+            try:
+                self._onnx = onnx_session(self._net, info.sha256, weights_path, onnx_cache_dir, num_threads)
+            except (ModelUnavailableError, OSError, RuntimeError, ValueError) as exc:
+                if not auto:
+                    raise
+                log.warning("ONNX Runtime unavailable for %s (%s); using torch on the CPU", info.name, exc)
+                self.backend = "torch"
 
     # ----------------------------------------------------------------- network
     def forward(self, inputs: np.ndarray) -> np.ndarray:

@@ -158,6 +158,7 @@ def open_predictor(name: str | None = None, store_dir: Path | None = None, **kw)
         raise ModelUnavailableError(f"model {name} is not available: {row.problem}")
     if row.architecture.startswith("FAN"):
         from neuroface_studio.vision.fan import FanPredictor
+        kw.setdefault("backend", "auto")  # CUDA, else ONNX Runtime, else torch on the CPU
         return FanPredictor(row.file, model_info(row), **kw)
     raise ModelRegistryError(f"model {name} has architecture {row.architecture}, which this version cannot open")
 
@@ -253,4 +254,7 @@ def remove_model(name: str, store_dir: Path | None = None) -> None:
 def _delete_unused(index: ModelIndex, rel: str) -> None:
     if any(e.file == rel for e in index.list()):
         return
-    (index.folder / rel).unlink(missing_ok=True)
+    path = index.folder / rel
+    path.unlink(missing_ok=True)
+    for derived in path.parent.glob(f"{path.name}.*.onnx"):  # ONNX Runtime export cache (fan_onnx)
+        derived.unlink(missing_ok=True)

@@ -117,3 +117,25 @@ def test_damaged_index_is_reported_and_kept(tmp_path):
     with pytest.raises(ModelIndexError, match="damaged.*move index.json aside"):
         registry.list_models(store)
     assert (store / "index.json").read_text() == "{ half written"
+
+
+def test_fan_from_the_registry_runs_on_onnx_runtime_on_cpu_and_remove_cleans_its_cache(tmp_path):
+    torch = pytest.importorskip("torch")
+    pytest.importorskip("onnxruntime")
+    if not registry.fan_supported():
+        pytest.skip("the FAN module is not in this build")
+    from neuroface_studio.vision.fan import build_fan
+    torch.manual_seed(0)
+    src = tmp_path / "fan1.pth"
+    torch.save(build_fan(1).state_dict(), src)
+    store = tmp_path / "models"
+    registry.import_model(src, "fan-small", store)
+    predictor = registry.open_predictor("fan-small", store, device="cpu")
+    assert predictor.backend == "onnx"  # no CUDA here: ONNX Runtime is the fast CPU path
+    assert len(list((store / "files").glob("*.onnx"))) == 1
+    frame = np.full((240, 320, 3), 120, np.uint8)
+    pred = predictor.predict(frame, (100.0, 60.0, 220.0, 200.0))
+    assert pred.points_px.shape == (68, 2) and np.isfinite(pred.points_px).all()
+    assert registry.open_predictor("fan-small", store, device="cpu", backend="torch").backend == "torch"
+    registry.remove_model("fan-small", store)
+    assert list((store / "files").iterdir()) == []
