@@ -213,11 +213,12 @@ def fill_short_gaps(values: np.ndarray, max_gap: int = DEFAULT_MAX_GAP) -> np.nd
 
 
 def compute_trace(name: str, landmarks_px: np.ndarray, max_gap: int = DEFAULT_MAX_GAP,
-                  normalise: bool = True, drop_turned: bool = True) -> np.ndarray:
+                  normalise: bool = True, drop_turned: bool = True, turn_margin: int = 0) -> np.ndarray:
     """Trace ``name`` (T,) from ``landmarks_px (T, 68, 2)``; in interocular units when ``normalise``.
 
     ``max_gap``: longest run of missing frames filled by interpolation. ``drop_turned``: frames
-    with the head turned away (:func:`turned_away`) count as missing. Raises ValueError for
+    with the head turned away (:func:`turned_away`), and ``turn_margin`` frames either side of
+    them (the head is already turning), count as missing. Raises ValueError for
     an unknown name (listing the known ones) or badly shaped landmarks.
     """
     spec = TRACES.get(name)
@@ -231,7 +232,10 @@ def compute_trace(name: str, landmarks_px: np.ndarray, max_gap: int = DEFAULT_MA
         raw = spec.function(pts)
         missing = ~np.isfinite(pts[:, list(spec.points)]).all(axis=(1, 2))
         if drop_turned:
-            missing |= turned_away(pts)
+            turned = turned_away(pts)
+            if turn_margin > 0 and turned.any():
+                turned = np.convolve(turned, np.ones(2 * int(turn_margin) + 1), mode="same") > 0
+            missing |= turned
         raw[missing] = np.nan
         if normalise:
             aligned, size = align_to_face(pts)
@@ -241,6 +245,7 @@ def compute_trace(name: str, landmarks_px: np.ndarray, max_gap: int = DEFAULT_MA
 
 
 def compute_traces(landmarks_px: np.ndarray, names=None, max_gap: int = DEFAULT_MAX_GAP,
-                   drop_turned: bool = True) -> dict[str, np.ndarray]:
+                   drop_turned: bool = True, turn_margin: int = 0) -> dict[str, np.ndarray]:
     """Several traces at once: ``{name: (T,)}`` (all known traces when ``names`` is None)."""
-    return {n: compute_trace(n, landmarks_px, max_gap, drop_turned=drop_turned) for n in (names or trace_names())}
+    return {n: compute_trace(n, landmarks_px, max_gap, drop_turned=drop_turned, turn_margin=turn_margin)
+            for n in (names or trace_names())}

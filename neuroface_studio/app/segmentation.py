@@ -185,7 +185,8 @@ def trace_for_recording(session: ProjectSession, recording_id: str, trace: str |
 
     ``trace`` None: the task's trace; ``model`` None: :func:`landmark_source`'s choice. Raises
     ValueError when the recording has no track (landmark it first) or the trace is unknown.
-    For the Segment workspace's timeline; gaps up to 0.1 s are interpolated.
+    For the Segment workspace's timeline; gaps up to 0.1 s are interpolated; frames with the head
+    turned away (and 0.08 s either side) are NaN.
     """
     source = model or landmark_source(session, recording_id, None, store_dir)
     if source is None:
@@ -194,7 +195,7 @@ def trace_for_recording(session: ProjectSession, recording_id: str, trace: str |
     track = read_track(session, recording_id, source)
     fps = session.project.recordings[recording_id].fps
     return compute_trace(trace or task_trace_name(session, recording_id), track.landmarks_px,
-                         max_gap=max(1, int(round(0.1 * fps))))
+                         max_gap=max(1, int(round(0.1 * fps))), turn_margin=int(round(0.08 * fps)))
 
 
 @dataclass

@@ -93,6 +93,8 @@ def test_turned_away_frames_are_missing():
     assert turned_away(pts)[15:25].all() and not turned_away(pts)[:15].any()
     assert np.isnan(compute_trace("mouth_width", pts)[15:25]).all()
     assert np.isfinite(compute_trace("mouth_width", pts, drop_turned=False)).all()
+    wide = compute_trace("mouth_width", pts, turn_margin=2, max_gap=0)
+    assert np.isnan(wide[13:27]).all() and np.isfinite(wide[:13]).all() and np.isfinite(wide[27:]).all()
 
 
 def test_every_protocol_trace_exists_and_errors_are_clear():
