@@ -63,6 +63,8 @@ class PointItem(QGraphicsItem):
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
         self.setAcceptHoverEvents(False)
         self.setZValue(Z_POINTS)
+        # Painted once per state into a pixmap: a drag of many points blits instead of re-rasterising.
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._rect = QRectF(-self.MARGIN, -self.MARGIN, 2 * self.MARGIN, 2 * self.MARGIN)
 
     def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
@@ -172,7 +174,8 @@ class LandmarkOverlay:
     def _line_pen(a: int, hidden: bool) -> QPen:
         color = QColor(GROUP_COLORS[POINT_GROUP[a]])
         color.setAlpha(110 if hidden else 170)
-        pen = QPen(color, 1.25, Qt.PenStyle.DashLine if hidden else Qt.PenStyle.SolidLine)
+        # 1 px: the raster engine's fast cosmetic-line path (1.25 px costs ~30% more per redraw)
+        pen = QPen(color, 1.0, Qt.PenStyle.DashLine if hidden else Qt.PenStyle.SolidLine)
         pen.setCosmetic(True)
         return pen
 
