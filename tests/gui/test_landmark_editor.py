@@ -512,3 +512,13 @@ def test_editor_keys_win_over_window_shortcuts(qtbot):
     window.setFocus()
     QTest.keyClick(window.windowHandle(), Qt.Key.Key_V)
     assert fired == [1]  # without the editor focused, the window's shortcut runs
+
+
+def test_drag_benchmark_runs(qtbot):
+    """`neuroface-studio bench editor` in small: every move repaints, each drag is one edit."""
+    from neuroface_studio.gui.bench import bench_editor_drag
+
+    res = bench_editor_drag(n_moves=8)
+    assert res["edits_emitted"] == 3
+    assert res["repaints_per_move"] >= 1.0
+    assert all(res[f"{name}_ms_median"] > 0 for name in ("one_point", "outer_lips", "all_68"))
