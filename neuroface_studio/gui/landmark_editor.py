@@ -215,7 +215,8 @@ class LandmarkEditor(QWidget):
         self.set_selection([(start + step) % N_LANDMARKS])
 
     def step_group(self, step: int) -> None:
-        self._group_index = (self._group_index + step) % len(_GROUP_CYCLE)
+        n = len(_GROUP_CYCLE)
+        self._group_index = (self._group_index + step) % n if self._group_index >= 0 else (0 if step > 0 else n - 1)
         self.set_selection(_GROUP_CYCLE[self._group_index][1])
 
     # == mouse gestures (called by the view) ====================================================

@@ -198,6 +198,8 @@ class LandmarkOverlay:
             touched.update(self._segments_of[i])
         for k in touched:
             self._update_line(k)
+        if self._hover is not None and self.label.isVisible() and self._hover in indices:
+            self.show_label(self._hover)  # the name follows its point
 
     def _update_line(self, k: int) -> None:
         a, b = SEGMENTS[k]

@@ -384,6 +384,8 @@ def test_keyboard_selection_and_shortcut_list(editor):
     assert editor.selection() == list(range(17))
     key(editor, Qt.Key.Key_G)
     assert editor.selection() == list(range(17, 22))
+    key(editor, Qt.Key.Key_G, Qt.KeyboardModifier.ShiftModifier)
+    assert editor.selection() == list(range(17))
     key(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     assert len(editor.selection()) == 68
     key(editor, Qt.Key.Key_Escape)
