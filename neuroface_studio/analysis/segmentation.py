@@ -31,7 +31,8 @@ How (all durations in seconds, converted with ``fps``):
    threshold at 10 % would be late by a quarter of the rise. The end mirrors the start.
 
 Frames without a face (NaN, including head turned away) are bridged for detection; an edge
-that falls in such a gap is moved to the first (last) frame seen, and its confidence halved.
+that falls in (or next to) such a gap is moved to the first (last) frame seen, and its
+confidence halved.
 Confidence of a span = (prominence / half the range, capped at 1) x (how well the trace
 returns to the same level on both sides) x (fraction of its frames with a face).
 
@@ -268,10 +269,10 @@ def propose_repetitions(trace: np.ndarray, fps: float, params: SegmentationParam
                 end = float(hi - 1)
         a, b = int(round(start)), int(round(end))
         hidden = 1.0
-        if not finite[a]:  # the start is in a gap without a face: first frame seen, less sure
+        if not finite[max(0, a - 2):a + 1].all():  # start in (or at) a gap without a face: less sure
             seen = np.flatnonzero(finite[a:g[0] + 1])
             a, hidden = (a + int(seen[0]) if seen.size else a), 0.5 * hidden
-        if not finite[b]:
+        if not finite[b:b + 3].all():
             seen = np.flatnonzero(finite[g[-1]:b + 1])
             b, hidden = (g[-1] + int(seen[-1]) if seen.size else b), 0.5 * hidden
         a = max(a, spans[-1].end + 1 if spans else 0)

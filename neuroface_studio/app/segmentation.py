@@ -35,6 +35,7 @@ from neuroface_studio.edits.repetition_commands import ReplaceRepetitions
 from neuroface_studio.store.errors import StoreError
 
 FALLBACK_MODEL = "dlib68"
+RED = 3  # live pose feedback level "red" stored per frame by the recorder (head turned away)
 
 
 def _active_model(store_dir: Path | None) -> str | None:
@@ -186,7 +187,8 @@ def trace_for_recording(session: ProjectSession, recording_id: str, trace: str |
     ``trace`` None: the task's trace; ``model`` None: :func:`landmark_source`'s choice. Raises
     ValueError when the recording has no track (landmark it first) or the trace is unknown.
     For the Segment workspace's timeline; gaps up to 0.1 s are interpolated; frames with the head
-    turned away (and 0.08 s either side) are NaN.
+    turned away (seen in the landmarks, or red in the recorder's live pose feedback; and 0.08 s
+    either side) are NaN.
     """
     source = model or landmark_source(session, recording_id, None, store_dir)
     if source is None:
@@ -194,8 +196,24 @@ def trace_for_recording(session: ProjectSession, recording_id: str, trace: str |
                          f"or `neuroface-studio landmark PROJECT --recording {recording_id}`)")
     track = read_track(session, recording_id, source)
     fps = session.project.recordings[recording_id].fps
-    return compute_trace(trace or task_trace_name(session, recording_id), track.landmarks_px,
+    points = track.landmarks_px.astype(np.float64)
+    red = _red_frames(session, recording_id, len(points))
+    points[red] = np.nan  # the live pose feedback saw the head turned away (recorded captures)
+    return compute_trace(trace or task_trace_name(session, recording_id), points,
                          max_gap=max(1, int(round(0.1 * fps))), turn_margin=int(round(0.08 * fps)))
+
+
+def _red_frames(session: ProjectSession, recording_id: str, n: int) -> np.ndarray:
+    """Frames (n,) bool whose live pose feedback was red (head turned away); none when unknown."""
+    try:
+        with session.open_recording(recording_id) as reader:
+            quality = np.asarray(reader.quality())
+    except (StoreError, OSError):
+        return np.zeros(n, bool)
+    red = np.zeros(n, bool)
+    k = min(n, quality.size)
+    red[:k] = quality[:k] == RED
+    return red
 
 
 @dataclass

@@ -168,3 +168,21 @@ def test_zz_report_figures():
     """Prints the boundary-error figures measured above (run with -s to see them)."""
     print("\nboundary error (frames, 25 fps, duration scale 0.5):",
           ", ".join(f"{k}: {v:.2f}" for k, v in FIG.items()))
+
+
+def test_frames_red_in_the_live_pose_feedback_count_as_missing(handmade_project):
+    from neuroface_studio.store.recording_file import RecordingWriter
+    session = ProjectSession.open(handmade_project)
+    rid = "P001-OPEN"
+    rec = session.project.recordings[rid]
+    assert not seg._red_frames(session, rid, rec.n_frames).any()  # simulated/imported: unknown (0)
+    path = session.recording_path(rid)
+    path.unlink()
+    with RecordingWriter(path, rid, "OPEN", rec.fps, rec.camera, rec.created) as w:
+        for i in range(rec.n_frames):
+            w.append(np.zeros((480, 640, 3), np.uint8), np.zeros((480, 640), np.uint16), i / rec.fps,
+                     quality=3 if 2 <= i <= 7 else 1)
+    np.testing.assert_array_equal(np.flatnonzero(seg._red_frames(session, rid, rec.n_frames)), range(2, 8))
+    write_truth_track(session, rid)
+    trace = seg.trace_for_recording(session, rid, "mouth_width")
+    assert np.isnan(trace[2:8]).all() and np.isfinite(trace[:2]).all() and np.isfinite(trace[8:]).all()
