@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
@@ -35,14 +35,15 @@ def simulated_frame(seed: int = 7):
     return color, truth, proposal
 
 
-def _mouse(view, kind, pos: QPointF, button=Qt.MouseButton.LeftButton, buttons=None, mods=Qt.KeyboardModifier.NoModifier):
-    from PySide6.QtCore import QEvent
+def _mouse(view, kind: str, pos: QPointF, buttons=None, mods=Qt.KeyboardModifier.NoModifier) -> None:
+    """Send a left-button press/move/release to the view's viewport at ``pos`` (viewport px)."""
     types = {"press": QEvent.Type.MouseButtonPress, "move": QEvent.Type.MouseMove,
              "release": QEvent.Type.MouseButtonRelease}
+    left = Qt.MouseButton.LeftButton
     if buttons is None:
-        buttons = Qt.MouseButton.NoButton if kind == "release" else button
-    ev = QMouseEvent(types[kind], pos, view.viewport().mapToGlobal(pos), button if kind != "move" else Qt.MouseButton.NoButton,
-                     buttons, mods)
+        buttons = Qt.MouseButton.NoButton if kind == "release" else left
+    button = Qt.MouseButton.NoButton if kind == "move" else left
+    ev = QMouseEvent(types[kind], pos, view.viewport().mapToGlobal(pos), button, buttons, mods)
     QApplication.sendEvent(view.viewport(), ev)
 
 

@@ -151,6 +151,7 @@ class LandmarkEditor(QWidget):
         self.overlay.set_visible(vis)
         if not self.overlay.shown:
             self.overlay.set_shown(True)
+        self._update_status()
 
     def set_proposal(self, proposal_px) -> None:
         self._proposal = None if proposal_px is None else validate_points(proposal_px)
@@ -392,6 +393,7 @@ class LandmarkEditor(QWidget):
         self._emit_if_changed(old, text)
 
     def _emit_if_changed(self, old: tuple[np.ndarray, np.ndarray], text: str) -> None:
+        self._update_status()
         if np.array_equal(old[0], self._points) and np.array_equal(old[1], self._visible):
             return
         self.edited.emit(old[0].copy(), old[1].copy(), self._points.copy(), self._visible.copy(), text)
@@ -427,7 +429,10 @@ class LandmarkEditor(QWidget):
     def _update_status(self) -> None:
         sel = self.selection()
         parts = [f"zoom {self.view.zoom * 100:.0f}%", f"step {self.nudge_step():g} px"]
-        if sel:
+        if len(sel) == 1:
+            x, y = self._points[sel[0]]
+            parts.insert(0, f"selected: {self._describe_points()} at ({x:.2f}, {y:.2f}) px")
+        elif sel:
             parts.insert(0, f"selected: {self._describe_points()}")
         if self.view.lasso_mode:
             parts.append("lasso mode (L)")

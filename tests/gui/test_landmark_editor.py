@@ -111,6 +111,7 @@ def test_drag_one_point_by_mouse_moves_it_exactly_and_emits_once(editor, edits):
     assert old_v.all() and new_v.all()
     assert text.startswith("move point 30")
     assert editor.selection() == [30]
+    assert f"at ({after[30, 0]:.2f}, {after[30, 1]:.2f}) px" in editor.status.text()
     # the drawn item sits exactly on the new image position
     item = editor.overlay.items[30]
     assert (item.pos().x(), item.pos().y()) == tuple(after[30])
