@@ -44,11 +44,13 @@ def _text(report, applied: list[str], summary: dict) -> str:
             be = r.boundary_error
             mean = "n/a" if be.mean_abs is None else f"{be.mean_abs:.1f}"
             err = f"  [vs truth: {mean} frames, {be.misses} missed, {be.extras} extra]"
-        lines.append(f"{r.recording_id:<22} {r.task_code:<7} {len(r.spans):2d} from {r.trace} ({r.model}): {spans}{err}")
+        lines.append(f"{r.recording_id:<22} {r.task_code:<7} {len(r.spans):2d} from {r.trace} ({r.model}): "
+                     f"{spans}{err}")
     if "boundary_error_frames" in summary:
         be = summary["boundary_error_frames"]
-        lines.append(f"boundary error vs simulated truth: {'n/a' if be is None else f'{be:.2f}'} frames (mean absolute, "
-                     f"all recordings); {summary.get('misses', 0)} missed, {summary.get('extras', 0)} extra")
+        shown = "n/a" if be is None else f"{be:.2f}"
+        lines.append(f"boundary error vs simulated truth: {shown} frames (mean absolute, all recordings); "
+                     f"{summary.get('misses', 0)} missed, {summary.get('extras', 0)} extra")
         for cat, v in summary.get("boundary_error_frames_by_category", {}).items():
             lines.append(f"  {cat}: {'n/a' if v is None else f'{v:.2f}'} frames")
     lines.append(f"applied to {len(applied)} recording(s) and saved" if applied

@@ -246,7 +246,7 @@ def propose_repetitions(trace: np.ndarray, fps: float, params: SegmentationParam
     if rng <= 1e-9 * max(1.0, abs(float(hi_p))):
         return Proposal((), p, direction, fps)
     base = float(lo_p)
-    peaks, props = find_peaks(s, prominence=p.prominence * rng, distance=max(1, int(round(p.min_distance_s * fps))))
+    peaks, _ = find_peaks(s, prominence=p.prominence * rng, distance=max(1, int(round(p.min_distance_s * fps))))
     peaks = np.array([q for q in peaks if finite[q]], dtype=int)
     if p.mode in ("cycle", "phrase") and peaks.size >= 3:  # a noise blip is far smaller than a syllable
         heights = s[peaks] - base

@@ -29,7 +29,9 @@ from neuroface_studio.analysis.segmentation import (
 )
 from neuroface_studio.analysis.traces import compute_trace
 from neuroface_studio.app.jobs import CancelToken, ProgressFn, no_progress
-from neuroface_studio.app.landmarking import LandmarkingResult, landmark_recording, log_landmarking, read_track, tracks_of
+from neuroface_studio.app.landmarking import (
+    LandmarkingResult, landmark_recording, log_landmarking, read_track, tracks_of,
+)
 from neuroface_studio.app.project_service import ProjectSession, current_user
 from neuroface_studio.edits.repetition_commands import ReplaceRepetitions
 from neuroface_studio.store.errors import StoreError
@@ -242,7 +244,8 @@ class SegmentationReport:
                 for r in self.results:
                     if r.boundary_error is not None:
                         cats.setdefault(category_of(r.task_code), []).append(r.boundary_error)
-                d["boundary_error_frames_by_category"] = {c: _round(pooled_mean_abs(v)) for c, v in sorted(cats.items())}
+                d["boundary_error_frames_by_category"] = {c: _round(pooled_mean_abs(v))
+                                                          for c, v in sorted(cats.items())}
         return d
 
     def to_dict(self, category_of=None) -> dict:
