@@ -109,6 +109,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_parsers(sub)
     from neuroface_studio import cli_segment
     cli_segment.add_parsers(sub)
+    from neuroface_studio import cli_annotate
+    cli_annotate.add_parsers(sub)
     return p
 
 
@@ -265,6 +267,14 @@ def _segment_command(args) -> int:
 
 
 COMMANDS["segment"] = _segment_command
+
+
+def _annotations_command(args) -> int:
+    from neuroface_studio import cli_annotate
+    return cli_annotate.cmd_annotations(args, _emit, _progress_printer)
+
+
+COMMANDS["annotations"] = _annotations_command
 
 
 def main(argv: list[str] | None = None) -> int:

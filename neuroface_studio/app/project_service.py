@@ -9,6 +9,7 @@ from neuroface_studio.app.paths import protocol_file
 from neuroface_studio.domain.project import Project
 from neuroface_studio.domain.truth import GroundTruth
 from neuroface_studio.edits.undo import Command, UndoStack
+from neuroface_studio.store.journal import Journal
 from neuroface_studio.store.project_file import create_project, load_project, save_project
 from neuroface_studio.store.protocol_file import load_protocol
 from neuroface_studio.store.recording_file import RecordingReader
@@ -63,6 +64,7 @@ class ProjectSession:
             self.project.audit_log.pop()  # nothing was saved: no audit entry claims it was
             raise
         self.undo.set_clean()
+        Journal(self.folder).clear()  # the project file now holds every journaled edit
 
     # -- files -----------------------------------------------------------------------
     def recording_path(self, recording_id: str) -> Path:

@@ -66,3 +66,17 @@ class LandmarkSet:
         self.visible = vis
         if self.frame_index < 0:
             raise ValueError("frame_index must be >= 0")
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """A frame waiting for annotation. ``reason``: why it was chosen ("shape cluster",
+    "peak of repetition 2", "model unsure", "manual", ...)."""
+
+    recording_id: str
+    frame_index: int
+    reason: str = "manual"
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.recording_id, self.frame_index)

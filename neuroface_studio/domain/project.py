@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from neuroface_studio.domain.annotations import LandmarkSet
+from neuroface_studio.domain.annotations import LandmarkSet, QueueItem
 from neuroface_studio.domain.participants import Participant, Session
 from neuroface_studio.domain.protocol import Protocol
 from neuroface_studio.domain.recordings import Recording, Repetition
@@ -36,6 +36,7 @@ class Project:
     recordings: dict[str, Recording] = field(default_factory=dict)
     repetitions: list[Repetition] = field(default_factory=list)
     landmark_sets: dict[str, LandmarkSet] = field(default_factory=dict)
+    annotation_queue: list[QueueItem] = field(default_factory=list)  # frames to annotate, in order
     audit_log: list[AuditEntry] = field(default_factory=list)
 
     # -- changes (each validates references, each is logged) ------------------------
@@ -100,6 +101,16 @@ class Project:
 
     def repetitions_of(self, recording_id: str) -> list[Repetition]:
         return sorted((r for r in self.repetitions if r.recording_id == recording_id), key=lambda r: r.start_frame)
+
+    def annotation_of(self, recording_id: str, frame_index: int, annotator_id: str) -> LandmarkSet | None:
+        """The (latest) landmark set of ``annotator_id`` on that frame, or None."""
+        found = [s for s in self.landmark_sets_of(recording_id, frame_index)
+                 if s.source.kind == "annotator" and s.source.annotator_id == annotator_id]
+        return max(found, key=lambda s: s.created) if found else None
+
+    def annotators(self) -> list[str]:
+        """IDs of everyone who has annotated a frame in this project (sorted)."""
+        return sorted({s.source.annotator_id for s in self.landmark_sets.values() if s.source.kind == "annotator"})
 
     def landmark_sets_of(self, recording_id: str, frame_index: int | None = None) -> list[LandmarkSet]:
         return [s for s in self.landmark_sets.values()

@@ -9,7 +9,7 @@ from dataclasses import asdict
 
 import numpy as np
 
-from neuroface_studio.domain.annotations import LandmarkSet, LandmarkSource
+from neuroface_studio.domain.annotations import LandmarkSet, LandmarkSource, QueueItem
 from neuroface_studio.domain.camera import CameraInfo, Extrinsics, Intrinsics
 from neuroface_studio.domain.participants import Group, Participant, Session
 from neuroface_studio.domain.project import AuditEntry, Project
@@ -17,7 +17,7 @@ from neuroface_studio.domain.protocol import Protocol
 from neuroface_studio.domain.recordings import Recording, Repetition
 
 FORMAT_ID = "neuroface-studio-project"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: annotation_queue
 
 
 def _intr_to(i: Intrinsics) -> dict:
@@ -52,7 +52,7 @@ def camera_from_dict(d: dict) -> CameraInfo:
     )
 
 
-def _landmark_set_to(s: LandmarkSet) -> dict:
+def landmark_set_to_dict(s: LandmarkSet) -> dict:
     return {
         "id": s.id, "recording": s.recording_id, "frame": s.frame_index,
         "points_px": np.round(s.points_px, 4).tolist(),
@@ -62,7 +62,7 @@ def _landmark_set_to(s: LandmarkSet) -> dict:
     }
 
 
-def _landmark_set_from(d: dict) -> LandmarkSet:
+def landmark_set_from_dict(d: dict) -> LandmarkSet:
     return LandmarkSet(
         id=d["id"], recording_id=d["recording"], frame_index=int(d["frame"]),
         points_px=np.asarray(d["points_px"], dtype=np.float64), source=LandmarkSource(**d["source"]),
@@ -93,7 +93,9 @@ def project_to_dict(p: Project) -> dict:
             {"recording": r.recording_id, "start": r.start_frame, "end": r.end_frame, "source": r.source}
             for r in p.repetitions
         ],
-        "landmark_sets": [_landmark_set_to(s) for s in p.landmark_sets.values()],
+        "landmark_sets": [landmark_set_to_dict(s) for s in p.landmark_sets.values()],
+        "annotation_queue": [{"recording": q.recording_id, "frame": q.frame_index, "reason": q.reason}
+                             for q in p.annotation_queue],
         "audit_log": [asdict(e) for e in p.audit_log],
     }
 
@@ -117,7 +119,7 @@ def project_from_dict(d: dict) -> Project:
     for r in d["repetitions"]:
         p.add_repetition(Repetition(r["recording"], int(r["start"]), int(r["end"]), r.get("source", "manual")))
     # a correction refers to the set it corrects: add sets in dependency order
-    pending = [_landmark_set_from(s) for s in d["landmark_sets"]]
+    pending = [landmark_set_from_dict(s) for s in d["landmark_sets"]]
     while pending:
         ready = [s for s in pending if s.corrects is None or s.corrects in p.landmark_sets]
         if not ready:
@@ -125,5 +127,9 @@ def project_from_dict(d: dict) -> Project:
         for s in ready:
             p.add_landmark_set(s)
         pending = [s for s in pending if s.id not in p.landmark_sets]
+    for q in d["annotation_queue"]:
+        if q["recording"] not in p.recordings:
+            raise ValueError(f"annotation queue: unknown recording {q['recording']}")
+        p.annotation_queue.append(QueueItem(q["recording"], int(q["frame"]), str(q.get("reason", "manual"))))
     p.audit_log = [AuditEntry(**e) for e in d.get("audit_log", [])]
     return p

@@ -39,3 +39,10 @@ def migrate(data: dict, target_version: int) -> tuple[dict, list[int]]:
         version += 1
         data["schema_version"] = version
     return data, passed
+
+
+@register(1)
+def _v1_to_v2(data: dict) -> dict:
+    """Schema 2 adds the annotation queue (frames chosen for annotation); old projects have none."""
+    data.setdefault("annotation_queue", [])
+    return data

@@ -137,3 +137,23 @@ def test_damaged_recording_attributes_give_a_clear_error(handmade_project):
         f.attrs["camera"] = "{not json"
     with pytest.raises(RecordingFileError, match="damaged"):
         RecordingReader(path)
+
+
+def test_schema_1_project_gains_an_empty_annotation_queue(handmade_project, tmp_path):
+    """Schema 2 added the annotation queue: a schema-1 file (no queue) opens with an empty one,
+    and a queue saved now survives the round trip."""
+    import json
+
+    from neuroface_studio.domain.annotations import QueueItem
+    from neuroface_studio.store.project_file import load_project, project_file, save_project
+    folder = handmade_project
+    data = json.loads(project_file(folder).read_text())
+    del data["annotation_queue"]
+    data["schema_version"] = 1
+    project_file(folder).write_text(json.dumps(data))
+    assert load_project(folder).annotation_queue == []
+    project = load_project(folder)
+    rid = next(iter(project.recordings))
+    project.annotation_queue = [QueueItem(rid, 3, "peak of movement")]
+    save_project(project, folder)
+    assert load_project(folder).annotation_queue == [QueueItem(rid, 3, "peak of movement")]
