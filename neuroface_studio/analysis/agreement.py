@@ -3,7 +3,7 @@
 * :func:`consensus` - per landmark, the mean of the annotators who marked it visible (a
   point nobody saw is the mean of all, flagged not visible).
 * :func:`agreement` - inter-annotator NRMSE per point group: for every pair of annotators and
-  every frame both annotated, the mean distance between their points of the group (points
+  every frame both annotated, the RMS distance between their points of the group (points
   both saw) divided by the interocular distance (outer eye corners 36-45, mean of the two
   annotators), averaged over frames and pairs. 0.02 (2%) is about one pixel of disagreement
   on a 50 px interocular distance.
@@ -45,7 +45,7 @@ def pair_nrmse(a: np.ndarray, b: np.ndarray, va: np.ndarray | None = None, vb: n
                  + np.linalg.norm(b[OUTER_EYE_CORNERS[0]] - b[OUTER_EYE_CORNERS[1]]))
     if len(idx) == 0 or iod <= 0:
         return float("nan")
-    return float(np.linalg.norm(a[idx] - b[idx], axis=1).mean() / iod)
+    return float(np.sqrt((np.linalg.norm(a[idx] - b[idx], axis=1) ** 2).mean()) / iod)
 
 
 def agreement(annotations: dict[str, dict], groups=AGREEMENT_GROUPS) -> dict:

@@ -84,9 +84,9 @@ def _frames(n_frames: int):
 
 
 def _nrmse(points: np.ndarray, truth: np.ndarray) -> float:
-    """Mean point error / inter-ocular distance (outer eye corners 36, 45)."""
-    iod = np.linalg.norm(truth[36] - truth[45])
-    return float(np.linalg.norm(points - truth, axis=1).mean() / iod)
+    """RMS point error / inter-ocular distance (outer eye corners 36, 45): analysis.landmark_error."""
+    from neuroface_studio.analysis.landmark_error import nrmse
+    return float(nrmse(points, truth))
 
 
 def bench_fan(n_frames: int = 20, num_modules: int = 4, weights=None, onnx: bool = True, seed: int = 0) -> dict:

@@ -78,7 +78,7 @@ def test_agreement_per_group_and_pair():
     res = agreement(ann)
     assert res["annotators"] == ["AA", "BB"] and res["frames"] == 1
     assert res["nrmse"]["mouth"] == pytest.approx(5 / 60) and res["nrmse"]["eyes"] == 0.0
-    assert res["nrmse"]["all"] == pytest.approx(5 / 60 * 20 / 68)
+    assert res["nrmse"]["all"] == pytest.approx(5 / 60 * np.sqrt(20 / 68))  # RMS over the 68 points
     assert res["pairs"]["AA~BB"]["frames"] == 1
     assert np.isnan(agreement({"AA": ann["AA"]})["nrmse"]["all"])
     assert pair_nrmse(a, b, group="jaw") == 0.0
