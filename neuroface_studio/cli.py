@@ -252,13 +252,15 @@ def _models_command(name: str):
         from neuroface_studio import cli_models
         if name == "landmark":
             return cli_models.cmd_landmark(args, _emit, _progress_printer)
+        if name == "finetune":
+            return cli_models.cmd_finetune(args, _emit, _progress_printer)
         return {"models": cli_models.cmd_models, "predict-image": cli_models.cmd_predict_image}[name](args, _emit)
     return run
 
 
 COMMANDS = {"demo": cmd_demo, "gui": cmd_gui, "project": cmd_project, "simulate": cmd_simulate,
             "record": cmd_record, "import": cmd_import, "bench": cmd_bench,
-            **{n: _models_command(n) for n in ("models", "predict-image", "landmark")}}
+            **{n: _models_command(n) for n in ("models", "predict-image", "landmark", "finetune")}}
 
 
 def _segment_command(args) -> int:
@@ -290,10 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     from neuroface_studio.acquisition.source import SourceError
     from neuroface_studio.app.jobs import JobCancelled
     from neuroface_studio.store.errors import StoreError
+    from neuroface_studio.training.errors import TrainingError
     from neuroface_studio.vision.errors import ModelUnavailableError
     try:
         return COMMANDS[args.command](args)
-    except (StoreError, SourceError, ValueError, ModelUnavailableError) as exc:
+    except (StoreError, SourceError, ValueError, ModelUnavailableError, TrainingError) as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         return 2
     except (KeyboardInterrupt, JobCancelled):

@@ -37,6 +37,23 @@ def add_parsers(sub) -> None:
     p.add_argument("--store", type=Path, default=None, help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true")
 
+    ft = sub.add_parser("finetune", help="fine-tune a FAN on the project's corrected (or simulated-truth) frames")
+    ft.add_argument("project", type=Path)
+    ft.add_argument("--base", default=None, help="base model (default: the active FAN, else fan2d)")
+    ft.add_argument("--source", choices=["auto", "annotations", "truth"], default="auto",
+                    help="auto: corrected frames when there are any, else simulated ground truth")
+    ft.add_argument("--annotator", default=None, help="one annotator's corrections (default: their consensus)")
+    ft.add_argument("--truth-frames", type=int, default=8, help="simulated truth: frames per recording")
+    ft.add_argument("--epochs", type=int, default=None)
+    ft.add_argument("--lr", type=float, default=None)
+    ft.add_argument("--regularizer", choices=["sam", "cam", "eo", "co"], default=None,
+                    help="regularized transfer learning against the frozen base model")
+    ft.add_argument("--name", default=None, help="registry name of the new model (default: <base>-ftN)")
+    ft.add_argument("--activate", action="store_true", help="make the new model the active one")
+    ft.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda")
+    ft.add_argument("--store", type=Path, default=None, help=argparse.SUPPRESS)
+    ft.add_argument("--json", action="store_true")
+
     lm = sub.add_parser("landmark", help="landmark every frame of a project's recordings (resumable)")
     lm.add_argument("project", type=Path)
     lm.add_argument("--recording", action="append", default=None, metavar="ID",
@@ -126,4 +143,41 @@ def cmd_landmark(args, emit, progress_printer) -> int:
                      + (f" (resumed at frame {r.resumed_from})" if r.resumed_from else "") + f" -> {r.path}"
                      for r in results)
     emit(args, {"model": predictor.info.name, "results": [r.to_dict() for r in results]}, text)
+    return 0
+
+
+def cmd_finetune(args, emit, progress_printer) -> int:
+    from dataclasses import replace
+
+    from neuroface_studio.app.finetune import DataChoice, describe, run_finetune
+    from neuroface_studio.app.jobs import CancelToken, JobCancelled
+    from neuroface_studio.app.project_service import ProjectSession
+    from neuroface_studio.training.engine import FinetuneConfig
+    session = ProjectSession.open(args.project)
+    config = FinetuneConfig(device=args.device)
+    changes = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("regularizer", args.regularizer))
+               if v is not None}
+    config = replace(config, **changes)
+    token = CancelToken()
+    try:
+        summary = run_finetune(session, args.base, DataChoice(source=args.source, annotator=args.annotator,
+                                                                      truth_frames=args.truth_frames), config,
+                               args.name, args.activate, progress_printer(args.json), token, store_dir=args.store)
+    except KeyboardInterrupt:
+        token.cancel()
+        raise JobCancelled("fine-tuning interrupted; the checkpoint is kept and the next run resumes") from None
+    finally:
+        print(file=sys.stderr)
+    if not session.dirty:
+        session.save("fine-tune", describe(summary))
+    else:
+        session.project.log("cli", "fine-tune", describe(summary))
+    groups = sorted(k for k in summary.nrmse_before if k != "all")
+    lines = [describe(summary),
+             f"{'':8} {'before':>8} {'after':>8}"]
+    lines += [f"{g:<8} {100 * summary.nrmse_before[g]:7.2f}% {100 * summary.nrmse_after.get(g, float('nan')):7.2f}%"
+              for g in ["all", *groups]]
+    lines.append(f"{summary.epochs_run} epochs (best {summary.best_epoch}) in {summary.seconds:.0f} s on "
+                 f"{summary.device}; registered as {summary.model}" + (" (active)" if summary.activated else ""))
+    emit(args, summary.to_dict(), "\n".join(lines))
     return 0

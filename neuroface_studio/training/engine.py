@@ -30,18 +30,11 @@ import numpy as np
 import torch
 
 from neuroface_studio.training.augment import AugmentParams, Sample, augment, crop_to_heatmap, heatmap_to_crop
+from neuroface_studio.training.errors import TrainingCancelled, TrainingError
 from neuroface_studio.training.fan_parts import SplitFan
 from neuroface_studio.training.losses import REGULARIZERS, adaptive_wing_loss, gaussian_heatmaps
 from neuroface_studio.vision import fan_geometry as geo
 from neuroface_studio.vision.fan import build_fan, validate_fan_state
-
-
-class TrainingError(RuntimeError):
-    """Training cannot go on (NaN loss, no data, bad settings); the message says what to do."""
-
-
-class TrainingCancelled(Exception):
-    """The user stopped training; the last checkpoint is kept so a new run can resume."""
 
 
 @dataclass(frozen=True)

@@ -176,7 +176,8 @@ def _store_file(index: ModelIndex, source: Path, sha256: str) -> str:
     return rel
 
 
-def _register_fan(file: Path, name: str, origin: str, version: str, store_dir: Path | None) -> ModelListing:
+def _register_fan(file: Path, name: str, origin: str, version: str, store_dir: Path | None,
+                  metrics: dict | None = None) -> ModelListing:
     from neuroface_studio.vision.fan import load_fan_state
     from neuroface_studio.vision.fan_fetch import sha256_of
     _, num_modules = load_fan_state(file)  # NotAModelError: nothing is copied or registered
@@ -185,11 +186,29 @@ def _register_fan(file: Path, name: str, origin: str, version: str, store_dir: P
     old = index.find(name)
     rel = _store_file(index, file, sha)
     index.add(ModelEntry(name=name, architecture=FAN_ARCHITECTURE.format(n=num_modules),
-                         version=version or sha[:10], sha256=sha, file=rel, origin=origin, created=now_iso()),
+                         version=version or sha[:10], sha256=sha, file=rel, origin=origin, created=now_iso(),
+                         metrics=dict(metrics or {})),
               replace_existing=True)
     if old is not None and old.file != rel:
         _delete_unused(index, old.file)
     return get_model(name, store_dir)
+
+
+def register_weights(state_dict: dict, name: str, origin: str, metrics: dict | None = None,
+                     store_dir: Path | None = None) -> ModelListing:
+    """Register FAN weights made here (fine-tuning) as ``name`` with ``origin`` ("fine-tuned from X on
+    data Y") and ``metrics`` (provenance: frames, split, hyperparameters, NRMSE before/after).
+    The weights are validated like an import; the previous entry of that name is replaced."""
+    import tempfile
+
+    import torch
+    _check_name(name)
+    index = _index(store_dir)
+    index.folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=index.folder) as tmp:
+        path = Path(tmp) / f"{name}.pth"
+        torch.save({k: v.detach().cpu() for k, v in state_dict.items()}, path)
+        return _register_fan(path, name, origin, "", store_dir, metrics)
 
 
 def _check_name(name: str) -> None:
