@@ -8,7 +8,8 @@ How (all durations in seconds, converted with ``fps``):
 
 1. The trace is oriented so movement goes *up* (``direction``: OPEN opens the lips, KISS
    narrows the mouth, so KISS uses -1), gaps are bridged for detection only, and it is
-   smoothed with a Gaussian (``smooth_s``).
+   smoothed with a Gaussian (``smooth_s``; more, up to ``max_smooth_s``, when frame-to-frame
+   tracker noise is large against the movement).
 2. Movement peaks come from :func:`scipy.signal.find_peaks` with a prominence relative to the
    trace's robust range (1st-99th percentile) and a minimum distance; in speech modes, peaks
    lower than 0.4 x the median peak are dropped as noise.
@@ -54,6 +55,7 @@ MODES = ("excursion", "cycle", "phrase", "none")
 TASK_DIRECTIONS = {"OPEN": 1, "SPREAD": 1, "SMILE": 1, "BROW": 1, "KISS": -1, "BLOW": -1,
                    "BBP": 1, "PA": 1, "PATAKA": 1}
 EDGE_LOW, EDGE_HIGH = 0.1, 0.5  # fractions of a repetition's excursion used to locate its edges
+NOISE_TARGET = 0.03  # smoothing brings frame-to-frame noise to this fraction of the range
 MIN_RELATIVE_HEIGHT = 0.4  # cycle/phrase modes: peaks lower than this x the median peak are noise
 QUIET_LEVEL = 0.25  # frames before the rise below this fraction give the rest level (median)
 
@@ -64,7 +66,8 @@ class SegmentationParams:
 
     mode: str = "excursion"
     direction: int | None = 1  # +1: the trace rises during a repetition; -1: falls; None: guess
-    smooth_s: float = 0.03  # Gaussian sigma
+    smooth_s: float = 0.03  # Gaussian sigma (at least)
+    max_smooth_s: float = 0.05  # Gaussian sigma at most, for noisy traces (tracker jitter)
     prominence: float = 0.3  # minimum peak prominence, fraction of the robust range
     min_distance_s: float = 0.5  # minimum time between two peaks
     min_duration_s: float = 0.2  # shorter spans are dropped
@@ -97,13 +100,13 @@ def default_params(task_code: str, category: str = "nonspeech", repetitions: int
     if code == "REST" or category == "rest":
         return SegmentationParams(mode="none", direction=direction or 1)
     if category == "speech" and repetitions:
-        return SegmentationParams(mode="phrase", direction=direction or 1, prominence=0.2,
+        return SegmentationParams(mode="phrase", direction=direction or 1, prominence=0.2, max_smooth_s=0.03,
                                   min_distance_s=0.1, min_duration_s=0.3, min_pause_s=0.2)
     if category == "speech":
         closure = 0.12 if code == "PATAKA" else 0.5
         return SegmentationParams(mode="cycle", direction=direction or 1, prominence=0.15,
                                   min_distance_s=0.06, min_duration_s=0.06, closure_level=closure,
-                                  min_pause_s=0.3, smooth_s=0.015)
+                                  min_pause_s=0.3, smooth_s=0.015, max_smooth_s=0.015)
     return SegmentationParams(mode="excursion", direction=direction)
 
 
@@ -146,6 +149,23 @@ def _bridge(trace: np.ndarray) -> np.ndarray:
     ok = np.isfinite(v)
     idx = np.arange(v.size)
     return np.interp(idx, idx[ok], v[ok])
+
+
+def _smoothing_frames(s: np.ndarray, fps: float, p: SegmentationParams) -> float:
+    """Gaussian sigma (frames): ``smooth_s``, raised up to ``max_smooth_s`` for a noisy trace.
+
+    Frame-to-frame noise (robust SD of the first differences / sqrt 2) smoothed by a Gaussian
+    of sigma frames shrinks by ~1.88 sqrt(sigma); the sigma brings it to 3 % of the range.
+    """
+    if p.smooth_s <= 0 and p.max_smooth_s <= 0:
+        return 0.0
+    low = max(p.smooth_s * fps, 0.5)
+    high = max(low, p.max_smooth_s * fps)
+    spread = float(np.subtract(*np.percentile(s, [99, 1])))
+    noise = 1.4826 * float(np.median(np.abs(np.diff(s)))) / np.sqrt(2) if s.size > 2 else 0.0
+    if spread <= 0 or noise <= 0:
+        return low
+    return float(np.clip((noise / (NOISE_TARGET * 1.88 * spread)) ** 2, low, high))
 
 
 def _guess_direction(v: np.ndarray, fps: float) -> int:
@@ -239,8 +259,9 @@ def propose_repetitions(trace: np.ndarray, fps: float, params: SegmentationParam
     if p.mode == "none" or raw.size < 3:
         return Proposal((), p, direction, fps)
     s = direction * _bridge(raw)
-    if p.smooth_s > 0:
-        s = gaussian_filter1d(s, sigma=max(p.smooth_s * fps, 0.5), mode="nearest")
+    sigma = _smoothing_frames(s, fps, p)
+    if sigma > 0:
+        s = gaussian_filter1d(s, sigma=sigma, mode="nearest")
     lo_p, hi_p = np.percentile(s, [1, 99])
     rng = float(hi_p - lo_p)
     if rng <= 1e-9 * max(1.0, abs(float(hi_p))):
