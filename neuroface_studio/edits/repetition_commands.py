@@ -54,8 +54,9 @@ def validate_spans(project: Project, recording_id: str, spans: Iterable[tuple[in
 class _RecordingRepetitionsCommand(Command):
     """Base: replaces one recording's repetitions by ``after`` (validated) and back by ``before``."""
 
-    def __init__(self, project: Project, recording_id: str, after: list[Repetition], label: str) -> None:
-        validate_spans(project, recording_id, [(r.start_frame, r.end_frame) for r in after])
+    def __init__(self, project: Project, recording_id: str, after: list[Repetition], label: str,
+                 check: bool = True) -> None:
+        validate_spans(project, recording_id, [(r.start_frame, r.end_frame) for r in after] if check else [])
         self.project = project
         self.recording_id = recording_id
         self.before = tuple(project.repetitions_of(recording_id))
@@ -103,8 +104,9 @@ class DeleteRepetition(_RecordingRepetitionsCommand):
     def __init__(self, project: Project, repetition: Repetition) -> None:
         reps = _find(project, repetition)
         reps.remove(repetition)
+        # no check: deleting never creates a problem, and it must fix overlaps from older files
         super().__init__(project, repetition.recording_id, reps,
-                         f"delete repetition {_span_text(repetition.start_frame, repetition.end_frame)}")
+                         f"delete repetition {_span_text(repetition.start_frame, repetition.end_frame)}", check=False)
 
 
 class SetRepetitionSpan(_RecordingRepetitionsCommand):

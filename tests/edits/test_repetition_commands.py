@@ -121,5 +121,16 @@ def test_merge_needs_neighbours(project):
         MergeRepetitions(project, Repetition(REC, 10, 20), Repetition(REC, 50, 60, "manual"))
 
 
+def test_overlaps_from_an_older_file_can_be_deleted(project):
+    project.add_repetition(Repetition(REC, 15, 35))  # the domain model accepts it; the commands do not
+    with pytest.raises(ValueError, match="overlap"):
+        AddRepetition(project, REC, 80, 90)
+    stack = UndoStack()
+    stack.push(DeleteRepetition(project, Repetition(REC, 15, 35, "manual")))
+    assert spans(project) == [(10, 20), (30, 40)]
+    stack.undo()
+    assert spans(project) == [(10, 20), (15, 35), (30, 40)]
+
+
 def test_validate_spans_sorts(project):
     assert validate_spans(project, REC, [(50, 60), (1, 2)]) == [(1, 2), (50, 60)]
