@@ -16,7 +16,9 @@ interocular distance" and is comparable between faces and camera distances.
 Head turns: frames where the face is turned away from the camera (the nose tip shifted
 sideways from the eyes' midpoint by more than :data:`TURN_THRESHOLD` of the interocular
 distance, relative to the recording's habitual posture: about 22 degrees of yaw) are treated
-as missing, because a turned face distorts every 2D distance.
+as missing, because a turned face distorts every 2D distance; so are frames whose eye corners
+and nose no longer have the recording's usual shape (the tracker lost the face, which dlib68
+does on turned heads while still returning points).
 
 Missing frames: gaps of at most ``max_gap`` frames are filled by linear interpolation;
 longer gaps, and missing frames at either end, stay NaN (:func:`fill_short_gaps`).
@@ -45,6 +47,8 @@ DEFAULT_MAX_GAP = 5
 #: Sideways nose-tip shift (fraction of interocular distance, from the recording's median)
 #: beyond which a frame counts as turned away (~22 degrees of yaw).
 TURN_THRESHOLD = 0.22
+#: Rigid-shape deviation (:func:`rigid_shape_deviation`) beyond which a frame is implausible.
+SHAPE_THRESHOLD = 0.15
 NOSE_TIP = 30
 
 #: Inner-lip (upper, lower) pairs: 61-67, 62-66, 63-65.
@@ -178,13 +182,46 @@ def head_turn_index(landmarks_px: np.ndarray) -> np.ndarray:
         return ((pts[:, NOSE_TIP] - 0.5 * (a + b)) * eye).sum(axis=1) / iod ** 2
 
 
-def turned_away(landmarks_px: np.ndarray, threshold: float = TURN_THRESHOLD) -> np.ndarray:
-    """Frames (T,) bool whose head turn departs from the recording's median by more than ``threshold``."""
+def rigid_shape_deviation(landmarks_px: np.ndarray) -> np.ndarray:
+    """How far (T,) the rigid points' shape departs from the recording's median shape.
+
+    Each frame's rigid points (:data:`RIGID_POINTS`) are centred, scaled to unit norm and
+    rotated onto the median shape; the value is the remaining distance (0 = same shape; about
+    0.009 per degree of yaw; a tracker that lost the face gives 0.05-0.4). NaN where missing.
+    """
+    pts = check_landmarks(landmarks_px)
+    r = pts[:, list(RIGID_POINTS)]
+    out = np.full(len(pts), np.nan)
+    ok = np.isfinite(r).all(axis=(1, 2))
+    if not ok.any():
+        return out
+    c = r[ok] - r[ok].mean(axis=1, keepdims=True)
+    norm = np.linalg.norm(c, axis=(1, 2))
+    c = c / np.where(norm > 0, norm, 1.0)[:, None, None]
+    ref = np.median(c, axis=0)
+    ref /= max(float(np.linalg.norm(ref)), 1e-12)
+    num = (c[..., 0] * ref[None, :, 1] - c[..., 1] * ref[None, :, 0]).sum(axis=1)
+    den = (c[..., 0] * ref[None, :, 0] + c[..., 1] * ref[None, :, 1]).sum(axis=1)
+    th = np.arctan2(num, den)
+    cos, sin = np.cos(th)[:, None], np.sin(th)[:, None]
+    rotated = np.stack([cos * c[..., 0] - sin * c[..., 1], sin * c[..., 0] + cos * c[..., 1]], axis=-1)
+    out[ok] = np.linalg.norm(rotated - ref, axis=(1, 2))
+    return out
+
+
+def turned_away(landmarks_px: np.ndarray, threshold: float = TURN_THRESHOLD,
+                shape_threshold: float = SHAPE_THRESHOLD) -> np.ndarray:
+    """Frames (T,) bool that are turned away or implausible: the head turn departs from the
+    recording's median by more than ``threshold``, or the rigid shape by more than
+    ``shape_threshold`` (:func:`rigid_shape_deviation`: the tracker lost the face)."""
     turn = head_turn_index(landmarks_px)
     ok = np.isfinite(turn)
     out = np.zeros(turn.shape, bool)
     if ok.any():
         out[ok] = np.abs(turn[ok] - np.median(turn[ok])) > threshold
+    dev = rigid_shape_deviation(landmarks_px)
+    with np.errstate(invalid="ignore"):
+        out |= dev > shape_threshold
     return out
 
 

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from neuroface_studio.analysis.traces import (
-    TRACES, align_to_face, compute_trace, compute_traces, fill_short_gaps, head_turn_index, trace_names, turned_away,
+    TRACES, align_to_face, compute_trace, compute_traces, fill_short_gaps, head_turn_index, rigid_shape_deviation,
+    trace_names, turned_away,
 )
 from neuroface_studio.app.paths import protocol_file
 
@@ -95,6 +96,19 @@ def test_turned_away_frames_are_missing():
     assert np.isfinite(compute_trace("mouth_width", pts, drop_turned=False)).all()
     wide = compute_trace("mouth_width", pts, turn_margin=2, max_gap=0)
     assert np.isnan(wide[13:27]).all() and np.isfinite(wide[:13]).all() and np.isfinite(wide[27:]).all()
+
+
+def test_a_lost_track_is_missing():
+    pts = face(40)
+    pts[10:14] = pts[10:14][:, ::-1]  # the tracker fitted nonsense: points shuffled
+    dev = rigid_shape_deviation(pts)
+    assert dev[0] == pytest.approx(0.0, abs=1e-9) and (dev[10:14] > 0.5).all()
+    assert turned_away(pts)[10:14].all() and turned_away(pts).sum() == 4
+    theta = np.deg2rad(20.0)  # a rolled head is not implausible
+    rot = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+    rolled = face(40)
+    rolled[20:] = (rolled[20:] - 300.0) @ rot.T + 300.0
+    assert rigid_shape_deviation(rolled).max() < 1e-9 and not turned_away(rolled).any()
 
 
 def test_every_protocol_trace_exists_and_errors_are_clear():
