@@ -90,13 +90,14 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--json", action="store_true")
 
     b = sub.add_parser("bench", help="print performance figures")
-    b.add_argument("what", choices=["simulate", "store", "access", "record", "record-gui", "dlib", "fan", "editor"],
+    b.add_argument("what", choices=["simulate", "store", "access", "record", "record-gui", "dlib", "fan", "editor", "finetune"],
                    help="simulate: frame rendering; store: HDF5 writing; access: random frame reads; "
                         "record: live 60 fps recording with pose feedback; record-gui: the same while the "
                         "Record workspace's preview runs (offscreen unless a display is set); dlib: the dlib68 "
                         "landmark tracker's speed and NRMSE on simulated frames; fan: FAN (ours, torch and ONNX Runtime) vs the "
                         "stock face-alignment pipeline on the same frames and weights"
-                        "; editor: the landmark editor's drag redraw (ms per mouse move)")
+                        "; editor: the landmark editor's drag redraw (ms per mouse move); finetune: FAN last-hourglass "
+                        "training step time with and without cached trunk features")
     b.add_argument("--frames", type=int, default=120)
     b.add_argument("--duration", type=float, default=60.0, help="record: seconds")
     b.add_argument("--fps", type=float, default=60.0, help="record: camera fps")
@@ -232,6 +233,9 @@ def cmd_bench(args) -> int:
         res = bench_fan_model(args.frames if args.frames != 120 else 20, args.model, store_dir=args.store)
         _emit(args, res, format_fan_bench(res))
         return 0
+    elif args.what == "finetune":
+        from neuroface_studio.training.bench import bench_finetune
+        res = bench_finetune(steps=args.frames if args.frames != 120 else 3)
     elif args.what == "editor":
         from neuroface_studio.gui.bench import bench_editor_drag
         res = bench_editor_drag(args.frames if args.frames != 120 else 300)
