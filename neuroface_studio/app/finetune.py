@@ -7,7 +7,8 @@
    evenly spread per recording, skipping turned-away frames).
 2. **Split by participant, never by frame**, stratified by group: about ``val_fraction`` of each
    group's participants (at least one when the group has two or more) go to validation.
-3. **Base model**: the named one, else the active model when it is a FAN, else ``fan2d``.
+3. **Base model**: the named one, else the active model when it is a FAN, else ``fan2d``, else
+   the shipped demo FAN (``fan-demo``).
 4. **Train** (training/engine.py) with progress and cancel; the checkpoint lives in
    ``<project>/training/`` so a crashed or stopped run resumes.
 5. **Register** the best weights as a new model version with provenance (base model, frames,
@@ -141,9 +142,10 @@ def base_model_name(requested: str | None, store_dir: Path | None = None) -> str
     active = registry.active_model(store_dir)
     if registry.get_model(active, store_dir).architecture.startswith("FAN"):
         return active
-    row = registry.get_model(registry.FAN_NAME, store_dir)
-    if row.available:
-        return row.name
+    for name in (registry.FAN_NAME, registry.DEMO_FAN):
+        rows = [r for r in registry.list_models(store_dir) if r.name == name and r.available]
+        if rows:
+            return rows[0].name
     raise ValueError("fine-tuning needs a FAN base model and none is installed: fetch or import fan2d "
                      "(Tools → Landmark models…, or `neuroface-studio models fetch`)")
 

@@ -76,8 +76,20 @@ class ModelIndex:
     # -- read ---------------------------------------------------------------------------
     def list(self) -> list[ModelEntry]:
         """Entries in the order they were added; [] when the store does not exist yet."""
+        data = self._read()
+        try:
+            return [ModelEntry.from_dict(d) for d in data.get("models", [])]
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            raise ModelIndexError(self._damaged(f"bad entry: {exc!r}")) from exc
+
+    def active_builtin(self) -> str | None:
+        """The built-in model chosen as active (None: the default built-in, or an entry is active)."""
+        value = self._read().get("active_builtin")
+        return str(value) if value else None
+
+    def _read(self) -> dict:
         if not self.path.exists():
-            return []
+            return {}
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
@@ -87,10 +99,7 @@ class ModelIndex:
         if int(data.get("schema_version", 0)) > SCHEMA_VERSION:
             raise UnsupportedVersionError(
                 f"the model index {self.path} was written by a newer NeuroFace Studio; update to use it")
-        try:
-            return [ModelEntry.from_dict(d) for d in data.get("models", [])]
-        except (KeyError, TypeError, AttributeError, ValueError) as exc:
-            raise ModelIndexError(self._damaged(f"bad entry: {exc!r}")) from exc
+        return data
 
     def get(self, name: str) -> ModelEntry:
         for e in self.list():
@@ -132,12 +141,13 @@ class ModelIndex:
         self._write([e for e in entries if e.name != name])
         return entry
 
-    def set_active(self, name: str | None) -> None:
-        """Make ``name`` the active model (None: no index entry is active)."""
+    def set_active(self, name: str | None, builtin: str | None = None) -> None:
+        """Make ``name`` the active model (None: no index entry is active; then ``builtin``, a
+        built-in model's name, is recorded as the active one, None meaning the default)."""
         entries = self.list()
         if name is not None and all(e.name != name for e in entries):
             raise ModelIndexError(f"no model named {name!r} in the model store {self.folder}")
-        self._write([replace(e, active=e.name == name) for e in entries])
+        self._write([replace(e, active=e.name == name) for e in entries], builtin if name is None else None)
 
     def update_metrics(self, name: str, metrics: dict) -> ModelEntry:
         entries = self.list()
@@ -147,8 +157,15 @@ class ModelIndex:
         self._write(entries)
         return next(e for e in entries if e.name == name)
 
-    def _write(self, entries: list[ModelEntry]) -> None:
+    def _write(self, entries: list[ModelEntry], active_builtin: str | None | bool = False) -> None:
+        """``active_builtin`` False keeps the recorded one (cleared when an entry is active)."""
+        if active_builtin is False:
+            active_builtin = self.active_builtin() if self.path.exists() else None
+        if any(e.active for e in entries):
+            active_builtin = None
         data = {"format": FORMAT_ID, "schema_version": SCHEMA_VERSION, "models": [e.to_dict() for e in entries]}
+        if active_builtin:
+            data["active_builtin"] = active_builtin
         text = json.dumps(data, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
         try:
             self.folder.mkdir(parents=True, exist_ok=True)

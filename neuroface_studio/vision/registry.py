@@ -26,6 +26,8 @@ from neuroface_studio.vision.errors import ModelUnavailableError
 from neuroface_studio.vision.predictor import LandmarkPredictor, ModelInfo
 
 BUILTIN = "dlib68"
+DEMO_FAN = "fan-demo"  #: FAN(1) trained by the project on simulated faces (scripts/train_demo_fan.py)
+DEMO_ORIGIN = "demo: trained by NeuroFace Studio on simulated faces - not for clinical use"
 FAN_NAME = "fan2d"
 FAN_ARCHITECTURE = "FAN-{n}"  # n hourglass modules (official: 4)
 FAN_OFFICIAL_FILE = "2DFAN4-11f355bf06.pth.tar"  # face_alignment 1.5.0 api.py models_urls['2DFAN-4']
@@ -91,6 +93,40 @@ def _dlib_listing(active: bool) -> ModelListing:
                         metrics={"licence": LICENCE_NOTE})
 
 
+_DEMO_SHA: dict[tuple, str] = {}  # (path, mtime, size) -> sha256: hashing 13 MB on every listing is wasteful
+
+
+def demo_fan_file() -> Path:
+    """The shipped demo FAN weights (``$NEUROFACE_DEMO_FAN`` overrides, for tests)."""
+    import os
+    env = os.environ.get("NEUROFACE_DEMO_FAN")
+    return Path(env) if env else Path(__file__).resolve().parents[2] / "resources" / "models" / "fan-demo.pth"
+
+
+def _demo_listing(active: bool) -> ModelListing | None:
+    """The demo FAN row when its file is shipped (None otherwise). Version = sha256 prefix;
+    its training report (``fan-demo.json``) goes into ``metrics``."""
+    import json
+    path = demo_fan_file()
+    if not path.is_file():
+        return None
+    st = path.stat()
+    key = (str(path), st.st_mtime_ns, st.st_size)
+    if key not in _DEMO_SHA:
+        from neuroface_studio.vision.fan_fetch import sha256_of
+        _DEMO_SHA[key] = sha256_of(path)
+    sha = _DEMO_SHA[key]
+    report = path.with_suffix(".json")
+    try:
+        metrics = json.loads(report.read_text()) if report.is_file() else {}
+    except (OSError, ValueError):
+        metrics = {}
+    problem = "" if fan_supported() else "FAN models are not supported by this installation (torch is missing)"
+    return ModelListing(name=DEMO_FAN, architecture=FAN_ARCHITECTURE.format(n=int(metrics.get("config", {}).get(
+        "num_modules", 1))), version=sha[:10], sha256=sha, origin=DEMO_ORIGIN, available=not problem,
+        active=active and not problem, builtin=True, file=str(path), problem=problem, metrics=metrics)
+
+
 def _entry_listing(index: ModelIndex, e: ModelEntry) -> ModelListing:
     path = index.file_path(e)
     problem = ""
@@ -110,7 +146,10 @@ def list_models(store_dir: Path | None = None) -> list[ModelListing]:
     """
     index = _index(store_dir)
     entries = index.list()
-    rows = [_dlib_listing(active=not any(e.active for e in entries))]
+    builtin = None if any(e.active for e in entries) else (index.active_builtin() or BUILTIN)
+    demo = _demo_listing(active=builtin == DEMO_FAN)
+    rows = [_dlib_listing(active=builtin == BUILTIN or (builtin == DEMO_FAN and demo is None))]
+    rows += [demo] if demo is not None else []
     rows += [_entry_listing(index, e) for e in entries]
     if not any(e.name == FAN_NAME for e in entries):
         rows.append(ModelListing(name=FAN_NAME, architecture=FAN_ARCHITECTURE.format(n=4), version="", sha256="",
@@ -129,8 +168,12 @@ def get_model(name: str, store_dir: Path | None = None) -> ModelListing:
 
 def active_model(store_dir: Path | None = None) -> str:
     """Name of the model used when none is named (dlib68 unless another was activated)."""
-    entry = _index(store_dir).active()
-    return entry.name if entry is not None else BUILTIN
+    index = _index(store_dir)
+    entry = index.active()
+    if entry is not None:
+        return entry.name
+    builtin = index.active_builtin()
+    return builtin if builtin == DEMO_FAN and demo_fan_file().is_file() else BUILTIN
 
 
 def set_active(name: str, store_dir: Path | None = None) -> None:
@@ -138,7 +181,10 @@ def set_active(name: str, store_dir: Path | None = None) -> None:
     row = get_model(name, store_dir)
     if not row.available:
         raise ModelRegistryError(f"model {name} cannot be activated: {row.problem}")
-    _index(store_dir).set_active(None if row.builtin else name)
+    if row.builtin:
+        _index(store_dir).set_active(None, builtin=None if name == BUILTIN else name)
+    else:
+        _index(store_dir).set_active(name)
 
 
 def model_info(row: ModelListing) -> ModelInfo:
@@ -213,7 +259,7 @@ def register_weights(state_dict: dict, name: str, origin: str, metrics: dict | N
 
 def _check_name(name: str) -> None:
     from neuroface_studio.store.tracks_file import _SAFE_NAME
-    if name == BUILTIN:
+    if name in (BUILTIN, DEMO_FAN):
         raise ModelRegistryError(f"{BUILTIN} is the built-in model; choose another name")
     if not _SAFE_NAME.match(name):
         raise ModelRegistryError(f"model name {name!r}: use letters, digits, '_', '.', '-'")
@@ -260,8 +306,8 @@ def fetch_model(name: str = FAN_NAME, downloader=None, store_dir: Path | None = 
 
 def remove_model(name: str, store_dir: Path | None = None) -> None:
     """Remove ``name`` from the store and delete its weights file (unless another entry uses it)."""
-    if name == BUILTIN:
-        raise ModelRegistryError(f"{BUILTIN} is built in and cannot be removed (it needs no download and is "
+    if name in (BUILTIN, DEMO_FAN):
+        raise ModelRegistryError(f"{name} is built in and cannot be removed (it needs no download and is "
                                  "always available)")
     index = _index(store_dir)
     if index.find(name) is None:

@@ -139,3 +139,37 @@ def test_fan_from_the_registry_runs_on_onnx_runtime_on_cpu_and_remove_cleans_its
     assert registry.open_predictor("fan-small", store, device="cpu", backend="torch").backend == "torch"
     registry.remove_model("fan-small", store)
     assert list((store / "files").iterdir()) == []
+
+
+def test_shipped_demo_fan_is_built_in_activatable_and_not_removable(tmp_path, monkeypatch):
+    torch = pytest.importorskip("torch")
+    if not registry.fan_supported():
+        pytest.skip("the FAN module is not in this build")
+    import json
+    from neuroface_studio.vision.fan import build_fan
+    store = tmp_path / "models"
+    monkeypatch.setenv("NEUROFACE_DEMO_FAN", str(tmp_path / "missing.pth"))
+    assert registry.DEMO_FAN not in [r.name for r in registry.list_models(store)]
+    demo = tmp_path / "fan-demo.pth"
+    torch.manual_seed(0)
+    torch.save({k: v.half() if v.is_floating_point() else v for k, v in build_fan(1).state_dict().items()}, demo)
+    demo.with_suffix(".json").write_text(json.dumps({"config": {"num_modules": 1}, "val_nrmse": {"all": 0.05}}))
+    monkeypatch.setenv("NEUROFACE_DEMO_FAN", str(demo))
+    row = registry.get_model("fan-demo", store)
+    assert row.available and row.builtin and "not for clinical use" in row.origin and row.architecture == "FAN-1"
+    assert row.metrics["val_nrmse"]["all"] == 0.05 and not row.active
+    registry.set_active("fan-demo", store)
+    assert registry.active_model(store) == "fan-demo"
+    assert [r.name for r in registry.list_models(store) if r.active] == ["fan-demo"]
+    predictor = registry.open_predictor(None, store, device="cpu", backend="torch")
+    assert predictor.info.name == "fan-demo" and predictor.num_modules == 1
+    with pytest.raises(registry.ModelRegistryError, match="built in and cannot be removed"):
+        registry.remove_model("fan-demo", store)
+    with pytest.raises(registry.ModelRegistryError, match="choose another name"):
+        registry.import_model(demo, "fan-demo", store)
+    registry.set_active("dlib68", store)
+    assert registry.active_model(store) == "dlib68"
+    registry.set_active("fan-demo", store)
+    monkeypatch.setenv("NEUROFACE_DEMO_FAN", str(tmp_path / "gone.pth"))  # file deleted: falls back to dlib68
+    assert registry.active_model(store) == "dlib68"
+    assert [r.name for r in registry.list_models(store) if r.active] == ["dlib68"]
