@@ -48,7 +48,7 @@ DEFAULT_MAX_GAP = 5
 #: beyond which a frame counts as turned away (~22 degrees of yaw).
 TURN_THRESHOLD = 0.22
 #: Rigid-shape deviation (:func:`rigid_shape_deviation`) beyond which a frame is implausible.
-SHAPE_THRESHOLD = 0.15
+SHAPE_THRESHOLD = 0.2
 NOSE_TIP = 30
 
 #: Inner-lip (upper, lower) pairs: 61-67, 62-66, 63-65.
@@ -187,7 +187,7 @@ def rigid_shape_deviation(landmarks_px: np.ndarray) -> np.ndarray:
 
     Each frame's rigid points (:data:`RIGID_POINTS`) are centred, scaled to unit norm and
     rotated onto the median shape; the value is the remaining distance (0 = same shape; about
-    0.009 per degree of yaw; a tracker that lost the face gives 0.05-0.4). NaN where missing.
+    0.009 per degree of yaw; a tracker that lost the face often gives 0.2-0.4). NaN where missing.
     """
     pts = check_landmarks(landmarks_px)
     r = pts[:, list(RIGID_POINTS)]
