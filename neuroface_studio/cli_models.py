@@ -54,6 +54,22 @@ def add_parsers(sub) -> None:
     ft.add_argument("--store", type=Path, default=None, help=argparse.SUPPRESS)
     ft.add_argument("--json", action="store_true")
 
+    for name, hlp in (("evaluate", "landmark error of models on the project's annotated (or simulated-truth) frames"),
+                      ("evaluate-pts", "landmark error of a folder of predicted .pts against a folder of truth .pts")):
+        ev = sub.add_parser(name, help=hlp)
+        if name == "evaluate":
+            ev.add_argument("project", type=Path)
+            ev.add_argument("--models", required=True, help="comma-separated model names; the first is the reference")
+            ev.add_argument("--participants", default=None, help="comma-separated test participants (default: the "
+                            "fine-tuned models' held-out participants, else everyone)")
+            ev.add_argument("--store", type=Path, default=None, help=argparse.SUPPRESS)
+        else:
+            ev.add_argument("--gt", type=Path, required=True, help="folder of ground-truth .pts (1-based iBUG)")
+            ev.add_argument("--pred", type=Path, required=True, help="folder of predicted .pts with the same names")
+        ev.add_argument("--normalizer", choices=["intercanthal", "interocular", "bbox"], default="intercanthal")
+        ev.add_argument("--subset", default="nojaw", help="all, nojaw, mouth, or a group (eyes, brows, ...)")
+        ev.add_argument("--json", action="store_true")
+
     lm = sub.add_parser("landmark", help="landmark every frame of a project's recordings (resumable)")
     lm.add_argument("project", type=Path)
     lm.add_argument("--recording", action="append", default=None, metavar="ID",
@@ -180,4 +196,45 @@ def cmd_finetune(args, emit, progress_printer) -> int:
     lines.append(f"{summary.epochs_run} epochs (best {summary.best_epoch}) in {summary.seconds:.0f} s on "
                  f"{summary.device}; registered as {summary.model}" + (" (active)" if summary.activated else ""))
     emit(args, summary.to_dict(), "\n".join(lines))
+    return 0
+
+
+def _pct(v) -> str:
+    return "   n/a" if v is None or v != v else f"{100 * v:5.2f}%"
+
+
+def cmd_evaluate(args, emit, progress_printer) -> int:
+    from neuroface_studio.app.evaluation import EvalSettings, evaluate_project
+    from neuroface_studio.app.project_service import ProjectSession
+    settings = EvalSettings(normalizer=args.normalizer, subset=args.subset)
+    session = ProjectSession.open(args.project)
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    participants = [p.strip() for p in args.participants.split(",")] if args.participants else None
+    try:
+        res = evaluate_project(session, models, settings, participants, args.store, progress_printer(args.json))
+    finally:
+        print(file=sys.stderr)
+    groups = [g for g in next(iter(res["models"].values()))["groups"] if g != "all"]
+    lines = [f"NRMSE ({settings.normalizer}, {settings.subset}; mean ± SD) on {res['images']} frames of "
+             f"{len(res['participants'])} participant(s){' (held out)' if res['held_out_only'] else ''}: {res['data']}",
+             f"{'model':<20}" + "".join(f"{g:>18}" for g in ["all", *groups]) + f"{'missing':>9}"]
+    for name, rep in res["models"].items():
+        cells = "".join(f"{_pct(rep['groups'][g]['mean'])} ± {_pct(rep['groups'][g]['sd']).strip():>7} "
+                        for g in ["all", *groups])
+        lines.append(f"{name:<20}{cells}{rep['missing']:>7}")
+    for pair, c in res["comparisons"].items():
+        a = c["paired_t_by_group"]["all"]
+        lines.append(f"{pair}: paired t {a['t']:.2f} (p {a['p']:.2g}), SMD {a['smd']:.2f}; Wilcoxon p (Holm) "
+                     f"{c['wilcoxon']['p_holm']:.2g}")
+    emit(args, res, "\n".join(lines))
+    return 0
+
+
+def cmd_evaluate_pts(args, emit) -> int:
+    from neuroface_studio.app.evaluation import EvalSettings, evaluate_pts
+    res = evaluate_pts(args.gt, args.pred, EvalSettings(normalizer=args.normalizer, subset=args.subset))
+    text = [f"NRMSE ({args.normalizer}, {args.subset}): mean {_pct(res['mean']).strip()} ± {_pct(res['sd']).strip()} "
+            f"over {res['n']} image(s); {res['missing']} missing or unreadable prediction(s)"]
+    text += [f"  {p['file']} ({p['side']}): {p['why']}" for p in res["problems"]]
+    emit(args, res, "\n".join(text))
     return 0

@@ -1,0 +1,219 @@
+"""Evaluate landmark models: on a project's annotated frames, or on two folders of .pts files.
+
+:func:`evaluate_project` runs every model on the same test frames (the consensus of the
+annotators, else simulated ground truth), each model given the face box of the ground truth
+(so detection failures do not mix into landmark error, as in the papers), and reports per
+model and group the NRMSE table, CED, failure rates and, for each model against the first,
+the paired t-test, SMD and Wilcoxon with Holm-Bonferroni; plus each model's bias between
+healthy controls and each patient group (SMD).
+
+Test participants: by default, when a fine-tuned model among ``models`` was validated on some
+participants of this project (its registry metrics), only those held-out participants are
+used, so no model is scored on frames it was trained on; ``participants`` overrides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from neuroface_studio.analysis import evaluation as ev
+from neuroface_studio.app.jobs import CancelToken, ProgressFn, no_progress
+from neuroface_studio.app.project_service import ProjectSession
+from neuroface_studio.store.pts import PtsFormatError, read_pts
+
+
+@dataclass
+class EvalSettings:
+    normalizer: str = "intercanthal"
+    subset: str = "nojaw"
+    thresholds: tuple = (0.05, 0.08, 0.10)
+    ced_max: float = 0.10
+
+    def to_dict(self) -> dict:
+        return {"normalizer": self.normalizer, "subset": self.subset, "thresholds": list(self.thresholds),
+                "ced_max": self.ced_max}
+
+
+def _model_report(errors: np.ndarray, groups: list[str], s: EvalSettings, keys: list[str]) -> dict:
+    ok = errors[np.isfinite(errors)]
+    x, y = ev.ced(errors, s.ced_max, 51)
+    return {"mean": float(ok.mean()) if ok.size else float("nan"),
+            "sd": float(ok.std(ddof=1)) if ok.size > 1 else float("nan"),
+            "n": int(ok.size), "missing": int(errors.size - ok.size),
+            "groups": ev.group_table(errors, groups),
+            "failure_rate": {str(k): v for k, v in ev.failure_rate(errors, s.thresholds).items()},
+            "ced_auc": ev.ced_auc(errors, s.thresholds[1] if len(s.thresholds) > 1 else s.ced_max),
+            "ced": {"x": x.round(5).tolist(), "y": y.round(5).tolist()},
+            "per_image": {k: (None if not np.isfinite(v) else float(v)) for k, v in zip(keys, errors)}}
+
+
+def _bias(errors: np.ndarray, groups: list[str], reference: str = "HC") -> dict:
+    g = np.asarray(groups)
+    if reference not in set(groups):
+        return {}
+    return {name: ev.smd(errors[g == reference], errors[g == name]) for name in sorted(set(groups)) if name != reference}
+
+
+def compare(errors_by_model: dict[str, np.ndarray], groups: list[str], settings: EvalSettings,
+            keys: list[str]) -> dict:
+    """The report for per-image errors of several models on the same images."""
+    names = list(errors_by_model)
+    out = {"settings": settings.to_dict(), "images": len(keys), "models": {}, "comparisons": {}}
+    for name in names:
+        rep = _model_report(errors_by_model[name], groups, settings, keys)
+        rep["bias_smd_vs_HC"] = _bias(errors_by_model[name], groups)
+        out["models"][name] = rep
+    ref = names[0] if names else None
+    pairs = {f"{ref} vs {n}": (errors_by_model[ref], errors_by_model[n]) for n in names[1:]}
+    wil = ev.wilcoxon_holm(pairs) if pairs else {}
+    g = np.asarray(groups)
+    for pair, (a, b) in pairs.items():
+        per_group = {}
+        for name in ["all", *sorted(set(groups))]:
+            sel = np.ones(len(g), bool) if name == "all" else g == name
+            per_group[name] = {**ev.paired_t(a[sel], b[sel]), "smd": ev.smd(a[sel], b[sel])}
+        out["comparisons"][pair] = {"paired_t_by_group": per_group, "wilcoxon": wil[pair]}
+    return out
+
+
+# -- a project -------------------------------------------------------------------------------
+@dataclass
+class TestFrames:
+    keys: list[str] = field(default_factory=list)  # "<recording>-f<frame>"
+    recordings: list[str] = field(default_factory=list)
+    frames: list[int] = field(default_factory=list)
+    truth: list[np.ndarray] = field(default_factory=list)
+    visible: list[np.ndarray] = field(default_factory=list)
+    groups: list[str] = field(default_factory=list)
+    participants: list[str] = field(default_factory=list)
+    source: str = ""
+
+
+def held_out_participants(models: list[str], project_name: str, store_dir: Path | None = None) -> list[str] | None:
+    """Validation participants of the fine-tuned models (trained on this project) among ``models``."""
+    from neuroface_studio.vision import registry
+    held: set[str] | None = None
+    for name in models:
+        row = registry.get_model(name, store_dir)
+        val = row.metrics.get("val_participants")
+        if val and row.metrics.get("project") == project_name:
+            held = set(val) if held is None else held & set(val)
+    return sorted(held) if held is not None else None
+
+
+def test_frames(session: ProjectSession, participants: list[str] | None = None, truth_frames: int = 8) -> TestFrames:
+    from neuroface_studio.app.finetune import DataChoice, collect_frames
+    frames, what = collect_frames(session, DataChoice(truth_frames=truth_frames))
+    out = TestFrames(source=what)
+    for rid, f, pts, vis in frames:
+        p = session.project.participant_of(rid)
+        if participants is not None and p.id not in participants:
+            continue
+        out.keys.append(f"{rid}-f{f:05d}")
+        out.recordings.append(rid)
+        out.frames.append(f)
+        out.truth.append(np.asarray(pts, np.float64))
+        out.visible.append(np.asarray(vis, bool))
+        out.groups.append(p.group.value)
+        out.participants.append(p.id)
+    if not out.keys:
+        raise ValueError("no test frames" + (f" for participants {', '.join(participants)}" if participants else "")
+                         + ": annotate frames first (or name other participants)")
+    return out
+
+
+def predict_frames(session: ProjectSession, model: str, frames: TestFrames, store_dir: Path | None = None,
+                   progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> np.ndarray:
+    """``(N, 68, 2)`` predictions of ``model`` on the test frames, given the truth's face box."""
+    from neuroface_studio.vision.predictor import box_from_points
+    from neuroface_studio.vision.registry import open_predictor
+    predictor = open_predictor(model, store_dir)
+    out = np.full((len(frames.keys), 68, 2), np.nan)
+    order = sorted(range(len(frames.keys)), key=lambda i: frames.recordings[i])
+    reader, current = None, None
+    try:
+        for k, i in enumerate(order):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            if frames.recordings[i] != current:
+                if reader is not None:
+                    reader.close()
+                current = frames.recordings[i]
+                reader = session.open_recording(current)
+            box = box_from_points(frames.truth[i], 0.1)
+            pred = predictor.predict(reader.color(frames.frames[i]), box)
+            if pred is not None:
+                out[i] = pred.points_px
+            progress(k + 1, len(order), f"{model}: {frames.keys[i]}")
+    finally:
+        if reader is not None:
+            reader.close()
+    return out
+
+
+def evaluate_project(session: ProjectSession, models: list[str], settings: EvalSettings = EvalSettings(),
+                     participants: list[str] | None = None, store_dir: Path | None = None,
+                     progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> dict:
+    if not models:
+        raise ValueError("name at least one model (see `neuroface-studio models list`)")
+    if participants is None:
+        participants = held_out_participants(models, session.project.name, store_dir)
+    frames = test_frames(session, participants)
+    truth, vis = np.stack(frames.truth), np.stack(frames.visible)
+    errors = {}
+    for m, name in enumerate(models):
+        def sub(done, total, msg, m=m):
+            progress(m * total + done, len(models) * total, msg)
+        pred = predict_frames(session, name, frames, store_dir, sub, cancel)
+        errors[name], _ = ev.nrmse(pred, truth, settings.normalizer, settings.subset, vis)
+    report = compare(errors, frames.groups, settings, frames.keys)
+    report.update({"data": frames.source, "participants": sorted(set(frames.participants)),
+                   "held_out_only": participants is not None})
+    return report
+
+
+# -- two folders of .pts -------------------------------------------------------------------------
+def evaluate_pts(gt_dir: Path, pred_dir: Path, settings: EvalSettings = EvalSettings()) -> dict:
+    """Score ``pred_dir/<name>.pts`` against ``gt_dir/<name>.pts``. A prediction that is missing or
+    unreadable counts as a missing image (NaN, a failure), listed with why; ground-truth files
+    that cannot be read are skipped and listed."""
+    gt_dir, pred_dir = Path(gt_dir), Path(pred_dir)
+    for d in (gt_dir, pred_dir):
+        if not d.is_dir():
+            raise ValueError(f"{d} is not a folder of .pts files")
+    gts = sorted(gt_dir.glob("*.pts"))
+    if not gts:
+        raise ValueError(f"{gt_dir} holds no .pts files")
+    keys, truth, preds, problems = [], [], [], []
+    for g in gts:
+        try:
+            t = read_pts(g)
+        except PtsFormatError as exc:
+            problems.append({"file": g.name, "side": "truth", "why": str(exc)})
+            continue
+        p = np.full((68, 2), np.nan)
+        pf = pred_dir / g.name
+        if not pf.is_file():
+            problems.append({"file": g.name, "side": "prediction", "why": "no prediction file"})
+        else:
+            try:
+                p = read_pts(pf)
+            except PtsFormatError as exc:
+                problems.append({"file": g.name, "side": "prediction", "why": str(exc)})
+        keys.append(g.stem)
+        truth.append(t)
+        preds.append(p)
+    if not keys:
+        raise ValueError(f"no readable ground-truth .pts file in {gt_dir}")
+    errors, _ = ev.nrmse(np.stack(preds), np.stack(truth), settings.normalizer, settings.subset)
+    px = ev.mean_error_px(np.stack(preds), np.stack(truth), settings.subset)
+    px = px[np.isfinite(px)]
+    report = compare({"prediction": errors}, ["all"] * len(keys), settings, keys)
+    rep = report["models"]["prediction"]
+    return {"settings": settings.to_dict(), "mean": rep["mean"], "sd": rep["sd"], "n": rep["n"],
+            "missing": rep["missing"], "failure_rate": rep["failure_rate"], "ced_auc": rep["ced_auc"],
+            "per_image": rep["per_image"], "problems": problems,
+            "mean_error_px": float(px.mean()) if px.size else None}
