@@ -34,6 +34,7 @@ def _plot(title: str, left: str, bottom: str) -> pg.PlotWidget:
     plot.setMenuEnabled(False)
     plot.setMinimumHeight(150)
     for name in ("left", "bottom"):
+        plot.getAxis(name).enableAutoSIPrefix(False)
         plot.getAxis(name).setPen(AXIS_COLOR)
         plot.getAxis(name).setTextPen(AXIS_COLOR)
     return plot
@@ -79,6 +80,7 @@ class TrainingCurvesWidget(QWidget):
         self.epoch_losses: list[float] = []
         self.epochs: list[int] = []
         self.val: dict[str, list[float]] = {}
+        self.base = math.nan  # the base model's validation NRMSE (all participants), drawn at epoch 0
         self.best = math.nan
         for curve in self.val_curves.values():
             self.val_plot.removeItem(curve)
@@ -100,6 +102,11 @@ class TrainingCurvesWidget(QWidget):
             self.best = best
         self._schedule()
 
+    def add_base(self, nrmse: float) -> None:
+        """The base model's validation NRMSE (all participants): the "all" curve starts there at epoch 0."""
+        self.base = float(nrmse)
+        self._schedule()
+
     def add_epoch(self, epoch: int, steps_per_epoch: int, mean_loss: float, val_nrmse: dict, best: float) -> None:
         self.epochs.append(int(epoch))
         self.epoch_steps.append(float(epoch * steps_per_epoch))
@@ -117,7 +124,7 @@ class TrainingCurvesWidget(QWidget):
         """(loss points, validation epochs) drawn so far."""
         x = self.loss_curve.getData()[0]
         vx = self.val_curves["all"].getData()[0] if "all" in self.val_curves else None
-        return (0 if x is None else len(x)), (0 if vx is None else len(vx))
+        return (0 if x is None else len(x)), (0 if vx is None else int((vx > 0).sum()))
 
     # -- drawing ----------------------------------------------------------------------
     def _schedule(self) -> None:
@@ -131,7 +138,10 @@ class TrainingCurvesWidget(QWidget):
             self.val_plot.enableAutoRange()
         self.loss_curve.setData(np.asarray(self.steps), np.asarray(self.losses))
         self.loss_mean_curve.setData(np.asarray(self.epoch_steps), np.asarray(self.epoch_losses))
-        for k, (group, series) in enumerate(sorted(self.val.items(), key=lambda kv: (kv[0] != "all", kv[0]))):
+        val = dict(self.val)
+        if math.isfinite(self.base):
+            val.setdefault("all", [])
+        for k, (group, series) in enumerate(sorted(val.items(), key=lambda kv: (kv[0] != "all", kv[0]))):
             curve = self.val_curves.get(group)
             if curve is None:
                 color = GROUP_COLORS.get(group, OTHER_COLORS[k % len(OTHER_COLORS)])
@@ -140,7 +150,15 @@ class TrainingCurvesWidget(QWidget):
                                            symbolBrush=color, symbolPen=None, connect="finite")
                 self.val_legend.addItem(curve, "all participants" if group == "all" else group)
                 self.val_curves[group] = curve
-            curve.setData(np.asarray(self.epochs, float), np.asarray(series))
+            x, y = list(self.epochs), list(series)
+            if group == "all" and math.isfinite(self.base):
+                x, y = [0] + x, [100.0 * self.base] + y
+            curve.setData(np.asarray(x, float), np.asarray(y, float))
+        last = max(self.epochs, default=1)
+        if last <= 12:  # whole epochs only
+            self.val_plot.getAxis("bottom").setTickSpacing(1, 1)
+        else:
+            self.val_plot.getAxis("bottom").setTickSpacing()
         if math.isfinite(self.best):
             self.best_line.setValue(100.0 * self.best)
             self.best_line.setVisible(True)

@@ -188,7 +188,10 @@ class TrainSetupPanel(QWidget):
         current = self.data_combo.currentData()
         self.data_combo.blockSignals(True)
         self.data_combo.clear()
-        self.data_combo.addItem("Automatic: corrected frames, else simulated truth", ("auto", None))
+        self.data_combo.addItem("Automatic (corrected frames first)", ("auto", None))
+        self.data_combo.setItemData(0, "The corrected frames (consensus of all annotators); in a simulated project "
+                                    "without corrections, frames with simulated ground truth",
+                                    Qt.ItemDataRole.ToolTipRole)
         project = self.session.project if self.session else None
         if project is not None:
             counts: dict[str, set] = {}

@@ -95,6 +95,7 @@ class TrainWorkspacePanel(QWidget):
         self.progress_label.setWordWrap(True)
         self.eta_label = QLabel("")
         self.eta_label.setStyleSheet("color: #555;")
+        self.eta_label.setVisible(False)
         self.message_label = QLabel()
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -191,11 +192,13 @@ class TrainWorkspacePanel(QWidget):
         def job(progress, cancel):  # worker thread: no widgets here
             from neuroface_studio.training.engine import FinetuneConfig
             try:
-                return run_finetune(snapshot, base, choice, FinetuneConfig(**settings), progress=progress,
-                                    cancel=cancel, on_event=bridge.event_arrived.emit, store_dir=store_dir)
+                summary = run_finetune(snapshot, base, choice, FinetuneConfig(**settings), progress=progress,
+                                       cancel=cancel, on_event=bridge.event_arrived.emit, store_dir=store_dir)
             except JobCancelled as exc:
                 outcome["cancel_message"] = str(exc)
                 raise
+            outcome["summary"] = summary  # Stop pressed after the last check still reports a registered model
+            return summary
 
         self.result.setVisible(False)
         self.curves.clear("Reading frames…")
@@ -245,6 +248,8 @@ class TrainWorkspacePanel(QWidget):
         if e.kind == "step":
             if run["first"] is None:
                 run["first"] = (done, e.seconds)
+                if e.epoch == 1:  # a new run: "best" is still the base model's validation NRMSE
+                    self.curves.add_base(e.best)
             self.curves.add_step(done, e.loss, e.best)
             self.progress_bar.setRange(0, total)
             self.progress_bar.setValue(done)
@@ -253,9 +258,12 @@ class TrainWorkspacePanel(QWidget):
             self.progress_label.setText(f"Epoch {e.epoch}/{run['epochs']}, step {e.step}/{e.steps}: "
                                         f"loss {e.loss:.4f}")
             first_done, first_s = run["first"]
-            self.eta_label.setText(eta_text(done, total, first_done, first_s, e.seconds))
+            eta = eta_text(done, total, first_done, first_s, e.seconds)
+            self.eta_label.setText(eta)
+            self.eta_label.setVisible(bool(eta))
         elif e.kind == "epoch":
             self.curves.add_epoch(e.epoch, e.steps, e.loss, e.val_nrmse, e.best)
+            run["last_epoch"] = e.epoch
             if quiet:
                 return
             groups = ", ".join(f"{g} {100 * v:.2f}%" for g, v in sorted(e.val_nrmse.items()) if g != "all")
@@ -266,6 +274,7 @@ class TrainWorkspacePanel(QWidget):
     def _finish_run(self) -> None:
         self.progress_bar.setRange(0, 1)
         self.eta_label.setText("")
+        self.eta_label.setVisible(False)
         self.worker.deleteLater()
         self.worker = None
         self._update_buttons()
@@ -292,14 +301,20 @@ class TrainWorkspacePanel(QWidget):
         self.training_stopped.emit(text)
 
     def _on_cancelled(self) -> None:
+        if self._run.get("summary") is not None:  # Stop came after the model was registered
+            self._on_finished(self._run["summary"])
+            return
         self._finish_run()
         self.progress_label.setText("")
-        checkpoint = Path(self._run["folder"]) / CHECKPOINT_DIR / f"finetune-{self._run['base']}.ckpt"
-        said = self._run.get("cancel_message", "training stopped")
+        run = self._run
+        checkpoint = Path(run["folder"]) / CHECKPOINT_DIR / f"finetune-{run['base']}.ckpt"
         if checkpoint.is_file():
-            text = (f"Stopped: {said}.<br>Nothing was registered. The checkpoint is kept: Start with the same "
-                    "settings resumes from it.")
+            epoch = run.get("last_epoch")
+            text = ("Stopped" + (f" in epoch {epoch + 1}" if epoch else "") + ". Nothing was registered.<br>"
+                    + (f"The checkpoint of epoch {epoch}" if epoch else "The checkpoint")
+                    + " is kept: Start with the same settings resumes from it.")
         else:
+            said = run.get("cancel_message", "training stopped")
             text = f"Stopped: {said}.<br>Nothing was registered and no checkpoint was written yet."
         self._show_message(text, INFO_STYLE)
         self.training_stopped.emit(text)

@@ -127,7 +127,7 @@ def test_one_click_trains_live_and_registers(panel, qtbot, session, fan_installe
     assert panel.start_button.isEnabled()
 
 
-def test_stop_keeps_the_checkpoint_and_registers_nothing(panel, qtbot, session, fan_installed):
+def test_stop_keeps_the_checkpoint_registers_nothing_and_start_resumes(panel, qtbot, session, fan_installed):
     from neuroface_studio.vision import registry
     panel.setup.refresh()
     panel.setup.apply_settings(**{**TINY, "epochs": 3})
@@ -137,11 +137,15 @@ def test_stop_keeps_the_checkpoint_and_registers_nothing(panel, qtbot, session, 
         panel.stop_button.click()
         assert panel.progress_label.text().startswith("Stopping")
     message = stopped.args[0]
-    assert "checkpoint is kept" in message and "Start with the same settings resumes" in message
+    assert "The checkpoint of epoch 1 is kept" in message and "Start with the same settings resumes" in message
     assert "Nothing was registered" in message and panel.message_label.isVisible()
     assert [r.name for r in registry.list_models() if r.name.startswith("fan2d-ft")] == []
     assert list((session.folder / "training").glob("finetune-fan2d.ckpt"))
     assert not panel.result.isVisible() and panel.start_button.isEnabled()
+    with qtbot.waitSignal(panel.training_finished, timeout=120000):  # Start again: resumes at epoch 2
+        panel.start_button.click()
+    assert panel.curves.steps[0] == 3 and panel.curves.epochs == [2, 3]
+    assert "fan2d-ft1" in [r.name for r in registry.list_models()]
 
 
 def test_failure_is_a_message_not_a_traceback(panel, qtbot, fan_installed, monkeypatch):
@@ -170,3 +174,25 @@ def test_no_fan_says_how_to_get_one(panel, monkeypatch):
     monkeypatch.setattr(ModelsDialog, "exec", lambda self: opened.append(self) or 0)
     panel.setup.models_button.click()
     assert len(opened) == 1
+
+
+def test_stop_after_the_model_was_registered_shows_the_result(panel, qtbot, session, fan_installed, monkeypatch):
+    import threading
+
+    from neuroface_studio.app.finetune import FinetuneSummary
+    from neuroface_studio.gui import train_workspace
+    registered = threading.Event()
+
+    def finished_as_stop_arrives(*args, cancel=None, **kwargs):  # the engine's last check has passed
+        registered.wait(30)
+        return FinetuneSummary("fan2d-ft7", "fan2d", {"all": 0.2, "HC": 0.2}, {"all": 0.1, "HC": 0.1}, ["A"], ["B"],
+                               4, 2, "4 frames", 1, 1, 1.0, "cpu")
+
+    monkeypatch.setattr(train_workspace, "run_finetune", finished_as_stop_arrives)
+    panel.setup.refresh()
+    with qtbot.waitSignal(panel.training_finished, timeout=60000) as done:
+        panel.start_button.click()
+        panel.stop_button.click()
+        registered.set()
+    assert done.args == ["fan2d-ft7"] and panel.result.table_rows()[0][1:3] == ("20.00%", "10.00%")
+    assert session.project.audit_log[-1].action == "fine-tune"
