@@ -260,6 +260,8 @@ def _models_command(name: str):
             return cli_models.cmd_finetune(args, _emit, _progress_printer)
         if name == "evaluate":
             return cli_models.cmd_evaluate(args, _emit, _progress_printer)
+        if name == "experiment":
+            return cli_models.cmd_experiment(args, _emit, _progress_printer)
         if name == "evaluate-pts":
             return cli_models.cmd_evaluate_pts(args, _emit)
         return {"models": cli_models.cmd_models, "predict-image": cli_models.cmd_predict_image}[name](args, _emit)
@@ -269,7 +271,7 @@ def _models_command(name: str):
 COMMANDS = {"demo": cmd_demo, "gui": cmd_gui, "project": cmd_project, "simulate": cmd_simulate,
             "record": cmd_record, "import": cmd_import, "bench": cmd_bench,
             **{n: _models_command(n) for n in ("models", "predict-image", "landmark", "finetune", "evaluate",
-                                                         "evaluate-pts")}}
+                                                         "evaluate-pts", "experiment")}}
 
 
 def _segment_command(args) -> int:

@@ -70,6 +70,17 @@ def add_parsers(sub) -> None:
         ev.add_argument("--subset", default="nojaw", help="all, nojaw, mouth, or a group (eyes, brows, ...)")
         ev.add_argument("--json", action="store_true")
 
+    x = sub.add_parser("experiment", help="the papers' experiments: learning curve, annotator bias")
+    x.add_argument("kind", choices=["learning-curve", "annotator-bias"])
+    x.add_argument("project", type=Path)
+    x.add_argument("--sizes", default="1,2,5,10", help="learning curve: numbers of training participants")
+    x.add_argument("--base", default=None)
+    x.add_argument("--epochs", type=int, default=5)
+    x.add_argument("--normalizer", choices=["intercanthal", "interocular", "bbox"], default="intercanthal")
+    x.add_argument("--subset", default="nojaw")
+    x.add_argument("--store", type=Path, default=None, help=argparse.SUPPRESS)
+    x.add_argument("--json", action="store_true")
+
     lm = sub.add_parser("landmark", help="landmark every frame of a project's recordings (resumable)")
     lm.add_argument("project", type=Path)
     lm.add_argument("--recording", action="append", default=None, metavar="ID",
@@ -237,4 +248,38 @@ def cmd_evaluate_pts(args, emit) -> int:
             f"over {res['n']} image(s); {res['missing']} missing or unreadable prediction(s)"]
     text += [f"  {p['file']} ({p['side']}): {p['why']}" for p in res["problems"]]
     emit(args, res, "\n".join(text))
+    return 0
+
+
+def cmd_experiment(args, emit, progress_printer) -> int:
+    from neuroface_studio.app import experiments
+    from neuroface_studio.app.evaluation import EvalSettings
+    from neuroface_studio.app.project_service import ProjectSession
+    from neuroface_studio.training.engine import FinetuneConfig
+    session = ProjectSession.open(args.project)
+    settings = EvalSettings(normalizer=args.normalizer, subset=args.subset)
+    config = FinetuneConfig(epochs=args.epochs)
+    try:
+        if args.kind == "learning-curve":
+            sizes = [int(v) for v in args.sizes.split(",") if v.strip()]
+            res = experiments.learning_curve(session, sizes, args.base, config, settings, store_dir=args.store,
+                                             progress=progress_printer(args.json))
+        else:
+            res = experiments.annotator_bias(session, args.base, config, settings, store_dir=args.store,
+                                             progress=progress_printer(args.json))
+    finally:
+        print(file=sys.stderr)
+    if args.kind == "learning-curve":
+        lines = [f"NRMSE ({args.normalizer}, {args.subset}) on held-out {', '.join(res['test_participants'])}; "
+                 f"{res['base_model']} without fine-tuning: {_pct(res['baseline']['mean']).strip()}"]
+        lines += [f"  fine-tuned on {p['participants']:>3} participant(s), {p['frames']:>4} frames: "
+                  f"{_pct(p['mean']).strip()}" for p in res["curve"]]
+    else:
+        names = list(res["matrix"])
+        against = list(next(iter(res["matrix"].values())))
+        lines = ["trained on \\ scored against: " + "  ".join(f"{a:>10}" for a in against)]
+        lines += [f"{n:<28}" + "  ".join(f"{_pct(res['matrix'][n][a]):>10}" for a in against) for n in names]
+        lines += [f"bias of the model trained on {a}: {100 * b:+.2f} points of NRMSE against the others"
+                  for a, b in res["bias"].items()]
+    emit(args, res, "\n".join(lines))
     return 0

@@ -104,9 +104,12 @@ def held_out_participants(models: list[str], project_name: str, store_dir: Path 
     return sorted(held) if held is not None else None
 
 
-def test_frames(session: ProjectSession, participants: list[str] | None = None, truth_frames: int = 8) -> TestFrames:
+def frames_for_evaluation(session: ProjectSession, participants: list[str] | None = None, truth_frames: int = 8,
+                          data=None) -> TestFrames:
+    """The ground truth to score against: ``data`` (a finetune.DataChoice: consensus, one annotator
+    or simulated truth; default auto) restricted to ``participants``."""
     from neuroface_studio.app.finetune import DataChoice, collect_frames
-    frames, what = collect_frames(session, DataChoice(truth_frames=truth_frames))
+    frames, what = collect_frames(session, data or DataChoice(truth_frames=truth_frames))
     out = TestFrames(source=what)
     for rid, f, pts, vis in frames:
         p = session.project.participant_of(rid)
@@ -125,12 +128,14 @@ def test_frames(session: ProjectSession, participants: list[str] | None = None, 
     return out
 
 
-def predict_frames(session: ProjectSession, model: str, frames: TestFrames, store_dir: Path | None = None,
+def predict_frames(session: ProjectSession, model, frames: TestFrames, store_dir: Path | None = None,
                    progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> np.ndarray:
-    """``(N, 68, 2)`` predictions of ``model`` on the test frames, given the truth's face box."""
+    """``(N, 68, 2)`` predictions of ``model`` (a registry name or an open predictor) on the test
+    frames, given the truth's face box."""
     from neuroface_studio.vision.predictor import box_from_points
     from neuroface_studio.vision.registry import open_predictor
-    predictor = open_predictor(model, store_dir)
+    predictor = open_predictor(model, store_dir) if isinstance(model, str) else model
+    model = model if isinstance(model, str) else predictor.info.name
     out = np.full((len(frames.keys), 68, 2), np.nan)
     order = sorted(range(len(frames.keys)), key=lambda i: frames.recordings[i])
     reader, current = None, None
@@ -161,7 +166,7 @@ def evaluate_project(session: ProjectSession, models: list[str], settings: EvalS
         raise ValueError("name at least one model (see `neuroface-studio models list`)")
     if participants is None:
         participants = held_out_participants(models, session.project.name, store_dir)
-    frames = test_frames(session, participants)
+    frames = frames_for_evaluation(session, participants)
     truth, vis = np.stack(frames.truth), np.stack(frames.visible)
     errors = {}
     for m, name in enumerate(models):

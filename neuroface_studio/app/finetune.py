@@ -117,7 +117,7 @@ def collect_frames(session: ProjectSession, data: DataChoice) -> tuple[list[tupl
     return frames, f"{len(frames)} simulated ground-truth frames"
 
 
-def _samples(session: ProjectSession, frames: list[tuple], cancel: CancelToken | None):
+def samples_for_frames(session: ProjectSession, frames: list[tuple], cancel: CancelToken | None):
     from neuroface_studio.training.augment import make_sample
     project = session.project
     out = []
@@ -190,7 +190,7 @@ def run_finetune(session: ProjectSession, base: str | None = None, data: DataCho
         raise ValueError(f"the data comes from {len(groups)} participant(s); fine-tuning needs at least 2 so that "
                          "validation uses people the model was not trained on")
     progress(0, 1, "reading frames")
-    samples = _samples(session, frames, cancel)
+    samples = samples_for_frames(session, frames, cancel)
     train = [s for s in samples if s.participant in train_p]
     val = [s for s in samples if s.participant in val_p]
     state, _ = load_fan_state(row.file)

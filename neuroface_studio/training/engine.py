@@ -50,6 +50,7 @@ class FinetuneConfig:
     augment_copies: int = 4  # with cache_features
     cache_features: bool = True
     patience: int = 5  # epochs without validation improvement before stopping
+    select_best: bool = True  # False: keep the last epoch (validation then only reports, e.g. a test set)
     seed: int = 0
     device: str = "auto"
     mixed_precision: bool = True  # on CUDA only
@@ -246,7 +247,7 @@ def finetune(train: list[Sample], val: list[Sample], base_state: dict, config: F
                                seconds=time.perf_counter() - t_start))
         val_nrmse = evaluate(net, val, device)
         history.append({"epoch": epoch, "loss": float(np.mean(losses)), "val_nrmse": val_nrmse})
-        if val_nrmse["all"] < best:
+        if val_nrmse["all"] < best or not config.select_best:
             best, best_epoch, bad_epochs = val_nrmse["all"], epoch, 0
             best_state = {k: v.detach().cpu().clone() for k, v in fan.state_dict().items()}
         else:
@@ -259,7 +260,7 @@ def finetune(train: list[Sample], val: list[Sample], base_state: dict, config: F
                 "optimizer": opt.state_dict(), "history": json.dumps(history), "best": best,
                 "best_epoch": best_epoch, "bad_epochs": bad_epochs, "best_state": best_state,
                 "nrmse_before": json.dumps(nrmse_before)})
-        if bad_epochs >= config.patience:
+        if config.select_best and bad_epochs >= config.patience:
             stopped_early = True
             break
     fan.load_state_dict(best_state)

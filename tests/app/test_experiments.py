@@ -1,0 +1,74 @@
+"""The papers' experiments end to end on a tiny simulated project (random FAN(1) base, 1 epoch)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("face_alignment")
+
+from neuroface_studio.app import experiments  # noqa: E402
+from neuroface_studio.app.project_service import ProjectSession  # noqa: E402
+from neuroface_studio.cli import main  # noqa: E402
+from neuroface_studio.training.engine import FinetuneConfig  # noqa: E402
+from neuroface_studio.vision import registry  # noqa: E402
+from neuroface_studio.vision.fan import build_fan  # noqa: E402
+
+TINY = FinetuneConfig(epochs=1, batch_size=4, augment_copies=1)
+
+
+@pytest.fixture(scope="module")
+def sim_project(tmp_path_factory):
+    from neuroface_studio.app.simulate import SimulationRequest, simulate_into_project
+    folder = tmp_path_factory.mktemp("sim") / "proj"
+    simulate_into_project(ProjectSession.create(folder), SimulationRequest(
+        participants=3, groups=("HC", "ALS"), tasks=("OPEN",), fps=10, duration_scale=0.15, annotators=2,
+        frames_per_repetition=1))
+    return folder
+
+
+@pytest.fixture
+def session(sim_project, tmp_path):
+    folder = tmp_path / "proj"
+    shutil.copytree(sim_project, folder)
+    return ProjectSession.open(folder)
+
+
+@pytest.fixture
+def store(tmp_path):
+    torch.manual_seed(0)
+    src = tmp_path / "fan1.pth"
+    torch.save(build_fan(1).state_dict(), src)
+    registry.import_model(src, "fan2d", tmp_path / "models")
+    return tmp_path / "models"
+
+
+def test_learning_curve_trains_on_growing_sets_and_scores_the_same_held_out_people(session, store):
+    res = experiments.learning_curve(session, (1, 2, 9), config=TINY, store_dir=store)
+    assert [p["participants"] for p in res["curve"]] == [1, 2]  # 9 is capped at the training pool
+    held = set(res["test_participants"])
+    assert held and all(not held & set(p["train_participants"]) for p in res["curve"])
+    assert res["curve"][0]["frames"] < res["curve"][1]["frames"]
+    assert set(res["report"]["models"]) == {"fan2d (no fine-tuning)", "fine-tuned on 1", "fine-tuned on 2"}
+    assert registry.list_models(store)[-1].name == "fan2d"  # experiments register nothing
+
+
+def test_annotator_bias_matrix(session, store):
+    res = experiments.annotator_bias(session, config=TINY, store_dir=store)
+    anns = res["annotators"]
+    assert len(anns) == 2 and set(res["matrix"]) == {*anns, "consensus"}
+    assert all(set(row) == {*anns, "consensus"} for row in res["matrix"].values())
+    assert set(res["bias"]) == set(anns)
+
+
+def test_annotator_bias_needs_two_annotators(tmp_path, store, capsys):
+    from neuroface_studio.app.simulate import SimulationRequest, simulate_into_project
+    s = ProjectSession.create(tmp_path / "one")
+    simulate_into_project(s, SimulationRequest(participants=2, tasks=("OPEN",), fps=10, duration_scale=0.1,
+                                               annotators=1))
+    with pytest.raises(ValueError, match="at least two annotators"):
+        experiments.annotator_bias(s, config=TINY, store_dir=store)
+    assert main(["experiment", "annotator-bias", str(s.folder), "--store", str(store)]) == 2
+    assert "at least two annotators" in capsys.readouterr().err
