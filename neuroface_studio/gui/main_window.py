@@ -23,6 +23,7 @@ from neuroface_studio.gui import settings as gui_settings
 from neuroface_studio.gui.job_progress import run_with_progress
 from neuroface_studio.gui.project_browser import ProjectBrowserPanel
 from neuroface_studio.gui.record_workspace import RecordWorkspacePanel
+from neuroface_studio.gui.train_workspace import TrainWorkspacePanel
 from neuroface_studio.gui.video_viewer import VideoViewerWidget
 from neuroface_studio.gui.welcome_page import WelcomePanel
 from neuroface_studio.gui.workers import JobWorker
@@ -55,7 +56,9 @@ class MainWindow(QMainWindow):
         self.record_panel = RecordWorkspacePanel()
         self.record_panel.recording_saved.connect(
             lambda rid: self.statusBar().showMessage(f"Recording {rid} saved to the project", 8000))
-        self.workspace_stack = WorkspaceStackWidget(self.viewer, pages={"record": self.record_panel})
+        self.train_panel = TrainWorkspacePanel(track_job=self._track)
+        self.workspace_stack = WorkspaceStackWidget(self.viewer, pages={"record": self.record_panel,
+                                                                        "train": self.train_panel})
         self.welcome = WelcomePanel()
         self.central = QStackedWidget()
         self.central.addWidget(self.welcome)
@@ -161,6 +164,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.viewer.set_session(session)
         self.record_panel.set_session(session)
+        self.train_panel.set_session(session)
         self.browser.set_project(session.project if session else None)
         has = session is not None
         self.central.setCurrentWidget(self.workspace_stack if has else self.welcome)

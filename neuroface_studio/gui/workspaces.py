@@ -34,10 +34,7 @@ WORKSPACES: tuple[Workspace, ...] = (
         "Several annotators per frame, each kept separately with provenance",
         "Inter-annotator agreement per landmark group",
     )),
-    Workspace("train", "Train", "Fine-tune the landmark model on corrected frames.", (
-        "One-click FAN fine-tuning on the corrected frames, on a background thread (GPU when present)",
-        "Live loss curves, cancel and resume; every model version kept with its provenance",
-    )),
+    Workspace("train", "Train", "Fine-tune the FAN landmark model on corrected frames, with live curves."),
     Workspace("analyze", "Analyze", "Kinematics, features and statistics.", (
         "Landmarks on every frame, 3D reconstruction from depth",
         "Kinematic traces and per-repetition features (range, velocity, smoothness)",

@@ -102,7 +102,9 @@ def test_workspace_navigation_switches_pages(opened_window):
     assert stack.current_key() == "review"
     bar.actions_by_key["record"].trigger()
     assert stack.currentWidget() is opened_window.record_panel
-    for key in ("segment", "annotate", "train", "analyze", "report"):
+    bar.actions_by_key["train"].trigger()
+    assert stack.currentWidget() is opened_window.train_panel
+    for key in ("segment", "annotate", "analyze", "report"):
         bar.actions_by_key[key].trigger()
         assert stack.current_key() == key
         assert stack.currentWidget().title_text.endswith("not available yet")
