@@ -159,6 +159,18 @@ def predict_frames(session: ProjectSession, model, frames: TestFrames, store_dir
     return out
 
 
+def per_landmark_error(pred: np.ndarray, truth: np.ndarray, visible: np.ndarray, norm: np.ndarray) -> list:
+    """Per landmark, the mean normalised point error over images where it is visible and predicted
+    (68 values, None where never available): the face-diagram heat map."""
+    err = ev.point_errors(pred, truth) / norm[:, None]
+    ok = visible & np.isfinite(err)
+    out = []
+    for k in range(68):
+        v = err[ok[:, k], k]
+        out.append(float(v.mean()) if v.size else None)
+    return out
+
+
 def evaluate_project(session: ProjectSession, models: list[str], settings: EvalSettings = EvalSettings(),
                      participants: list[str] | None = None, store_dir: Path | None = None,
                      progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> dict:
@@ -168,13 +180,17 @@ def evaluate_project(session: ProjectSession, models: list[str], settings: EvalS
         participants = held_out_participants(models, session.project.name, store_dir)
     frames = frames_for_evaluation(session, participants)
     truth, vis = np.stack(frames.truth), np.stack(frames.visible)
-    errors = {}
+    errors, per_landmark = {}, {}
+    norm = ev.normaliser(truth, settings.normalizer)
     for m, name in enumerate(models):
         def sub(done, total, msg, m=m):
             progress(m * total + done, len(models) * total, msg)
         pred = predict_frames(session, name, frames, store_dir, sub, cancel)
         errors[name], _ = ev.nrmse(pred, truth, settings.normalizer, settings.subset, vis)
+        per_landmark[name] = per_landmark_error(pred, truth, vis, norm)
     report = compare(errors, frames.groups, settings, frames.keys)
+    for name in models:
+        report["models"][name]["per_landmark"] = per_landmark[name]
     report.update({"data": frames.source, "participants": sorted(set(frames.participants)),
                    "held_out_only": participants is not None})
     return report

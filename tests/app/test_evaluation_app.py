@@ -52,6 +52,7 @@ def test_evaluate_project_with_dlib68_on_the_consensus(session):
     m = rep["models"]["dlib68"]
     assert "consensus" in rep["data"] and set(m["groups"]) == {"all", "HC", "ALS"}
     assert 0.0 < m["mean"] < 0.15 and m["n"] + m["missing"] == rep["images"]
+    assert len(m["per_landmark"]) == 68 and all(v is None or v >= 0 for v in m["per_landmark"])
     with pytest.raises(ValueError, match="no test frames for participants NOPE"):
         eva.evaluate_project(session, ["dlib68"], participants=["NOPE"])
 
