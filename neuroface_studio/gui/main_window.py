@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMenu, QMe
 from neuroface_studio import __version__
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.gui import settings as gui_settings
+from neuroface_studio.gui.annotate_dialogs import forget_journal, offer_journal_recovery
+from neuroface_studio.gui.annotate_workspace import AnnotateWorkspacePanel
 from neuroface_studio.gui.job_progress import run_with_progress
 from neuroface_studio.gui.project_browser import ProjectBrowserPanel
 from neuroface_studio.gui.record_workspace import RecordWorkspacePanel
@@ -56,8 +58,10 @@ class MainWindow(QMainWindow):
         self.record_panel = RecordWorkspacePanel()
         self.record_panel.recording_saved.connect(
             lambda rid: self.statusBar().showMessage(f"Recording {rid} saved to the project", 8000))
+        self.annotate_panel = AnnotateWorkspacePanel(review=self.viewer, track_job=self._track)
         self.train_panel = TrainWorkspacePanel(track_job=self._track)
         self.workspace_stack = WorkspaceStackWidget(self.viewer, pages={"record": self.record_panel,
+                                                                        "annotate": self.annotate_panel,
                                                                         "train": self.train_panel})
         self.welcome = WelcomePanel()
         self.central = QStackedWidget()
@@ -115,6 +119,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.save_action)
         file_menu.addSeparator()
         file_menu.addAction(self.simulate_action)
+        file_menu.addActions(self.annotate_panel.menu_actions())
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
@@ -164,6 +169,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.viewer.set_session(session)
         self.record_panel.set_session(session)
+        self.annotate_panel.set_session(session)
         self.train_panel.set_session(session)
         self.browser.set_project(session.project if session else None)
         has = session is not None
@@ -197,7 +203,9 @@ class MainWindow(QMainWindow):
 
     def _confirm_discard(self, doing: str) -> bool:
         """If there are unsaved changes, ask Save / Discard / Cancel. True when it is fine to go on."""
+        self.annotate_panel.commit_pending()
         if self.session is None or not self.session.dirty:
+            forget_journal(self.session)  # nothing unsaved: the annotation journal holds nothing new
             return True
         answer = QMessageBox.question(
             self, "Unsaved changes", f"Save the changes to {self.session.project.name} before {doing}?",
@@ -205,6 +213,8 @@ class MainWindow(QMainWindow):
             QMessageBox.StandardButton.Save)
         if answer == QMessageBox.StandardButton.Save:
             return self.save()
+        if answer == QMessageBox.StandardButton.Discard:
+            forget_journal(self.session)
         return answer == QMessageBox.StandardButton.Discard
 
     def open_project(self, folder: Path, recording: str | None = None, frame: int | None = None) -> bool:
@@ -219,7 +229,10 @@ class MainWindow(QMainWindow):
             QMessageBox.critical(self, "Cannot open project", str(exc))
             return False
         self._offer_recovery(session)
+        recovered = offer_journal_recovery(self, session)
         self.set_session(session, recording, frame)
+        if recovered:
+            self.statusBar().showMessage(f"Recovered {recovered['edits']} annotation edit(s); save to keep them", 8000)
         return True
 
     def _offer_recovery(self, session: ProjectSession) -> None:
@@ -286,6 +299,7 @@ class MainWindow(QMainWindow):
     def save(self) -> bool:
         if self.session is None:
             return False
+        self.annotate_panel.commit_pending()
         try:
             self.session.save()
         except StoreError as exc:
@@ -303,6 +317,7 @@ class MainWindow(QMainWindow):
     def _undo_redo(self, which: str) -> None:
         if self.session is None:
             return
+        self.annotate_panel.commit_pending()
         try:
             getattr(self.session.undo, which)()
         except ValueError as exc:  # a command that can no longer be undone says why; the stack is unchanged
@@ -315,7 +330,11 @@ class MainWindow(QMainWindow):
                 self.workspace_bar.actions_by_key["record"].setChecked(True)
                 return
             self.record_panel.shutdown()
+        if self.workspace_stack.current_key() == "annotate":
+            self.annotate_panel.left()
         self.workspace_stack.show_workspace(key)
+        if key == "annotate":
+            self.annotate_panel.entered()
 
     def _on_recording_selected(self, recording_id: str) -> None:
         self.workspace_bar.select("review")

@@ -1,6 +1,7 @@
 """Workspaces (Review, Record, Segment, ...): the left navigation bar and the pages it switches.
 
-Review is the working video viewer and Record the capture workspace (gui/record_workspace.py).
+Review is the working video viewer, Record the capture workspace (gui/record_workspace.py) and
+Annotate the landmark correction workspace (gui/annotate_workspace.py).
 The other workspaces are planned; each shows an honest page saying it is not available yet and
 what it will hold, with no controls that pretend to work.
 """
@@ -29,11 +30,7 @@ WORKSPACES: tuple[Workspace, ...] = (
         "Repetition timeline over the task's kinematic trace (e.g. lip aperture)",
         "Proposed repetition boundaries, corrected by dragging; every edit undoable",
     )),
-    Workspace("annotate", "Annotate", "Correct the 68 landmarks on selected frames.", (
-        "Model proposals on selected frames, corrected point by point (a drag is one undo step)",
-        "Several annotators per frame, each kept separately with provenance",
-        "Inter-annotator agreement per landmark group",
-    )),
+    Workspace("annotate", "Annotate", "Correct the 68 landmarks on selected frames, one layer per annotator."),
     Workspace("train", "Train", "Fine-tune the FAN landmark model on corrected frames, with live curves."),
     Workspace("analyze", "Analyze", "Kinematics, features and statistics.", (
         "Landmarks on every frame, 3D reconstruction from depth",
