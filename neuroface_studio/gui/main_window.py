@@ -25,6 +25,7 @@ from neuroface_studio.gui.annotate_workspace import AnnotateWorkspacePanel
 from neuroface_studio.gui.job_progress import run_with_progress
 from neuroface_studio.gui.project_browser import ProjectBrowserPanel
 from neuroface_studio.gui.record_workspace import RecordWorkspacePanel
+from neuroface_studio.gui.segment_workspace import SegmentWorkspacePanel
 from neuroface_studio.gui.train_workspace import TrainWorkspacePanel
 from neuroface_studio.gui.video_viewer import VideoViewerWidget
 from neuroface_studio.gui.welcome_page import WelcomePanel
@@ -58,9 +59,11 @@ class MainWindow(QMainWindow):
         self.record_panel = RecordWorkspacePanel()
         self.record_panel.recording_saved.connect(
             lambda rid: self.statusBar().showMessage(f"Recording {rid} saved to the project", 8000))
+        self.segment_panel = SegmentWorkspacePanel(track_job=self._track)
         self.annotate_panel = AnnotateWorkspacePanel(review=self.viewer, track_job=self._track)
         self.train_panel = TrainWorkspacePanel(track_job=self._track)
         self.workspace_stack = WorkspaceStackWidget(self.viewer, pages={"record": self.record_panel,
+                                                                        "segment": self.segment_panel,
                                                                         "annotate": self.annotate_panel,
                                                                         "train": self.train_panel})
         self.welcome = WelcomePanel()
@@ -169,6 +172,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.viewer.set_session(session)
         self.record_panel.set_session(session)
+        self.segment_panel.set_session(session)
         self.annotate_panel.set_session(session)
         self.train_panel.set_session(session)
         self.browser.set_project(session.project if session else None)
@@ -333,11 +337,16 @@ class MainWindow(QMainWindow):
         if self.workspace_stack.current_key() == "annotate":
             self.annotate_panel.left()
         self.workspace_stack.show_workspace(key)
+        if key == "segment":
+            self.segment_panel.entered(self.browser.current_recording() or self.viewer.recording_id)
         if key == "annotate":
             self.annotate_panel.entered()
 
     def _on_recording_selected(self, recording_id: str) -> None:
-        self.workspace_bar.select("review")
+        if self.workspace_stack.current_key() == "segment":  # Segment follows the browser in place
+            self.segment_panel.open_recording(recording_id)
+        else:
+            self.workspace_bar.select("review")
         self.viewer.open_recording(recording_id)
 
     # -- background jobs ------------------------------------------------------------------

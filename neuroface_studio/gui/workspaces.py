@@ -1,7 +1,8 @@
 """Workspaces (Review, Record, Segment, ...): the left navigation bar and the pages it switches.
 
-Review is the working video viewer, Record the capture workspace (gui/record_workspace.py) and
-Annotate the landmark correction workspace (gui/annotate_workspace.py).
+Review is the working video viewer, Record the capture workspace (gui/record_workspace.py),
+Segment the repetition timeline (gui/segment_workspace.py) and Annotate the landmark correction
+workspace (gui/annotate_workspace.py).
 The other workspaces are planned; each shows an honest page saying it is not available yet and
 what it will hold, with no controls that pretend to work.
 """
@@ -26,10 +27,7 @@ class Workspace:
 WORKSPACES: tuple[Workspace, ...] = (
     Workspace("review", "Review", "Play recordings: colour, depth and landmarks."),
     Workspace("record", "Record", "Capture a participant performing the protocol, with live head-pose feedback."),
-    Workspace("segment", "Segment", "Split each task recording into repetitions.", (
-        "Repetition timeline over the task's kinematic trace (e.g. lip aperture)",
-        "Proposed repetition boundaries, corrected by dragging; every edit undoable",
-    )),
+    Workspace("segment", "Segment", "Split each task recording into repetitions on its kinematic trace."),
     Workspace("annotate", "Annotate", "Correct the 68 landmarks on selected frames, one layer per annotator."),
     Workspace("train", "Train", "Fine-tune the FAN landmark model on corrected frames, with live curves."),
     Workspace("analyze", "Analyze", "Kinematics, features and statistics.", (
