@@ -266,6 +266,9 @@ class TrainWorkspacePanel(QWidget):
             run["last_epoch"] = e.epoch
             if quiet:
                 return
+            if e.epoch == run["epochs"]:
+                self.eta_label.setText("Measuring the best epoch and registering the new version…")
+                self.eta_label.setVisible(True)
             groups = ", ".join(f"{g} {100 * v:.2f}%" for g, v in sorted(e.val_nrmse.items()) if g != "all")
             self.progress_label.setText(f"Epoch {e.epoch}/{run['epochs']} done: validation NRMSE "
                                         f"{100 * e.val_nrmse.get('all', float('nan')):.2f}%"
