@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import time
 from pathlib import Path
 from typing import Callable
 
@@ -183,10 +182,12 @@ class TrainWorkspacePanel(QWidget):
         session, choice, settings = self.session, self.setup.data_choice(), self.setup.settings()
         snapshot = ProjectSession(session.folder, copy.deepcopy(session.project))  # read by the worker only
         store_dir = self.store_dir
+        if self._run.get("bridge") is not None:
+            self._run["bridge"].deleteLater()  # late events of the last run are dropped with it
         bridge = _EventBridge(self)
         bridge.event_arrived.connect(self._on_event)
-        self._run = {"session": session, "folder": session.folder, "base": base, "epochs": settings["epochs"],
-                     "bridge": bridge, "first": None, "t0": time.monotonic()}
+        self._run = {"folder": session.folder, "base": base, "epochs": settings["epochs"], "bridge": bridge,
+                     "first": None}
         outcome = self._run
 
         def job(progress, cancel):  # worker thread: no widgets here
