@@ -83,7 +83,9 @@ class AnnotateActionsMixin:
             return None
         self.commit_pending()
         if request is None:
-            dialog = ExportAnnotationsDialog(self.session.project.annotators(), self.session.folder.parent, self)
+            no_consent = sorted(p.id for p in self.session.project.participants.values() if not p.consent_to_share)
+            dialog = ExportAnnotationsDialog(self.session.project.annotators(), self.session.folder.parent, self,
+                                             no_consent)
             if dialog.exec() != ExportAnnotationsDialog.DialogCode.Accepted:
                 return None
             request = dialog.request()

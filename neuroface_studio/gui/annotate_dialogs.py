@@ -58,7 +58,7 @@ class AnnotatorDialog(QDialog):
         for name in names:
             tag = "in this project" if name in project_annotators else "used on this computer"
             self.combo.addItem(name, tag)
-        self.combo.setCurrentText(current or last or (names[0] if names else ""))
+        self.combo.setCurrentText(current or last or "")  # never someone else's ID by default
         self.combo.lineEdit().setPlaceholderText("initials or a code, e.g. AB or rater2")
         self.error = QLabel()
         self.error.setStyleSheet("color: #b00020;")
@@ -133,7 +133,8 @@ class ExportAnnotationsDialog(QDialog):
     """Format, which layer, destination; participants without consent to share are left out
     unless the box is ticked."""
 
-    def __init__(self, annotators: list[str], default_dir: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, annotators: list[str], default_dir: Path, parent: QWidget | None = None,
+                 without_consent: list[str] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export annotations")
         self.default_dir = Path(default_dir)
@@ -159,6 +160,11 @@ class ExportAnnotationsDialog(QDialog):
         form.addRow("Annotations:", self.which)
         form.addRow("Destination:", row)
         form.addRow("", self.include_all)
+        if without_consent:
+            note = QLabel("No consent to share (left out unless ticked): " + ", ".join(without_consent))
+            note.setWordWrap(True)
+            note.setStyleSheet("color: #6b4100;")
+            form.addRow("", note)
         self.error = QLabel()
         self.error.setStyleSheet("color: #b00020;")
         self.error.hide()
@@ -230,7 +236,7 @@ class ImportAnnotationsDialog(QDialog):
         form.addRow("", self.preview_button)
         self.summary = QPlainTextEdit()
         self.summary.setReadOnly(True)
-        self.summary.setMaximumHeight(70)
+        self.summary.setMaximumHeight(52)
         self.skipped = QTableWidget(0, 2)
         self.skipped.setHorizontalHeaderLabels(["Skipped file", "Why"])
         self.skipped.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)

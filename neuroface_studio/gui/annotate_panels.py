@@ -99,7 +99,7 @@ class AnnotationQueuePanel(QWidget):
             others = sorted(who - {me})
             cells = [_item(q.recording_id, participants.get(q.recording_id, "")),
                      _item(str(q.frame_index), align_center=True),
-                     _item(q.reason, q.reason),
+                     _item(q.reason.split(" (")[0], q.reason),
                      _item(DONE_MARK if me in who else "", "you annotated this frame" if me in who else "",
                            align_center=True),
                      _item(str(len(others)) if others else "", ", ".join(others), align_center=True)]
@@ -161,8 +161,10 @@ class LayerPanel(QWidget):
         self.combo.currentIndexChanged.connect(self._on_changed)
         self.table = _table(["Group"])
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.pair_columns: list[str] = []
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.caption.setStyleSheet("color: #555;")
@@ -177,6 +179,7 @@ class LayerPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(layer_box)
         layout.addWidget(agree_box)
+        layout.addStretch(1)
 
     def set_layers(self, me: str | None, on_frame: list[str], everyone: list[str], keep: tuple[str, str]) -> None:
         """``on_frame``: annotators with landmarks on this frame; ``everyone``: all of the project's;
@@ -210,10 +213,11 @@ class LayerPanel(QWidget):
 
     def set_agreement(self, agree: dict) -> None:
         """``agree``: app.annotation.inter_annotator_agreement's result."""
-        pairs = sorted(agree.get("pairs", {}))
-        columns = ["Group", "All pairs"] + (pairs if len(pairs) > 1 else [])
+        pairs = sorted(p for p, v in agree.get("pairs", {}).items() if v["frames"])  # pairs sharing frames
+        self.pair_columns = pairs if len(pairs) > 1 else []  # column 2 + k: pair k ("a~b")
+        columns = ["Group", "All pairs"] + self.pair_columns
         self.table.setColumnCount(len(columns))
-        self.table.setHorizontalHeaderLabels(columns)
+        self.table.setHorizontalHeaderLabels(columns[:2] + [p.replace("~", "\n~ ") for p in self.pair_columns])
         self.table.setRowCount(len(AGREEMENT_GROUPS))
         for r, g in enumerate(AGREEMENT_GROUPS):
             values = [agree.get("nrmse", {}).get(g, math.nan)]
@@ -226,12 +230,12 @@ class LayerPanel(QWidget):
         h = self.table.horizontalHeader().height() + sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
         self.table.setFixedHeight(h + 2 * self.table.frameWidth())
         names = agree.get("annotators", [])
-        if len(names) < 2:
+        if not pairs:
             self.caption.setText("Needs two annotators on the same frames.")
         else:
-            self.caption.setText(f"{len(names)} annotators ({', '.join(names)}), {agree.get('frames', 0)} frame "
-                                 "comparison(s); % of the interocular distance, lower is better. "
-                                 "Pairs: " + ", ".join(f"{p}: {agree['pairs'][p]['frames']} frames" for p in pairs))
+            self.caption.setText(f"{len(names)} annotators ({', '.join(names)}); % of the interocular distance, "
+                                 "lower is better. Frames both annotated: "
+                                 + ", ".join(f"{p} {agree['pairs'][p]['frames']}" for p in pairs))
 
     def agreement_value(self, group: str, column: int = 1) -> str:
         return self.table.item(list(AGREEMENT_GROUPS).index(group), column).text()

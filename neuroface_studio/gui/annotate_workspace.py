@@ -22,8 +22,8 @@ import logging
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMessageBox, QPushButton, QSizePolicy, QSplitter, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from neuroface_studio.app import annotation as ann
 from neuroface_studio.app.project_service import ProjectSession
@@ -140,6 +140,7 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         self.frame_label = QLabel()
         self.frame_label.setObjectName("annotateFrameLabel")
         self.frame_label.setStyleSheet("QLabel#annotateFrameLabel { font-size: 11pt; padding: 2px 4px; }")
+        self.frame_label.setWordWrap(True)  # a long reason must not widen the window
         self.message = QLabel()
         self.message.setObjectName("annotateMessage")
         self.message.setWordWrap(True)
@@ -148,6 +149,8 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         self.message.hide()
         self.editor = LandmarkEditor()
         self.editor.edited.connect(self._on_edited)
+        # the editor's status line grows with its text: it must never widen the window
+        self.editor.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self._filter = _ReadOnlyFilter(self)
         self.editor.view.installEventFilter(self._filter)
         self.editor.view.viewport().installEventFilter(self._filter)
@@ -160,11 +163,9 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         self.reset_button = QPushButton("Reset to proposal")
         self.reset_button.setToolTip("Remove your points on this frame: back to the model proposal (Ctrl+Backspace)")
         self.reset_button.clicked.connect(self.reset_frame)
-        nav = QHBoxLayout()
-        nav.addWidget(self.frame_label, 1)
-        nav.addWidget(self.reset_button)
-        nav.addWidget(self.prev_button)
-        nav.addWidget(self.next_button)
+        for k, b in enumerate((self.reset_button, self.prev_button, self.next_button)):  # after the stretch
+            header.insertWidget(3 + k, b)
+        header.insertSpacing(6, 24)
         self.placeholder = QLabel()
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.placeholder.setWordWrap(True)
@@ -173,7 +174,7 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         cl = QVBoxLayout(centre)
         cl.setContentsMargins(0, 0, 0, 0)
         cl.setSpacing(3)
-        cl.addLayout(nav)
+        cl.addWidget(self.frame_label)
         cl.addWidget(self.message)
         cl.addWidget(self.editor, 1)
         cl.addWidget(self.placeholder, 1)
@@ -201,6 +202,14 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(header)
         layout.addWidget(self.splitter, 1)
+        self._sized = False
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API: the first time, give the editor the room
+        super().showEvent(event)
+        if not self._sized and self.splitter.width() > 0:
+            self._sized = True
+            total = self.splitter.width()
+            self.splitter.setSizes([310, max(420, total - 310 - 300), 300])
 
     def _build_shortcuts(self) -> None:
         ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
@@ -297,6 +306,7 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
             self.current = None
             self.refresh()
             return False
+        self.editor.set_hover(None)
         self.refresh(new_frame=True, keep_view=same_recording)
         self.queue_panel.select(item)
         return True
@@ -420,6 +430,8 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         reason = f" · {self.current.reason}" if self.current.reason else ""
         self.frame_label.setText(f"<b>{self.current.recording_id}</b> · frame {self.current.frame_index}{pos}"
                                  f"{reason} · showing {text}")
+        if not msg and not self.editable():
+            msg = "Read-only layer: switch to your own layer (Ctrl+L or the layer list on the right) to edit."
         if msg:
             self._show_message(msg)
         elif new_frame or self.message.isVisible():

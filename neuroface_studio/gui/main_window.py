@@ -336,10 +336,13 @@ class MainWindow(QMainWindow):
             self.record_panel.shutdown()
         if self.workspace_stack.current_key() == "annotate":
             self.annotate_panel.left()
+            self.browser_dock.setVisible(self._browser_shown)
         self.workspace_stack.show_workspace(key)
         if key == "segment":
             self.segment_panel.entered(self.browser.current_recording() or self.viewer.recording_id)
-        if key == "annotate":
+        if key == "annotate":  # its queue replaces the project browser: the editor gets the room
+            self._browser_shown = self.browser_dock.isVisible()
+            self.browser_dock.hide()
             self.annotate_panel.entered()
 
     def _on_recording_selected(self, recording_id: str) -> None:

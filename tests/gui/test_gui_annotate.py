@@ -174,10 +174,8 @@ def test_second_annotator_has_own_layer_and_agreement_updates(win, qtbot):
     panel.show_layer("mine")
     drag(editor, 48, QPoint(-6, 4))
     panel.refresh_agreement()
-    header = [panel.layer_panel.table.horizontalHeaderItem(c).text()
-              for c in range(panel.layer_panel.table.columnCount())]
-    assert "CC~DD" in header
-    col = header.index("CC~DD")
+    assert "CC~DD" in panel.layer_panel.pair_columns
+    col = 2 + panel.layer_panel.pair_columns.index("CC~DD")
     mouth = float(panel.layer_panel.agreement_value("mouth", col))
     assert 0 < mouth < 20 and panel.layer_panel.agreement_value("jaw", col) == "0.00"  # only a lip point moved
     agree = ann.inter_annotator_agreement(session)
@@ -200,6 +198,18 @@ def test_queue_keys_move_between_frames(win, qtbot):
     assert panel.queue_panel.table.currentRow() == 1 and f"frame {queue[1].frame_index}" in panel.frame_label.text()
     panel.queue_panel.table.setCurrentCell(3, 0)  # clicking a row opens it
     assert panel.current == queue[3]
+
+
+def test_add_the_review_frame_to_the_queue(win):
+    panel = win.annotate_panel
+    win.viewer.show_frame(3)
+    panel.add_review_frame()
+    rid = win.viewer.recording_id
+    assert panel.current.key == (rid, 3) and panel.current.reason == "manual"
+    assert panel.svc.queue()[-1].key == (rid, 3) and panel.queue_panel.table.rowCount() == 5
+    assert not win.browser_dock.isVisible()  # the queue replaces the project browser here
+    win.workspace_bar.select("review")
+    assert win.browser_dock.isVisible()
 
 
 def test_import_preview_lists_skipped_files_then_imports(win, tmp_path, qtbot):
