@@ -40,5 +40,5 @@ class SegmentHelpPanel(QScrollArea):
         self.label.setContentsMargins(8, 8, 8, 8)
         self.setWidget(self.label)
         self.setWidgetResizable(True)
-        self.setFixedWidth(330)
+        self.setFixedWidth(300)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)

@@ -79,6 +79,7 @@ class SegmentWorkspacePanel(QWidget):
     def _build(self) -> None:
         self.title_label = QLabel("Select a recording in the project browser to segment it.")
         self.title_label.setStyleSheet("font-size: 12pt; font-weight: 600;")
+        self.title_label.setMinimumWidth(100)  # a long title must not widen the window
         self.trace_combo = QComboBox()
         self.trace_combo.addItems(trace_names())
         self.trace_combo.setToolTip("Kinematic trace drawn in the timeline (interocular units); "
@@ -124,7 +125,7 @@ class SegmentWorkspacePanel(QWidget):
         self.speed_combo.setToolTip("Playback speed (- / +)")
         self.speed_combo.currentIndexChanged.connect(lambda i: self.set_speed(SPEEDS[i]))
         self.frame_label = QLabel()
-        self.frame_label.setMinimumWidth(150)
+        self.frame_label.setMinimumWidth(130)
         self.propose_button = QToolButton()
         self.propose_button.setText("Propose repetitions")
         self.propose_button.setToolTip("Propose repetitions of this recording from its trace (landmarks it first "
@@ -154,6 +155,7 @@ class SegmentWorkspacePanel(QWidget):
 
         self.info_label = QLabel()
         self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.info_label.setWordWrap(True)
         self.message_label = QLabel()
         self.message_label.setStyleSheet("color: #1f5fa8;")
         self.message_label.setWordWrap(True)
@@ -283,7 +285,7 @@ class SegmentWorkspacePanel(QWidget):
             values = trace_for_recording(self.session, self.recording_id, name, source)
         except (ValueError, StoreError, OSError) as exc:
             self.track = None
-            message = ("No landmarks yet: “Propose repetitions” landmarks the recording first (dlib68), "
+            message = ("No landmarks yet.\n“Propose repetitions” landmarks the recording first (dlib68),\n"
                        "or use Tools ▸ Landmark. You can still mark repetitions by hand."
                        if "no landmark track" in str(exc) else f"No trace: {exc}")
         label = f"{name} (interocular)"
