@@ -103,6 +103,7 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         self._proposal = None  # the Proposal of the frame shown (passed with the first edit)
         self._layer = (MINE, "")
         self._face_pending = False  # frame the face once the editor is shown
+        self._mine: dict = {}  # this annotator's sets by frame, as last seen
         self._applying = False  # an edit of the editor is being applied (the editor shows it already)
         self._agreement_timer = QTimer(self)
         self._agreement_timer.setSingleShot(True)
@@ -228,6 +229,7 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         self._image_key = None
         self._layer = (MINE, "")
         self.svc = ann.AnnotationService(session, self.annotator) if session and self.annotator else None
+        self._mine = self._my_sets()
         if session is not None:
             session.undo.subscribe(lambda s=session: self._on_undo_changed(s))
         for w in (self.export_action, self.import_action, self.export_button, self.import_button):
@@ -277,6 +279,7 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         self.annotator = annotator_id
         remember_annotator(annotator_id)
         self.svc = ann.AnnotationService(self.session, annotator_id) if self.session else None
+        self._mine = self._my_sets()
         self._layer = (MINE, "")
         self.refresh()
         self.open_first()
@@ -519,9 +522,27 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
             self._applying = False
         self.refresh()
 
+    def _my_sets(self) -> dict:
+        """(recording, frame) -> this annotator's LandmarkSet (to see which frame an undo changed)."""
+        if self.session is None or self.annotator is None:
+            return {}
+        return {(s.recording_id, s.frame_index): s for s in self.session.project.landmark_sets.values()
+                if s.source.kind == "annotator" and s.source.annotator_id == self.annotator}
+
     def _on_undo_changed(self, session: ProjectSession) -> None:
-        if session is not self.session or self._applying:
+        if session is not self.session:
             return
+        before, self._mine = self._mine, self._my_sets()
+        if self._applying:
+            return
+        changed = {k for k in before.keys() | self._mine.keys() if before.get(k) is not self._mine.get(k)}
+        if len(changed) == 1 and self.isVisible() and self.svc is not None:
+            key = changed.pop()  # an undo/redo of an edit on another frame: show that frame
+            if (self.current is None or key != self.current.key) and key[0] in session.project.recordings:
+                item = next((q for q in self.svc.queue() if q.key == key), QueueItem(*key, "not in the queue"))
+                self._status(f"Undo/redo changed frame {key[1]} of {key[0]}: it is shown")
+                self.show_item(item)
+                return
         if self.current is not None and self.current.recording_id not in session.project.recordings:
             self.current = None
         self.refresh()

@@ -148,6 +148,22 @@ def test_drag_is_a_journaled_edit_and_undo_redo_update_the_editor(win, qtbot):
     np.testing.assert_array_equal(editor.points(), dragged)
     np.testing.assert_array_equal(
         session.project.annotation_of(item.recording_id, item.frame_index, "CC").points_px, dragged)
+    # Ctrl+Z on another frame undoes the last edit where it was made, and shows that frame
+    QTest.keyClick(editor.view, Qt.Key.Key_N, NO)
+    assert panel.current != item
+    drag(editor, 30, QPoint(5, 5))
+    QTest.keyClick(editor.view, Qt.Key.Key_N, SHIFT)
+    win.undo_action.trigger()  # the edit of the second frame: it is shown again, back at its proposal
+    second = panel.current
+    assert second != item and session.project.annotation_of(*second.key, "CC") is None
+    win.undo_action.trigger()  # then the drag on the first frame
+    assert panel.current == item
+    np.testing.assert_array_equal(editor.points(), proposal)
+    win.redo_action.trigger()
+    np.testing.assert_array_equal(editor.points(), dragged)
+    win.redo_action.trigger()
+    assert panel.current == second and session.project.annotation_of(*second.key, "CC") is not None
+    panel.show_item(item)
     # reset to the proposal removes this annotator's layer (undoable)
     QTest.keyClick(editor.view, Qt.Key.Key_Backspace, CTRL)
     np.testing.assert_array_equal(editor.points(), proposal)
