@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMenu, QMe
 from neuroface_studio import __version__
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.gui import settings as gui_settings
+from neuroface_studio.gui.analyze_workspace import AnalyzeWorkspacePanel
 from neuroface_studio.gui.annotate_dialogs import forget_journal, offer_journal_recovery
 from neuroface_studio.gui.annotate_workspace import AnnotateWorkspacePanel
 from neuroface_studio.gui.job_progress import run_with_progress
@@ -62,10 +63,12 @@ class MainWindow(QMainWindow):
         self.segment_panel = SegmentWorkspacePanel(track_job=self._track)
         self.annotate_panel = AnnotateWorkspacePanel(review=self.viewer, track_job=self._track)
         self.train_panel = TrainWorkspacePanel(track_job=self._track)
+        self.analyze_panel = AnalyzeWorkspacePanel(track_job=self._track)
         self.workspace_stack = WorkspaceStackWidget(self.viewer, pages={"record": self.record_panel,
                                                                         "segment": self.segment_panel,
                                                                         "annotate": self.annotate_panel,
-                                                                        "train": self.train_panel})
+                                                                        "train": self.train_panel,
+                                                                        "analyze": self.analyze_panel})
         self.welcome = WelcomePanel()
         self.central = QStackedWidget()
         self.central.addWidget(self.welcome)
@@ -175,6 +178,7 @@ class MainWindow(QMainWindow):
         self.segment_panel.set_session(session)
         self.annotate_panel.set_session(session)
         self.train_panel.set_session(session)
+        self.analyze_panel.set_session(session)
         self.browser.set_project(session.project if session else None)
         has = session is not None
         self.central.setCurrentWidget(self.workspace_stack if has else self.welcome)

@@ -1,8 +1,9 @@
 """Workspaces (Review, Record, Segment, ...): the left navigation bar and the pages it switches.
 
 Review is the working video viewer, Record the capture workspace (gui/record_workspace.py),
-Segment the repetition timeline (gui/segment_workspace.py) and Annotate the landmark correction
-workspace (gui/annotate_workspace.py).
+Segment the repetition timeline (gui/segment_workspace.py), Annotate the landmark correction
+workspace (gui/annotate_workspace.py) and Analyze the landmark accuracy (gui/analyze_workspace.py,
+which lists its parts still to come).
 The other workspaces are planned; each shows an honest page saying it is not available yet and
 what it will hold, with no controls that pretend to work.
 """
@@ -30,12 +31,7 @@ WORKSPACES: tuple[Workspace, ...] = (
     Workspace("segment", "Segment", "Split each task recording into repetitions on its kinematic trace."),
     Workspace("annotate", "Annotate", "Correct the 68 landmarks on selected frames, one layer per annotator."),
     Workspace("train", "Train", "Fine-tune the FAN landmark model on corrected frames, with live curves."),
-    Workspace("analyze", "Analyze", "Kinematics, features and statistics.", (
-        "Landmarks on every frame, 3D reconstruction from depth",
-        "Kinematic traces and per-repetition features (range, velocity, smoothness)",
-        "Landmark error (NRMSE) per group: pretrained vs fine-tuned models",
-        "Patient-vs-control classifiers with leave-one-subject-out ROC",
-    )),
+    Workspace("analyze", "Analyze", "Landmark error (NRMSE) per group of landmark models; kinematics and ROC to come."),
     Workspace("report", "Report", "Assessment reports.", (
         "Per-patient assessment report (PDF) with traces and features against controls",
         "Group-level result tables for publication",

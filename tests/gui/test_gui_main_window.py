@@ -106,7 +106,9 @@ def test_workspace_navigation_switches_pages(opened_window):
     assert stack.currentWidget() is opened_window.annotate_panel
     bar.actions_by_key["train"].trigger()
     assert stack.currentWidget() is opened_window.train_panel
-    for key in ("segment", "analyze", "report"):
+    bar.actions_by_key["analyze"].trigger()
+    assert stack.currentWidget() is opened_window.analyze_panel
+    for key in ("segment", "report"):
         bar.actions_by_key[key].trigger()
         assert stack.current_key() == key
         assert stack.currentWidget().title_text.endswith("not available yet")
