@@ -142,8 +142,13 @@ class SegmentProposals(QObject):
             if r.segmented:
                 self.pending[r.recording_id] = r
         n = sum(len(r.spans) for r in results)
-        self.panel.say(f"Proposed {n} repetition(s) for {len(results)} recording(s): check them (dashed), "
-                       "then Accept (A) or Discard")
+        if len(results) == 1 and results[0].problem:
+            self.panel.say(f"Nothing to propose: {results[0].problem}", error=True)
+        else:
+            problems = sum(bool(r.problem) for r in results)
+            self.panel.say(f"Proposed {n} repetition(s) for {len(results)} recording(s)"
+                           + (f" ({problems} with a problem, see each)" if problems else "")
+                           + ": check them (dashed), then Accept (A) or Discard")
         if any(r.landmarked for r in results):
             self.panel.load_trace()
         self.show_current()

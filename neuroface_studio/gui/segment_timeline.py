@@ -114,7 +114,7 @@ class SegmentTimelineWidget(pg.PlotWidget):
         self.cursor.sigDragged.connect(lambda line: self.seek_to_x(line.value()))
         plot.addItem(self.cursor)
         self.mark_line = pg.InfiniteLine(0, angle=90, movable=False, pen=MARK_PEN,
-                                         label="start [", labelOpts={"position": 0.08, "color": "#7ee787"})
+                                         label="start [", labelOpts={"position": 0.8, "color": "#7ee787"})
         self.mark_line.setZValue(25)
         self.mark_line.hide()
         plot.addItem(self.mark_line)

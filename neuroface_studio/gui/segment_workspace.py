@@ -16,14 +16,11 @@ accepted (one undo step per recording) or discarded (gui/segment_proposals.py).
 
 from __future__ import annotations
 
-import logging
 from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QMenu, QSplitter, QStyle,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from neuroface_studio.analysis.segmentation import boundary_error_frames
 from neuroface_studio.analysis.traces import trace_names
@@ -35,13 +32,11 @@ from neuroface_studio.edits.repetition_commands import (AddRepetition, DeleteRep
 from neuroface_studio.gui.frame_panes import FramePanesWidget
 from neuroface_studio.gui.segment_help import SegmentHelpPanel
 from neuroface_studio.gui.segment_keys import key_action
+from neuroface_studio.gui.segment_controls import SPEEDS, PlaybackClock, SegmentControlsWidget
 from neuroface_studio.gui.segment_proposals import SegmentProposals
 from neuroface_studio.gui.segment_timeline import SegmentTimelineWidget
 from neuroface_studio.store.errors import StoreError
 
-log = logging.getLogger(__name__)
-
-SPEEDS = (0.25, 0.5, 1.0, 2.0)
 TRACK_COLOR = (255, 190, 40)
 
 
@@ -61,16 +56,14 @@ class SegmentWorkspacePanel(QWidget):
         self.frame = 0
         self.n_frames = 0
         self.fps = 30.0
-        self.speed = 1.0
         self.selected: int | None = None
         self.mark: int | None = None  # frame marked by `[`, waiting for `]`
         self.true_spans: list[tuple[int, int]] = []
         self.proposals = SegmentProposals(self, track_job)
-        self.play_timer = QTimer(self)
-        self.play_timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.play_timer.timeout.connect(self._on_play_tick)
-        self._clock = QElapsedTimer()
-        self._play_origin = 0
+        self.playback = PlaybackClock(lambda: self.frame, self)
+        self.playback.frame_due.connect(self.seek)
+        self.playback.stopped.connect(self.pause)
+        self.play_timer = self.playback.timer
         self._build()
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._set_enabled(False)
@@ -108,50 +101,17 @@ class SegmentWorkspacePanel(QWidget):
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
 
-        style = self.style()
-        self.first_button = self._button(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipBackward),
-                                         "First frame (Home)", lambda: self.seek(0, pause=True))
-        self.back_button = self._button(style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekBackward),
-                                        "Previous frame (Left; Shift: 10)", lambda: self.step(-1))
-        self.play_button = self._button(style.standardIcon(QStyle.StandardPixmap.SP_MediaPlay),
-                                        "Play / pause (Space)", self.toggle_play)
-        self.forward_button = self._button(style.standardIcon(QStyle.StandardPixmap.SP_MediaSeekForward),
-                                           "Next frame (Right; Shift: 10)", lambda: self.step(1))
-        self.last_button = self._button(style.standardIcon(QStyle.StandardPixmap.SP_MediaSkipForward),
-                                        "Last frame (End)", lambda: self.seek(self.n_frames - 1, pause=True))
-        self.speed_combo = QComboBox()
-        self.speed_combo.addItems([f"{s:g}x" for s in SPEEDS])
-        self.speed_combo.setCurrentIndex(SPEEDS.index(1.0))
-        self.speed_combo.setToolTip("Playback speed (- / +)")
-        self.speed_combo.currentIndexChanged.connect(lambda i: self.set_speed(SPEEDS[i]))
-        self.frame_label = QLabel()
-        self.frame_label.setMinimumWidth(130)
-        self.propose_button = QToolButton()
-        self.propose_button.setText("Propose repetitions")
-        self.propose_button.setToolTip("Propose repetitions of this recording from its trace (landmarks it first "
-                                       "with dlib68 when it has no landmark track); the menu proposes for all")
-        self.propose_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
-        self.propose_button.clicked.connect(lambda: self.propose(False))
-        menu = QMenu(self.propose_button)
-        self.propose_all_action = QAction("Propose for all recordings", menu)
-        self.propose_all_action.triggered.connect(lambda: self.propose(True))
-        menu.addAction(QAction("Propose for this recording", menu, triggered=lambda: self.propose(False)))
-        menu.addAction(self.propose_all_action)
-        self.propose_button.setMenu(menu)
-        self.help_button = QToolButton()
-        self.help_button.setText("Keys")
-        self.help_button.setCheckable(True)
-        self.help_button.setToolTip("Show / hide the list of shortcuts (F1)")
-        self.help_button.toggled.connect(lambda on: self.help_panel.setVisible(on))
-        controls = QHBoxLayout()
-        for w in (self.first_button, self.back_button, self.play_button, self.forward_button, self.last_button):
-            controls.addWidget(w)
-        controls.addWidget(self.frame_label)
-        controls.addWidget(QLabel("Speed:"))
-        controls.addWidget(self.speed_combo)
-        controls.addStretch(1)
-        controls.addWidget(self.propose_button)
-        controls.addWidget(self.help_button)
+        self.controls = SegmentControlsWidget()
+        self.controls.first_requested.connect(lambda: self.seek(0, pause=True))
+        self.controls.last_requested.connect(lambda: self.seek(self.n_frames - 1, pause=True))
+        self.controls.step_requested.connect(self.step)
+        self.controls.play_requested.connect(self.toggle_play)
+        self.controls.speed_chosen.connect(self.set_speed)
+        self.controls.propose_requested.connect(self.propose)
+        self.controls.help_toggled.connect(lambda on: self.help_panel.setVisible(on))
+        c = self.controls
+        self.play_button, self.speed_combo, self.frame_label = c.play_button, c.speed_combo, c.frame_label
+        self.propose_button, self.help_button = c.propose_button, c.help_button
 
         self.info_label = QLabel()
         self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -164,7 +124,7 @@ class SegmentWorkspacePanel(QWidget):
         main.setContentsMargins(0, 0, 0, 0)
         main.addLayout(top)
         main.addWidget(self.splitter, 1)
-        main.addLayout(controls)
+        main.addWidget(self.controls)
         main.addWidget(self.proposals.bar)
         main.addWidget(self.info_label)
         main.addWidget(self.message_label)
@@ -179,20 +139,11 @@ class SegmentWorkspacePanel(QWidget):
             w.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
             w.setFocusProxy(self)  # a click anywhere in the workspace gives the keys to the workspace
 
-    def _button(self, icon, tip: str, slot) -> QToolButton:
-        b = QToolButton()
-        b.setIcon(icon)
-        b.setToolTip(tip)
-        b.setAutoRaise(True)
-        b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        b.clicked.connect(slot)
-        return b
-
     def _set_enabled(self, enabled: bool) -> None:
-        for w in (self.first_button, self.back_button, self.play_button, self.forward_button, self.last_button,
-                  self.speed_combo, self.trace_combo, self.landmarks_check, self.propose_button):
+        for w in (self.trace_combo, self.landmarks_check):
             w.setEnabled(enabled)
-        self.propose_all_action.setEnabled(self.session is not None and bool(self.session.project.recordings))
+        self.controls.set_recording_controls_enabled(
+            enabled, self.session is not None and bool(self.session.project.recordings))
 
     def say(self, text: str, error: bool = False) -> None:
         self.message_label.setStyleSheet(f"color: {'#b3261e' if error else '#1f5fa8'};")
@@ -213,6 +164,8 @@ class SegmentWorkspacePanel(QWidget):
     def entered(self, recording_id: str | None) -> None:
         """The workspace was switched to: show ``recording_id`` (the browser's) and take the keys."""
         if recording_id and self.session is not None:
+            if recording_id == self.recording_id and self.track is None:
+                self.load_trace()  # it may have been landmarked meanwhile (Tools > Landmark)
             self.open_recording(recording_id)
         self.setFocus()
 
@@ -335,55 +288,37 @@ class SegmentWorkspacePanel(QWidget):
 
     @property
     def playing(self) -> bool:
-        return self.play_timer.isActive()
+        return self.playback.active
+
+    @property
+    def speed(self) -> float:
+        return self.playback.speed
 
     def toggle_play(self) -> None:
         self.pause() if self.playing else self.play()
 
     def play(self) -> None:
+        """Play from the frame shown (from 0 at the end), in real time x speed."""
         if self.reader is None:
             return
         if self.frame >= self.n_frames - 1:
             self.seek(0)
-        self._play_origin = self.frame
-        self._clock.start()
-        self.play_timer.start(self.frame_interval_ms())
-        self.play_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause))
+        self.playback.start(self.frame, self.fps, self.n_frames - 1)
+        self.controls.set_playing(True)
 
     def pause(self) -> None:
-        self.play_timer.stop()
-        self.play_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
-
-    def frame_interval_ms(self) -> int:
-        """Timer interval (ms) for one frame at the current speed."""
-        return max(1, int(round(1000.0 / (self.fps * self.speed))))
+        self.playback.stop()
+        self.controls.set_playing(False)
 
     def set_speed(self, speed: float) -> None:
         """Playback speed (one of SPEEDS); while playing it goes on from the current frame."""
-        self.speed = float(speed)
-        if self.speed_combo.currentIndex() != SPEEDS.index(self.speed):
-            self.speed_combo.setCurrentIndex(SPEEDS.index(self.speed))
-        if self.playing:
-            self._play_origin = self.frame
-            self._clock.start()
-            self.play_timer.start(self.frame_interval_ms())
+        self.playback.set_speed(speed)
+        self.controls.set_speed(self.speed)
         self._update_info()
 
     def change_speed(self, direction: int) -> None:
         k = min(max(SPEEDS.index(self.speed) + direction, 0), len(SPEEDS) - 1)
         self.set_speed(SPEEDS[k])
-
-    def _on_play_tick(self) -> None:
-        """Show the frame due now (real time x speed), skipping only when drawing falls behind."""
-        if self.reader is None:
-            self.pause()
-            return
-        due = self._play_origin + int(self._clock.elapsed() * self.fps * self.speed / 1000.0)
-        last = self.n_frames - 1
-        if due > self.frame:
-            self.seek(min(due, last))
-        if due >= last:
-            self.pause()
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt API: leaving the workspace stops playback
         self.pause()

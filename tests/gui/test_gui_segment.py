@@ -229,6 +229,7 @@ def test_help_panel_lists_every_shortcut(segment):
 def test_propose_accept_is_one_step_and_undo_restores_project_and_regions(main_window, qtbot, sim_project_master,
                                                                           tmp_path):
     pytest.importorskip("dlib")
+    from PySide6.QtCore import Qt
     folder = tmp_path / "proj"
     shutil.copytree(sim_project_master, folder)
     win = main_window
@@ -247,8 +248,13 @@ def test_propose_accept_is_one_step_and_undo_restores_project_and_regions(main_w
     assert "vs simulated truth" in panel.proposals.bar.label.text()
     assert panel.timeline.curve.getData()[1] is not None  # the trace, now that dlib68 landmarked it
     assert panel.spans() == before and not win.session.dirty  # proposing changes nothing (the landmarking is saved)
+    lips = panel.timeline.curve.getData()[1].copy()
+    panel.trace_combo.setCurrentText("mouth_width")
+    assert "mouth_width" in panel.timeline.getPlotItem().getAxis("left").labelText
+    width = panel.timeline.curve.getData()[1]
+    assert width.shape == lips.shape and not (width == lips).all()
     steps = len(win.session.undo._done)
-    panel.proposals.bar.accept_button.click()
+    key(panel, Qt.Key.Key_A)  # Accept
     assert panel.spans() == result.frames == region_frames(panel)
     assert {r.source for r in win.session.project.repetitions_of(rid)} == {"proposed"}
     assert len(win.session.undo._done) == steps + 1 and panel.timeline.proposal_count == 0
@@ -268,3 +274,20 @@ def test_propose_accept_is_one_step_and_undo_restores_project_and_regions(main_w
     panel.accept_all_proposals()
     assert len(win.session.undo._done) == steps + 1  # only the other recording was still pending
     assert not panel.proposals.pending
+
+
+def test_single_keys_are_claimed_before_window_shortcuts_but_ctrl_z_is_not(segment):
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    win, panel = segment
+
+    def claimed(k, mods=Qt.KeyboardModifier.NoModifier):
+        event = QKeyEvent(QEvent.Type.ShortcutOverride, k, mods)
+        event.ignore()
+        panel.event(event)
+        return event.isAccepted()
+
+    assert all(claimed(k) for k in (Qt.Key.Key_S, Qt.Key.Key_M, Qt.Key.Key_Delete, Qt.Key.Key_BracketLeft,
+                                    Qt.Key.Key_Space, Qt.Key.Key_Left))
+    assert not claimed(Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not claimed(Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
