@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMessageBox, QPushButton, QSizePolicy, QSplitter, QTabWidget,
                                QVBoxLayout, QWidget)
@@ -30,8 +30,8 @@ from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.domain.annotations import QueueItem
 from neuroface_studio.gui.annotate_actions import AnnotateActionsMixin
 from neuroface_studio.gui.annotate_dialogs import AnnotatorDialog, remember_annotator
-from neuroface_studio.gui.annotate_panels import (CONSENSUS, MINE, OTHER, AnnotationQueuePanel, LayerPanel,
-                                                  ShortcutHelpPanel)
+from neuroface_studio.gui.annotate_layers import ReadOnlyFilter, layer_points
+from neuroface_studio.gui.annotate_panels import MINE, AnnotationQueuePanel, LayerPanel, ShortcutHelpPanel
 from neuroface_studio.gui.landmark_editor import LandmarkEditor
 from neuroface_studio.store.errors import StoreError
 
@@ -49,40 +49,6 @@ WORKSPACE_SHORTCUTS: tuple[tuple[str, str], ...] = (
     ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo (every edit is one step; a drag is one step)"),
     ("Ctrl+S", "save the project (edits are on disk at once in the journal; saving writes the project file)"),
 )
-
-# keys that only look (zoom, pan, lines): allowed on a read-only layer
-_VIEW_KEYS = {Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus, Qt.Key.Key_0, Qt.Key.Key_1, Qt.Key.Key_H,
-              Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Escape, Qt.Key.Key_Space}
-_MOUSE_EDIT = {QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick}
-
-
-class _ReadOnlyFilter(QObject):
-    """Swallows edit gestures (left button) and editing keys while a read-only layer is shown."""
-
-    def __init__(self, workspace: "AnnotateWorkspacePanel") -> None:
-        super().__init__(workspace)
-        self.workspace = workspace
-
-    def eventFilter(self, obj, event) -> bool:  # noqa: N802 - Qt API
-        if self.workspace.editable():
-            return False
-        t = event.type()
-        if t in _MOUSE_EDIT and event.button() == Qt.MouseButton.LeftButton:
-            return True
-        return t == QEvent.Type.KeyPress and event.key() not in _VIEW_KEYS
-
-
-def generic_face(image_shape) -> np.ndarray:
-    """A neutral 68-point face centred in the image (45% of its height): the start when the model
-    finds no face and nothing else is known about the frame."""
-    import json
-
-    from neuroface_studio.simulation.face_model import FACE_JSON
-    pts = np.asarray(json.loads(FACE_JSON.read_text())["points_px"], dtype=np.float64)
-    h, w = image_shape[:2]
-    pts = (pts - pts.mean(axis=0)) * (0.45 * h / np.ptp(pts[:, 1]))
-    return pts + [w / 2.0, h / 2.0]
-
 
 class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
     """Queue | editor | layers, agreement and help. See the module docstring."""
@@ -152,7 +118,7 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         self.editor.edited.connect(self._on_edited)
         # the editor's status line grows with its text: it must never widen the window
         self.editor.status.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self._filter = _ReadOnlyFilter(self)
+        self._filter = ReadOnlyFilter(self, self.editable)
         self.editor.view.installEventFilter(self._filter)
         self.editor.view.viewport().installEventFilter(self._filter)
         self.prev_button = QPushButton("◀ Previous")
@@ -350,40 +316,8 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
 
     def _layer_points(self):
         """(points, visible, text, proposal points, message) of the layer shown on the current frame."""
-        rid, frame = self.current.key
-        prop = self._proposal_of(rid, frame)
-        self._proposal = prop
-        kind, other = self._layer
-        if kind == CONSENSUS:
-            cons = ann.consensus_of(self.session, rid, frame)
-            if cons is not None:
-                return cons[0], cons[1], "the consensus (read-only)", None, ""
-            msg = "Nobody has annotated this frame yet: showing the model proposal (read-only)."
-        elif kind == OTHER:
-            ls = self.svc.annotation(rid, frame, other)
-            if ls is not None:
-                return ls.points_px, ls.visible, f"{other}'s points (read-only)", None, ""
-            msg = f"{other} has not annotated this frame: showing the model proposal (read-only)."
-        else:
-            msg = ""
-            own = self.svc.annotation(rid, frame)
-            if own is not None:
-                return own.points_px, own.visible, "your points", None if prop is None else prop.points_px, ""
-        if prop is not None:
-            return prop.points_px, prop.visible, f"the model proposal ({prop.source.name})", prop.points_px, msg
-        if kind != MINE:
-            return None, None, "", None, msg.replace("the model proposal", "nothing (no face found)")
-        prev = self.svc.copy_from_previous(rid, frame)
-        cons = ann.consensus_of(self.session, rid, frame)
-        if prev is not None:
-            pts, vis, start = prev.points_px, prev.visible, f"your frame {prev.frame_index}"
-        elif cons is not None:
-            pts, vis, start = cons[0], cons[1], "the other annotators' consensus"
-        else:
-            pts, vis, start = generic_face(self._image.shape), np.ones(68, bool), "a generic face"
-        return (pts, vis, f"start points from {start}", pts,
-                f"The model found no face on this frame. The points start from {start}: drag them onto the face "
-                "(select all with Ctrl+A to move, rotate and scale them together). Your first edit saves them.")
+        self._proposal = self._proposal_of(*self.current.key)
+        return layer_points(self.svc, self._layer, self.current.key, self._proposal, self._image.shape)
 
     def refresh(self, new_frame: bool = False, keep_view: bool = True) -> None:
         """Re-read everything shown from the project (after an edit, undo/redo, a new frame)."""

@@ -315,6 +315,8 @@ def test_killed_mid_session_then_recovered_on_open(main_window, project, qtbot, 
         p = w.annotate_panel
         p.set_annotator("KK")
         w.workspace_bar.select("annotate")
+        QTest.qWaitForWindowExposed(w)
+        QTest.qWait(100)  # the layout settles and the face is framed
         ed = p.editor
         x, y = ed.view.screen_positions(ed.points_view())[30]
         start = QPoint(round(x), round(y))
@@ -322,12 +324,14 @@ def test_killed_mid_session_then_recovered_on_open(main_window, project, qtbot, 
         QTest.mouseMove(ed.view.viewport(), start + QPoint(12, 9))
         QTest.mouseRelease(ed.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
                            start + QPoint(12, 9))
+        stored = w.session.project.annotation_of(*p.current.key, "KK")
+        assert stored is not None, "the drag made no edit"
         print(json.dumps({{"key": list(p.current.key), "points": ed.points().tolist()}}), flush=True)
         os.kill(os.getpid(), signal.SIGKILL)
     """)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
-    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    assert proc.returncode == -signal.SIGKILL, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     rid, frame = out["key"]
     asked = []
