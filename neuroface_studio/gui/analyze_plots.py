@@ -26,7 +26,7 @@ from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from neuroface_studio.analysis.evaluation import ced
-from neuroface_studio.domain.landmarks import CONTOURS, N_LANDMARKS, NAMES
+from neuroface_studio.domain.landmarks import CONTOURS, N_LANDMARKS, NAMES, OUTER_EYE_CORNERS
 
 MODEL_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 GROUP_STYLES = (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine, Qt.PenStyle.DashDotDotLine)
@@ -55,7 +55,7 @@ class CedPlotWidget(pg.PlotWidget):
             axis.enableAutoSIPrefix(False)
             axis.setPen(TEXT)
             axis.setTextPen(TEXT)
-        self.legend = self.addLegend(offset=(-10, -10), labelTextColor=TEXT, brush=pg.mkBrush(255, 255, 255, 220))
+        self.legend = self.addLegend(offset=(10, 10), labelTextColor=TEXT, brush=pg.mkBrush(255, 255, 255, 220))
         self.curves: dict[str, pg.PlotDataItem] = {}  # "model" or "model · group"
         self.setMinimumSize(QSize(360, 260))
 
@@ -119,10 +119,25 @@ def _svg_painter(path: Path, size: QSize, title: str) -> QPainter:
     return painter
 
 
+#: Vertical nudges (source px, + = down) that give the reference face's thin, smiling lips some
+#: height on the diagram, so that neighbouring lip points do not overlap.
+_LIP_NUDGE_PX = {49: -1.5, 50: -2.5, 51: -2.5, 52: -2.5, 53: -1.5, 55: 1.0, 56: 2.0, 57: 2.0, 58: 2.0, 59: 1.0,
+                 65: 1.0, 66: 1.0, 67: 1.0, 6: 1.0, 7: 2.0, 8: 2.0, 9: 2.0, 10: 1.0}
+
+
 def reference_face_points() -> np.ndarray:
-    """``(68, 2)`` px points of the reference face (y down), for the diagram."""
+    """``(68, 2)`` px points of the diagram's face (y down): the simulated clinic's reference face
+    (resources/faces/astronaut.json), levelled (eye line horizontal), lips a little taller."""
     from neuroface_studio.simulation.face_model import FACE_JSON
-    return np.asarray(json.loads(FACE_JSON.read_text())["points_px"], dtype=np.float64)
+    p = np.asarray(json.loads(FACE_JSON.read_text())["points_px"], dtype=np.float64)
+    for k, dy in _LIP_NUDGE_PX.items():
+        p[k, 1] += dy
+    a, b = OUTER_EYE_CORNERS
+    dx, dy = p[b] - p[a]
+    angle = -math.atan2(dy, dx)
+    rot = np.array([[math.cos(angle), -math.sin(angle)], [math.sin(angle), math.cos(angle)]])
+    centre = p.mean(axis=0)
+    return (p - centre) @ rot.T + centre
 
 
 class FaceHeatmapWidget(QWidget):
@@ -180,11 +195,15 @@ class FaceHeatmapWidget(QWidget):
                              Qt.AlignmentFlag.AlignHCenter, self.title)
             painter.setFont(font)
             top += line * 1.4
-        bottom = rect.bottom() - 8 - (line * 1.3 if self.note else 0)
+        bottom = rect.bottom() - 8
         if self.note:
+            flags = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom | Qt.TextFlag.TextWordWrap
+            box = QRectF(rect.left() + 8, top, rect.width() - 16, bottom - top)
+            used = painter.boundingRect(box, flags, self.note)
             painter.setPen(QColor("#555555"))
-            painter.drawText(QRectF(rect.left() + 8, bottom + 2, rect.width() - 16, line * 1.3),
-                             Qt.AlignmentFlag.AlignHCenter, self.note)
+            painter.drawText(box, flags, self.note)
+            bottom = used.top() - 4
+            painter.setPen(QColor(TEXT))
         bar_w = 16 + painter.fontMetrics().horizontalAdvance("10.0 %") + 24
         face = QRectF(rect.left() + 16, top + 8, rect.width() - 32 - bar_w, bottom - top - 16)
         pts = self._fit(face)

@@ -48,9 +48,15 @@ def auc_threshold(report: dict) -> float:
 def group_rows(report: dict) -> tuple[list[str], list[list]]:
     """One row per model and group ("all" first): NRMSE mean and SD (fractions), n images, missing."""
     header = ["model", "group", "mean_pct", "sd_pct", "n", "missing"]
-    rows = [[name, group, g["mean"], g["sd"], g["n"], g["missing"]]
-            for name, rep in report["models"].items() for group, g in rep["groups"].items()]
+    rows = [[name, group, rep["groups"][group]["mean"], rep["groups"][group]["sd"], rep["groups"][group]["n"],
+             rep["groups"][group]["missing"]]
+            for name, rep in report["models"].items() for group in ordered_groups(rep["groups"])]
     return header, rows
+
+
+def ordered_groups(groups) -> list[str]:
+    """"all", then healthy controls, then the patient groups (alphabetically)."""
+    return sorted(groups, key=lambda g: (g != "all", g != "HC", g))
 
 
 def comparison_rows(report: dict) -> tuple[list[str], list[list]]:
@@ -58,7 +64,8 @@ def comparison_rows(report: dict) -> tuple[list[str], list[list]]:
     header = ["comparison", "group", "t", "p", "n", "dropped", "smd", "wilcoxon_p", "wilcoxon_p_holm"]
     rows = []
     for pair, c in report["comparisons"].items():
-        for group, t in c["paired_t_by_group"].items():
+        for group in ordered_groups(c["paired_t_by_group"]):
+            t = c["paired_t_by_group"][group]
             w = c["wilcoxon"] if group == "all" else {}
             rows.append([pair, group, t["t"], t["p"], t["n"], t["dropped"], t["smd"], w.get("p", ""),
                          w.get("p_holm", "")])
@@ -99,8 +106,9 @@ def _table() -> QTableWidget:
     t.verticalHeader().hide()
     t.setAlternatingRowColors(True)
     t.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    t.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    t.horizontalHeader().setStretchLastSection(True)
+    t.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
     return t
 
 
@@ -112,12 +120,15 @@ def _fill(table: QTableWidget, headers: list[str], cells: list[list[str]], raw: 
     for r, (row, raw_row) in enumerate(zip(cells, raw)):
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, raw_row[c] if c < len(raw_row) else None)
-            if c >= 2:
+            raw_value = raw_row[c] if c < len(raw_row) else None
+            item.setData(Qt.ItemDataRole.UserRole, raw_value)
+            if isinstance(raw_value, (int, float, tuple)):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             table.setItem(r, c, item)
-    height = table.horizontalHeader().sizeHint().height() + sum(table.rowHeight(r) for r in range(len(cells))) + 4
-    table.setFixedHeight(max(height, 40))
+    table.resizeColumnsToContents()
+    height = table.horizontalHeader().sizeHint().height() + sum(table.rowHeight(r) for r in range(len(cells)))
+    width = sum(table.columnWidth(c) for c in range(len(headers)))
+    table.setFixedSize(width + 2 * table.frameWidth() + 2, height + 2 * table.frameWidth() + 2)
 
 
 class ResultsTablesWidget(QWidget):
@@ -135,7 +146,8 @@ class ResultsTablesWidget(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         for w in (self.groups_caption, self.groups_table, self.comparisons_caption, self.comparisons_table,
                   self.models_caption, self.models_table):
-            layout.addWidget(w)
+            layout.addWidget(w, 0, Qt.AlignmentFlag.AlignLeft if isinstance(w, QTableWidget) else Qt.AlignmentFlag(0))
+            layout.addSpacing(2)
         layout.addStretch(1)
         self.show_report(None)
 
@@ -147,7 +159,7 @@ class ResultsTablesWidget(QWidget):
         if not has:
             return
         _, rows = group_rows(report)
-        _fill(self.groups_table, ["Model", "Group", "NRMSE % (mean ± SD)", "n images", "missing"],
+        _fill(self.groups_table, ["Model", "Group", "NRMSE %\n(mean ± SD)", "n images", "missing"],
               [[m, g, f"{pct(mean)} ± {pct(sd)}", str(n), str(miss)] for m, g, mean, sd, n, miss in rows],
               [[m, g, (mean, sd), n, miss] for m, g, mean, sd, n, miss in rows])
 
@@ -158,7 +170,7 @@ class ResultsTablesWidget(QWidget):
             "Wilcoxon signed-rank over all images, Holm–Bonferroni across pairs; p &lt; 0.01 significant)"
             if rows else f"<b>Comparisons</b>: check two or more models to compare them with {names[0]}.")
         self.comparisons_table.setVisible(bool(rows))
-        _fill(self.comparisons_table, ["Comparison", "Group", "paired t", "p", "n pairs", "SMD", "Wilcoxon p (Holm)"],
+        _fill(self.comparisons_table, ["Comparison", "Group", "paired t", "p", "n pairs", "SMD", "Wilcoxon p\n(Holm)"],
               [[pair, g, num(t), pval(p), str(n) + (f" ({d} dropped)" if d else ""), num(smd),
                 "" if wp == "" else f"{pval(wph)} (raw {pval(wp)})"]
                for pair, g, t, p, n, d, smd, wp, wph in rows],
@@ -173,8 +185,8 @@ class ResultsTablesWidget(QWidget):
             "healthy controls and each patient group (SMD of NRMSE; small &lt; 0.5 ≤ medium &lt; 0.8 ≤ large)"
             + ("" if patients else " — no HC and patient groups among the test frames"))
         k = 4 + len(thresholds)
-        _fill(self.models_table, ["Model", "n images", "missing", "CED AUC"]
-              + [f"fail > {100 * t:g}%" for t in thresholds] + [f"bias HC vs {g} (SMD)" for g in patients],
+        _fill(self.models_table, ["Model", "n\nimages", "missing", "CED\nAUC"]
+              + [f"fail\n> {100 * t:g}%" for t in thresholds] + [f"bias HC\nvs {g} (SMD)" for g in patients],
               [[r[0], str(r[1]), str(r[2]), num(r[3], 3)] + [pct(v, 1) + " %" if not _nan(v) else "—" for v in r[4:k]]
                + [num(v) for v in r[k:]] for r in rows],
               rows)

@@ -19,6 +19,7 @@ import copy
 import json
 import logging
 import math
+import re
 from pathlib import Path
 from typing import Callable
 
@@ -104,6 +105,9 @@ class AnalyzeWorkspacePanel(QWidget):
         self.subset_combo = QComboBox()
         for key, text in SUBSETS:
             self.subset_combo.addItem(text, key)
+        for combo in (self.normalizer_combo, self.subset_combo):  # long item texts must not widen the column
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
         self.held_out_check = QCheckBox("Held-out participants only")
         self.held_out_check.setChecked(True)
         self.held_out_check.setToolTip("Score a fine-tuned model only on the participants it was validated on "
@@ -146,6 +150,7 @@ class AnalyzeWorkspacePanel(QWidget):
         scroll.setWidget(left)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(320)
 
         self.summary_label = QLabel("Choose models and press Evaluate.")
@@ -170,6 +175,11 @@ class AnalyzeWorkspacePanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(QLabel("Model"))
         row.addWidget(self.heatmap_model_combo, 1)
+        self.shared_scale_check = QCheckBox("Same colour scale for every model")
+        self.shared_scale_check.setChecked(True)
+        self.shared_scale_check.setToolTip("Off: the scale runs to the worst point of the model shown")
+        self.shared_scale_check.toggled.connect(self._draw_heatmap)
+        row.addWidget(self.shared_scale_check)
         heat_lay.addLayout(row)
         heat_lay.addWidget(self.heatmap, 1)
         self.tabs = QTabWidget()
@@ -346,17 +356,20 @@ class AnalyzeWorkspacePanel(QWidget):
         self.summary_label.setText(self._summary(report) if report else "Choose models and press Evaluate.")
         self._update_buttons()
 
-    @staticmethod
-    def _summary(report: dict) -> str:
+    def _summary(self, report: dict) -> str:
         s = report["settings"]
+        held_out = self.held_out_check.isChecked()
         who = report["participants"]
         names = ", ".join(who[:8]) + (f" and {len(who) - 8} more" if len(who) > 8 else "")
-        held = (" — held out from fine-tuning" if report["held_out_only"]
-                else " — all annotated participants (no held-out set applies)")
+        held = (" — the participants held out from fine-tuning" if report["held_out_only"]
+                else " — every annotated participant (no model here was fine-tuned on this project)"
+                if held_out else " — every annotated participant, as asked (not only held-out ones)")
         best = min(report["models"].items(), key=lambda kv: kv[1]["mean"] if math.isfinite(kv[1]["mean"]) else 9e9)
-        return (f"<b>NRMSE</b> normalised by <b>{s['normalizer']}</b> distance over <b>{s['subset']}</b> landmarks, "
+        subset = re.sub(r";[^)]*", "", dict(SUBSETS).get(s["subset"], s["subset"]))
+        return (f"<b>NRMSE</b> normalised by the <b>{s['normalizer']}</b> distance over <b>{subset}</b>, "
                 f"on {report['images']} frame(s) of {len(who)} participant(s) ({names}){held}. "
-                f"Ground truth: {report['data']}. Lowest error: <b>{best[0]}</b> {pct(best[1]['mean'])} %.")
+                f"Ground truth: {report['data']}."
+                + (f" Lowest error: <b>{best[0]}</b> {pct(best[1]['mean'])} %." if len(report["models"]) > 1 else ""))
 
     def _draw_ced(self) -> None:
         self.ced.show_report(self.report, self.image_groups, self.per_group_check.isChecked())
@@ -367,13 +380,14 @@ class AnalyzeWorkspacePanel(QWidget):
             self.heatmap.set_values(None, title="", note="Evaluate to see each landmark's error.")
             return
         values = self.report["models"][name].get("per_landmark")
-        every = [v for rep in self.report["models"].values() for v in (rep.get("per_landmark") or [])
-                 if v is not None and math.isfinite(v)]
+        shared = self.shared_scale_check.isChecked()
+        reps = self.report["models"].values() if shared else [self.report["models"][name]]
+        every = [v for rep in reps for v in (rep.get("per_landmark") or []) if v is not None and math.isfinite(v)]
         norm = self.report["settings"]["normalizer"]
+        scale = "one colour scale for every model evaluated" if shared else "colour scale of this model"
         self.heatmap.set_values(values, max(every) if every else None,
                                 title=f"{name}: mean point error / {norm} distance",
-                                note="All 68 points, one colour scale for every model evaluated; "
-                                     "dotted circle: no value")
+                                note=f"All 68 points, {scale}; dotted circle: no value")
 
     # -- export -------------------------------------------------------------------------
     def _ask_export(self, title: str, filters: str, export: Callable[[Path], object], default: str) -> None:
