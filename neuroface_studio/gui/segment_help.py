@@ -15,7 +15,7 @@ LEGEND = (
     ("#ff8c28", "proposals, with confidence (dashed, lower band)"),
     ("#3cc86e", "simulated true repetitions (bottom band)"),
     ("#ff4d4d", "current frame"),
-    ("#7ee787", "start marked with ["),
+    ("#7ee787", "start marked with [ (shaded: the span ] would add)"),
 )
 
 

@@ -10,8 +10,8 @@ hold frame ``f``. The widget only shows and reports; it never changes the projec
   drag, never per mouse move); the workspace turns it into one undoable command and then
   calls :meth:`set_spans` with the project's spans, which snaps the region to whole frames.
 
-Proposals (dashed orange, lower band, with confidence) and simulated true spans (thin green
-band at the bottom) are drawn read-only below the repetitions.
+Proposals (dashed orange, lower band, with confidence), simulated true spans (thin green band
+at the bottom) and, after `[`, the span `]` would add (faint green) are drawn read-only.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ SELECTED_PEN = pg.mkPen((255, 196, 0), width=2.5)
 PROPOSAL_BRUSH = (255, 140, 40, 60)
 PROPOSAL_PEN = pg.mkPen((255, 150, 60), width=1.6, style=Qt.PenStyle.DashLine)
 TRUTH_BRUSH = (60, 200, 110, 150)
+PENDING_BRUSH = (126, 231, 135, 45)
 REP_BAND, PROPOSAL_BAND, TRUTH_BAND = (0.0, 1.0), (0.0, 0.42), (0.0, 0.06)
 REP_BAND_WITH_PROPOSALS = (0.45, 1.0)
 
@@ -118,6 +119,10 @@ class SegmentTimelineWidget(pg.PlotWidget):
         self.mark_line.setZValue(25)
         self.mark_line.hide()
         plot.addItem(self.mark_line)
+        self.pending = pg.LinearRegionItem((0, 0), movable=False, brush=PENDING_BRUSH, pen=pg.mkPen(None))
+        self.pending.setZValue(2)  # the span `]` would add: from the marked start to the cursor
+        self.pending.hide()
+        plot.addItem(self.pending)
         self.message = pg.TextItem("", color=(200, 205, 212), anchor=(0.5, 0.5))
         self.message.setZValue(40)
         plot.addItem(self.message, ignoreBounds=True)
@@ -164,13 +169,22 @@ class SegmentTimelineWidget(pg.PlotWidget):
         self.cursor.blockSignals(True)
         self.cursor.setValue(frame)
         self.cursor.blockSignals(False)
+        self._update_pending()
 
     def set_mark(self, frame: int) -> None:
         self.mark_line.setValue(frame)
         self.mark_line.show()
+        self._update_pending()
 
     def clear_mark(self) -> None:
         self.mark_line.hide()
+        self.pending.hide()
+
+    def _update_pending(self) -> None:
+        if self.mark_line.isVisible():
+            a, b = sorted((self.mark_line.value(), self.cursor.value()))
+            self.pending.setRegion((a - 0.5, b + 0.5))
+            self.pending.show()
 
     @property
     def mark_visible(self) -> bool:

@@ -84,11 +84,13 @@ def test_marking_with_brackets_at_frames_reached_by_right_steps(segment):
     assert panel.mark == 7 and panel.timeline.mark_visible
     for _ in range(3):
         key(panel, Qt.Key.Key_Right)
+    assert panel.timeline.pending.isVisible() and panel.timeline.pending.getRegion() == (6.5, 10.5)
     steps = len(win.session.undo._done)
     key(panel, Qt.Key.Key_BracketRight)
     assert panel.spans() == [(1, 5), (7, 10)] == region_frames(panel)
     assert len(win.session.undo._done) == steps + 1 and win.session.undo.undo_label == "add repetition 7..10"
     assert panel.mark is None and not panel.timeline.mark_visible and panel.selected == 1
+    assert not panel.timeline.pending.isVisible()
     key(panel, Qt.Key.Key_BracketRight)  # no start marked: a message, no change
     assert "Press [" in panel.message_label.text() and panel.spans() == [(1, 5), (7, 10)]
     key(panel, Qt.Key.Key_Home)
