@@ -7,12 +7,13 @@ their signals; they never touch the project themselves.
 
 from __future__ import annotations
 
+import html
 import math
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QPushButton, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
 from neuroface_studio.analysis.agreement import AGREEMENT_GROUPS
 from neuroface_studio.domain.annotations import QueueItem
@@ -242,34 +243,18 @@ class LayerPanel(QWidget):
 
 
 class ShortcutHelpPanel(QWidget):
-    """Every shortcut of the workspace and the editor, in two columns."""
+    """Every shortcut of the workspace and the editor (the key in bold, what it does under it)."""
 
     def __init__(self, shortcuts: list[tuple[str, str]], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.table = _table(["Key", "Action"])
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.setWordWrap(True)
-        self.table.setAlternatingRowColors(True)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.set_shortcuts(shortcuts)
+        self.browser = QTextBrowser()
+        self.browser.setOpenLinks(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.table)
+        layout.addWidget(self.browser)
+        self.set_shortcuts(shortcuts)
 
     def set_shortcuts(self, shortcuts: list[tuple[str, str]]) -> None:
         self.shortcuts = list(shortcuts)
-        self.table.setRowCount(len(shortcuts))
-        for r, (key, text) in enumerate(shortcuts):
-            k = _item(key)
-            font = k.font()
-            font.setBold(True)
-            k.setFont(font)
-            self.table.setItem(r, 0, k)
-            self.table.setItem(r, 1, _item(text, text))
-        self.table.resizeRowsToContents()
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API: rows re-wrap to the new width
-        super().resizeEvent(event)
-        self.table.resizeRowsToContents()
+        self.browser.setHtml("".join(f"<p style='margin:0 0 6px 0'><b>{html.escape(k)}</b><br>"
+                                     f"<span style='color:#444'>{html.escape(t)}</span></p>" for k, t in shortcuts))

@@ -209,7 +209,7 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         self.open_first()
         if self._face_pending and self.current is not None:
             self._face_pending = False
-            QTimer.singleShot(0, self.frame_face)
+            QTimer.singleShot(60, self.frame_face)
 
     def open_first(self) -> None:
         """Open the first queued frame not annotated yet (else the first), unless one is open."""
@@ -356,7 +356,7 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
                 self._face_pending = True
             if self._face_pending and self.editor.isVisible():
                 self._face_pending = False
-                QTimer.singleShot(0, self.frame_face)  # after the layout has settled
+                QTimer.singleShot(60, self.frame_face)  # after the layout (and the view's own fit) settled
         else:
             if not (np.array_equal(pts, self.editor.points_view()) and np.array_equal(vis, self.editor.visible())):
                 self.editor.set_landmarks(pts, vis)
