@@ -16,6 +16,7 @@ accepted (one undo step per recording) or discarded (gui/segment_proposals.py).
 
 from __future__ import annotations
 
+import logging
 from typing import Callable
 
 import numpy as np
@@ -36,6 +37,8 @@ from neuroface_studio.gui.segment_controls import SPEEDS, PlaybackClock, Segment
 from neuroface_studio.gui.segment_proposals import SegmentProposals
 from neuroface_studio.gui.segment_timeline import SegmentTimelineWidget
 from neuroface_studio.store.errors import StoreError
+
+log = logging.getLogger(__name__)
 
 TRACK_COLOR = (255, 190, 40)
 
@@ -200,13 +203,17 @@ class SegmentWorkspacePanel(QWidget):
             self.reader = self.session.open_recording(recording_id)
             if self.reader.n_frames == 0:
                 raise StoreError(f"{self.reader.path.name} holds no frames")
-            truth = self.session.truth(recording_id)
         except (StoreError, OSError) as exc:
             if self.reader is not None:
                 self.reader.close()
                 self.reader = None
             self.say(f"Cannot show recording {recording_id}: {exc}", error=True)
             return False
+        try:
+            truth = self.session.truth(recording_id)
+        except (StoreError, OSError) as exc:  # the frames are fine; only the comparison with truth is lost
+            log.warning("ground truth of %s unreadable: %s", recording_id, exc)
+            truth = None
         self.recording_id, self.n_frames, self.fps = recording_id, self.reader.n_frames, self.reader.fps
         if truth is not None:
             self.true_spans = [(int(a), int(b)) for a, b in np.asarray(truth.repetitions).reshape(-1, 2)]

@@ -293,3 +293,11 @@ def test_single_keys_are_claimed_before_window_shortcuts_but_ctrl_z_is_not(segme
                                     Qt.Key.Key_Space, Qt.Key.Key_Left))
     assert not claimed(Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert not claimed(Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+
+
+def test_a_recording_whose_truth_is_unreadable_still_opens(segment):
+    win, panel = segment
+    (win.session.folder / "truth" / "P002-OPEN.h5").write_bytes(b"not hdf5")
+    win.browser.select_recording("P002-OPEN")
+    assert panel.recording_id == "P002-OPEN" and panel.true_spans == [] and panel.spans() == [(1, 5), (6, 10)]
+    assert "vs simulated truth" not in panel.info_label.text()
