@@ -38,11 +38,16 @@ SHORTCUTS: tuple[tuple[str, str], ...] = (
 K = Qt.Key
 
 
+#: Keys typed with AltGr on some layouts ([ ] on a German keyboard), which Windows reports as Ctrl+Alt.
+_CHARACTER_KEYS = (K.Key_BracketLeft, K.Key_BracketRight, K.Key_Question, K.Key_Plus, K.Key_Minus, K.Key_Equal)
+
+
 def key_action(panel, event) -> Callable[[], None] | None:
     """The panel call for a key press, or None when the key is not the workspace's."""
     key, mods = event.key(), event.modifiers()
-    if mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
-               | Qt.KeyboardModifier.MetaModifier):
+    mod = Qt.KeyboardModifier
+    altgr = bool(mods & mod.ControlModifier) and bool(mods & mod.AltModifier)
+    if mods & (mod.ControlModifier | mod.AltModifier | mod.MetaModifier) and not (altgr and key in _CHARACTER_KEYS):
         return None
     shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
     step = 10 if shift else 1

@@ -293,6 +293,9 @@ def test_single_keys_are_claimed_before_window_shortcuts_but_ctrl_z_is_not(segme
                                     Qt.Key.Key_Space, Qt.Key.Key_Left))
     assert not claimed(Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert not claimed(Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert not claimed(Qt.Key.Key_BracketLeft, Qt.KeyboardModifier.ControlModifier)
+    altgr = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier  # Windows' AltGr
+    assert claimed(Qt.Key.Key_BracketLeft, altgr) and not claimed(Qt.Key.Key_S, altgr)
 
 
 def test_a_recording_whose_truth_is_unreadable_still_opens(segment):
