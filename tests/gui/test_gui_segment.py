@@ -241,6 +241,11 @@ def test_propose_accept_is_one_step_and_undo_restores_project_and_regions(main_w
     rid = panel.recording_id
     before = panel.spans()
     assert before and "No landmarks yet" in panel.timeline.message.toPlainText()
+    panel.propose(all_recordings=True)  # cancelled at once: nothing pending, the message says so
+    worker = panel.proposals.worker
+    worker.cancel()
+    qtbot.waitUntil(lambda: worker.done, timeout=60000)
+    assert "cancelled" in panel.message_label.text() and not panel.proposals.pending
     panel.propose_button.click()
     worker = panel.proposals.worker
     qtbot.waitUntil(lambda: worker.done, timeout=60000)
