@@ -7,8 +7,8 @@ report's per-image errors with :func:`neuroface_studio.analysis.evaluation.ced`)
 reference photo, resources/faces/astronaut.json) with the face contours, each point coloured by
 the model's mean normalised error there (viridis, one scale for every model of the report so
 that they compare), and a colour bar. Both are light-themed, as figures for a paper, and export
-to PNG and SVG: the CED through pyqtgraph's exporters, the heat map by painting the same
-drawing into a QImage or a QSvgGenerator.
+to PNG and SVG by QPainter (gui/analyze_figure.py): the heat map paints the same drawing as on
+screen, the CED the same curves as a plain line chart.
 """
 
 from __future__ import annotations
@@ -19,26 +19,18 @@ from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
-import pyqtgraph.exporters as pg_exporters
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QLinearGradient, QPainter, QPainterPath, QPen
-from PySide6.QtSvg import QSvgGenerator
+from PySide6.QtGui import QColor, QFont, QLinearGradient, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from neuroface_studio.analysis.evaluation import ced
 from neuroface_studio.domain.landmarks import CONTOURS, N_LANDMARKS, NAMES, OUTER_EYE_CORNERS
+from neuroface_studio.gui.analyze_figure import Series, paint_line_chart, save_figure
 
 MODEL_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 GROUP_STYLES = (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine, Qt.PenStyle.DashDotDotLine)
 TEXT = "#222222"
 COLORMAP = "viridis"
-
-
-def figure_suffix(path: Path) -> str:
-    suffix = Path(path).suffix.lower()
-    if suffix not in (".png", ".svg"):
-        raise ValueError(f"save figures as .png or .svg, not {suffix or 'a file without extension'}")
-    return suffix
 
 
 class CedPlotWidget(pg.PlotWidget):
@@ -57,6 +49,8 @@ class CedPlotWidget(pg.PlotWidget):
             axis.setTextPen(TEXT)
         self.legend = self.addLegend(offset=(10, 10), labelTextColor=TEXT, brush=pg.mkBrush(255, 255, 255, 220))
         self.curves: dict[str, pg.PlotDataItem] = {}  # "model" or "model · group"
+        self.series: list[Series] = []  # the same curves, for the exported figure
+        self.x_max = 10.0
         self.setMinimumSize(QSize(360, 260))
 
     def show_report(self, report: dict | None, image_groups: dict[str, str] | None = None,
@@ -64,59 +58,39 @@ class CedPlotWidget(pg.PlotWidget):
         """``image_groups``: per-image key → participant group (for the per-group curves)."""
         self.clear()
         self.legend.clear()
-        self.curves = {}
+        self.curves, self.series = {}, []
         if report is None:
             self.setTitle("")
             return
         s = report["settings"]
-        self.setTitle(f"Cumulative error distribution ({s['normalizer']}, {s['subset']})", color=TEXT, size="11pt")
+        self.title = f"Cumulative error distribution ({s['normalizer']}, {s['subset']})"
+        self.setTitle(self.title, color=TEXT, size="11pt")
+        self.x_max = 100 * s["ced_max"]
         groups = sorted(set((image_groups or {}).values())) if per_group else []
         for k, (name, rep) in enumerate(report["models"].items()):
             color = MODEL_COLORS[k % len(MODEL_COLORS)]
             x, y = np.asarray(rep["ced"]["x"]), np.asarray(rep["ced"]["y"])
-            self._curve(name, x, y, pg.mkPen(color, width=2.4))
+            self._curve(name, x, y, color, 2.4, Qt.PenStyle.SolidLine)
             errors = {key: (np.nan if v is None else v) for key, v in rep["per_image"].items()}
             for j, group in enumerate(groups):
                 e = np.array([v for key, v in errors.items() if image_groups.get(key) == group], np.float64)
                 gx, gy = ced(e, s["ced_max"], len(x))
-                self._curve(f"{name} · {group}", gx, gy,
-                            pg.mkPen(color, width=1.6, style=GROUP_STYLES[j % len(GROUP_STYLES)]))
-        self.setXRange(0, 100 * s["ced_max"], padding=0.02)
+                self._curve(f"{name} · {group}", gx, gy, color, 1.6, GROUP_STYLES[j % len(GROUP_STYLES)])
+        self.setXRange(0, self.x_max, padding=0.02)
         self.setYRange(0, 100, padding=0.02)
 
-    def _curve(self, label: str, x: np.ndarray, y: np.ndarray, pen) -> None:
-        curve = self.plot(100 * x, 100 * y, pen=pen, name=label)
-        self.curves[label] = curve
+    def _curve(self, label: str, x: np.ndarray, y: np.ndarray, color: str, width: float, style) -> None:
+        x, y = 100 * np.asarray(x, float), 100 * np.asarray(y, float)
+        self.curves[label] = self.plot(x, y, pen=pg.mkPen(color, width=width, style=style), name=label)
+        self.series.append(Series(label, x, y, color, width, style))
 
-    def export(self, path: Path) -> None:
-        """Write the plot as PNG (1600 px wide, pyqtgraph's exporter) or SVG (the scene painted into a
-        QSvgGenerator: pyqtgraph 0.14's SVGExporter fails on the paths Qt 6.11 writes)."""
-        item = self.getPlotItem()
-        if figure_suffix(path) == ".png":
-            exporter = pg_exporters.ImageExporter(item)
-            exporter.parameters()["width"] = 1600
-            exporter.export(str(path))
-            return
-        source = item.sceneBoundingRect()
-        size = QSize(max(1, round(source.width())), max(1, round(source.height())))
-        painter = _svg_painter(path, size, "Cumulative error distribution")
-        self.scene().render(painter, QRectF(0, 0, size.width(), size.height()), source)
-        painter.end()
+    def paint_figure(self, painter: QPainter, rect: QRectF) -> None:
+        paint_line_chart(painter, rect, self.series, getattr(self, "title", ""), "NRMSE x (%)",
+                         "images with NRMSE ≤ x (%)", (0.0, self.x_max), (0.0, 100.0))
 
-
-def _svg_painter(path: Path, size: QSize, title: str) -> QPainter:
-    """A painter on a new SVG file of ``size`` (user units = px); the caller ends it."""
-    gen = QSvgGenerator()
-    gen.setFileName(str(path))
-    gen.setSize(size)
-    gen.setViewBox(QRectF(0, 0, size.width(), size.height()))
-    gen.setTitle(title)
-    gen.setDescription("NeuroFace Studio")
-    painter = QPainter()
-    if not painter.begin(gen):
-        raise OSError(f"could not write {path}")
-    painter._generator = gen  # keep the device alive as long as the painter
-    return painter
+    def export(self, path: Path, size: QSize = QSize(900, 640)) -> None:
+        """Write the curves as a PNG (2x ``size`` px) or SVG figure (see gui/analyze_figure.py)."""
+        save_figure(Path(path), self.paint_figure, size, "Cumulative error distribution")
 
 
 #: Vertical nudges (source px, + = down) that give the reference face's thin, smiling lips some
@@ -182,7 +156,7 @@ class FaceHeatmapWidget(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(rect, QColor("white"))
         font = QFont(painter.font())
-        font.setPointSizeF(max(8.0, min(12.0, rect.height() / 45)))
+        font.setPixelSize(max(10, min(18, round(rect.height() / 45))))
         painter.setFont(font)
         line = painter.fontMetrics().height()
         painter.setPen(QColor(TEXT))
@@ -271,18 +245,6 @@ class FaceHeatmapWidget(QWidget):
                 return
         QToolTip.hideText()
 
-    def export(self, path: Path, size: QSize = QSize(1200, 1000)) -> None:
-        """Write the figure as PNG (``size`` px) or SVG (same size in its units)."""
-        rect = QRectF(0, 0, size.width(), size.height())
-        if figure_suffix(path) == ".png":
-            image = QImage(size, QImage.Format.Format_ARGB32)
-            image.fill(QColor("white"))
-            painter = QPainter(image)
-            self.paint_figure(painter, rect)
-            painter.end()
-            if not image.save(str(path)):
-                raise OSError(f"could not write {path}")
-            return
-        painter = _svg_painter(path, size, self.title or "Per-landmark error")
-        self.paint_figure(painter, rect)
-        painter.end()
+    def export(self, path: Path, size: QSize = QSize(800, 680)) -> None:
+        """Write the figure as a PNG (2x ``size`` px) or SVG (see gui/analyze_figure.py)."""
+        save_figure(Path(path), self.paint_figure, size, self.title or "Per-landmark error")
