@@ -74,7 +74,8 @@ def test_evaluate_dlib68_shows_tables_ced_heatmap_and_exports(qtbot, main_window
         assert (mean, sd) == (g["mean"], g["sd"])
         assert table.item(r, 2).text() == f"{100 * g['mean']:.2f} ± {100 * g['sd']:.2f}"
         assert table.item(r, 3).text() == str(g["n"]) and table.item(r, 4).text() == str(g["missing"])
-    assert "<b>interocular</b>" in panel.summary_label.text() and "No jaw (points 17–67)" in panel.summary_label.text()
+    summary = panel.summary_label.text()
+    assert "<b>interocular</b>" in summary and "No jaw (points 17–67)" in summary
 
     x, y = panel.ced.curves["dlib68"].getData()
     assert len(x) == len(m["ced"]["x"]) and np.allclose(y, 100 * np.asarray(m["ced"]["y"])) and y.max() > 0
@@ -154,7 +155,8 @@ def test_two_model_report_fills_comparisons_and_bias(qtbot, tmp_path):
     mt = panel.tables.models_table
     headers = [mt.horizontalHeaderItem(k).text() for k in range(mt.columnCount())]
     assert "bias HC\nvs ALS (SMD)" in headers
-    assert mt.item(1, headers.index("bias HC\nvs ALS (SMD)")).data(256) == report["models"]["B"]["bias_smd_vs_HC"]["ALS"]
+    bias = mt.item(1, headers.index("bias HC\nvs ALS (SMD)")).data(256)
+    assert bias == report["models"]["B"]["bias_smd_vs_HC"]["ALS"]
 
     panel.heatmap_model_combo.setCurrentText("B")  # one colour scale for both models: B's 2% is darker than A's 5%
     assert panel.heatmap.colors[:17] == [None] * 17 and all(c is not None for c in panel.heatmap.colors[17:])
