@@ -100,7 +100,8 @@ class ChooseFramesDialog(QDialog):
         self.count = QSpinBox()
         self.count.setRange(1, 200)
         self.count.setValue(5)
-        self.only_current = QCheckBox(f"Only {current_recording}" if current_recording else "Only the current recording")
+        self.only_current = QCheckBox(f"Only {current_recording}" if current_recording
+                                      else "Only the current recording")
         self.only_current.setEnabled(current_recording is not None)
         self.replace = QCheckBox("Replace the queue (otherwise the frames are added to it)")
         note = QLabel("Frames are spread over repetitions and expressions (shape clusters), peaks of movement, and "
@@ -324,7 +325,9 @@ def offer_journal_recovery(parent: QWidget | None, session: ProjectSession) -> d
     if answer == QMessageBox.StandardButton.Discard:  # only on an explicit Discard: losing work is worse
         discard_journal(session)
         return None
-    return recover_journal(session)
+    result = recover_journal(session)
+    result["annotation_edits"] = n  # what the prompt said (result["edits"] also counts stored proposals)
+    return result
 
 
 def forget_journal(session: ProjectSession | None) -> None:

@@ -61,7 +61,8 @@ class AnnotationQueuePanel(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.currentCellChanged.connect(self._on_current)
         self.choose_button = QPushButton("Choose frames…")
-        self.choose_button.setToolTip("Pick the frames that teach the model most, per recording (runs in the background)")
+        self.choose_button.setToolTip("Pick the frames that teach the model most, per recording "
+                                      "(runs in the background)")
         self.choose_button.clicked.connect(self.choose_requested)
         self.add_button = QPushButton("Add Review frame")
         self.add_button.setToolTip("Queue the frame shown in the Review workspace")

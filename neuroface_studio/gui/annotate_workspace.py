@@ -208,8 +208,7 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
             self.ask_annotator()
         self.open_first()
         if self._face_pending and self.current is not None:
-            self._face_pending = False
-            QTimer.singleShot(60, self.frame_face)
+            self._frame_face_soon()
 
     def open_first(self) -> None:
         """Open the first queued frame not annotated yet (else the first), unless one is open."""
@@ -355,8 +354,7 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
             if not keep_view:
                 self._face_pending = True
             if self._face_pending and self.editor.isVisible():
-                self._face_pending = False
-                QTimer.singleShot(60, self.frame_face)  # after the layout (and the view's own fit) settled
+                self._frame_face_soon()
         else:
             if not (np.array_equal(pts, self.editor.points_view()) and np.array_equal(vis, self.editor.visible())):
                 self.editor.set_landmarks(pts, vis)
@@ -410,6 +408,13 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
     def refresh_agreement(self) -> None:
         if self.session is not None:
             self.layer_panel.set_agreement(ann.inter_annotator_agreement(self.session))
+
+    def _frame_face_soon(self) -> None:
+        """Frame the face once the layout has settled; again if the view's own fit (after a resize)
+        came later and undid it."""
+        self._face_pending = False
+        QTimer.singleShot(60, self.frame_face)
+        QTimer.singleShot(300, lambda: self.editor.view.fit_mode and self.frame_face())
 
     def frame_face(self) -> None:
         """Zoom so that the landmarks fill about 60% of the editor, centred."""

@@ -240,7 +240,8 @@ class MainWindow(QMainWindow):
         recovered = offer_journal_recovery(self, session)
         self.set_session(session, recording, frame)
         if recovered:
-            self.statusBar().showMessage(f"Recovered {recovered['edits']} annotation edit(s); save to keep them", 8000)
+            self.statusBar().showMessage(
+                f"Recovered {recovered['annotation_edits']} annotation edit(s); save to keep them", 8000)
         return True
 
     def _offer_recovery(self, session: ProjectSession) -> None:

@@ -344,7 +344,7 @@ def test_killed_mid_session_then_recovered_on_open(main_window, project, qtbot, 
     assert main_window.open_project(project)
     assert any(t.startswith("Recover 1 unsaved annotation edit from the last session?") for t in asked), asked
     session = main_window.session
-    assert session.dirty
+    assert session.dirty and "Recovered 1 annotation edit(s)" in main_window.statusBar().currentMessage()
     # the journal keeps 1e-4 px, like the project file
     np.testing.assert_allclose(session.project.annotation_of(rid, frame, "KK").points_px, out["points"], atol=1e-4)
     panel = main_window.annotate_panel
