@@ -22,8 +22,8 @@ import logging
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QMessageBox, QPushButton, QSizePolicy, QSplitter, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSizePolicy, QSplitter,
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from neuroface_studio.app import annotation as ann
 from neuroface_studio.app.project_service import ProjectSession
@@ -306,11 +306,14 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
     def _proposal_of(self, rid: str, frame: int):
         key = (rid, frame)
         if key not in self._proposals:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)  # without a track the model runs now
             try:
                 self._proposals[key] = self.svc.proposal(rid, frame)
             except Exception as exc:  # noqa: BLE001 - no model available: annotate from scratch
                 log.warning("no proposal for %s frame %s: %s", rid, frame, exc)
                 self._proposals[key] = None
+            finally:
+                QApplication.restoreOverrideCursor()
         return self._proposals[key]
 
     def _layer_points(self):
