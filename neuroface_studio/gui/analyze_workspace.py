@@ -79,6 +79,8 @@ class AnalyzeWorkspacePanel(QWidget):
         self.worker = None
         self.report: dict | None = None
         self.image_groups: dict[str, str] = {}
+        self._trained_here: set[str] = set()  # fine-tuned models trained on this project
+        self._run: dict = {}
         self._build()
         self.refresh_models()
         self._update_buttons()
@@ -228,6 +230,7 @@ class AnalyzeWorkspacePanel(QWidget):
             self.session = session
             self.show_report(None)
             self._show_message("")
+            self.refresh_models()
         self._update_buttons()
 
     @property
@@ -248,6 +251,8 @@ class AnalyzeWorkspacePanel(QWidget):
         except (StoreError, ValueError, OSError) as exc:
             rows = []
             self._show_message(f"Cannot list the landmark models: {exc}", ERROR_STYLE)
+        self._trained_here = {row.name for row in rows if self.session is not None
+                              and row.metrics.get("project") == self.session.project.name}
         self.model_list.blockSignals(True)
         self.model_list.clear()
         for row in rows:
@@ -314,6 +319,12 @@ class AnalyzeWorkspacePanel(QWidget):
             return report, image_groups(report, snapshot)
 
         self._show_message("")
+        trained = sorted(self._trained_here & set(models)) if not held_out else []
+        self._run = {"session": session, "note": (
+            f"{', '.join(trained)} {'was' if len(trained) == 1 else 'were'} fine-tuned on this project: scored on "
+            "every participant, {it} includes frames it was trained on. Check \"Held-out participants only\" "
+            "for a fair score.".replace("{it}", "its error" if len(trained) == 1 else "their error")
+            if trained else "")}
         self.worker = run_with_progress(self, "Evaluating landmark models", job, on_finished=self._on_finished,
                                         on_cancelled=self._on_cancelled, on_failed=self._on_failed)
         if self.track_job is not None:
@@ -323,7 +334,11 @@ class AnalyzeWorkspacePanel(QWidget):
     def _on_finished(self, result) -> None:
         report, groups = result
         self.worker = None
+        if self._run.get("session") is not self.session:  # another project was opened meanwhile
+            self._update_buttons()
+            return
         self.show_report(report, groups)
+        self._show_message(self._run.get("note", ""), INFO_STYLE)
         self.tabs.setCurrentIndex(0)
         self._update_buttons()
         self.evaluated.emit(report)

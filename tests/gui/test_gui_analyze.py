@@ -105,10 +105,17 @@ def test_evaluate_dlib68_shows_tables_ced_heatmap_and_exports(qtbot, main_window
     assert "<svg" in svg and svg.count("<ellipse") + svg.count("<circle") >= 68
     with pytest.raises(ValueError, match=".png or .svg"):
         panel.export_ced(tmp_path / "ced.jpg")
+    panel._trained_here = {"dlib68"}  # as if fine-tuned on this project: scoring everyone warns
+    panel.held_out_check.setChecked(False)
+    panel.subset_combo.setCurrentIndex(panel.subset_combo.findData("mouth"))
+    again = _evaluate(qtbot, panel)
+    assert again["held_out_only"] is False and again["settings"]["subset"] == "mouth"
+    assert "includes frames it was trained on" in panel.message_label.text()
+    assert panel.report == again and "every annotated participant, as asked" in panel.summary_label.text()
     panel.export_json(tmp_path / "report.json")
     saved = json.loads((tmp_path / "report.json").read_text())
-    assert saved["models"]["dlib68"]["mean"] == pytest.approx(m["mean"])
-    assert saved["participants"] == report["participants"] and saved["settings"] == report["settings"]
+    assert saved["models"]["dlib68"]["mean"] == pytest.approx(again["models"]["dlib68"]["mean"])
+    assert saved["participants"] == again["participants"] and saved["settings"] == again["settings"]
 
 
 def test_failing_evaluation_shows_a_message(qtbot, main_window, tmp_path):
