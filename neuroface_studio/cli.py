@@ -112,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_segment.add_parsers(sub)
     from neuroface_studio import cli_annotate
     cli_annotate.add_parsers(sub)
+    from neuroface_studio import cli_analysis
+    cli_analysis.add_parsers(sub)
     return p
 
 
@@ -288,6 +290,17 @@ def _annotations_command(args) -> int:
 
 
 COMMANDS["annotations"] = _annotations_command
+
+
+def _analysis_command(name: str):
+    def run(args) -> int:
+        from neuroface_studio import cli_analysis
+        fn = cli_analysis.cmd_features if name == "features" else cli_analysis.cmd_classify
+        return fn(args, _emit, _progress_printer)
+    return run
+
+
+COMMANDS.update({n: _analysis_command(n) for n in ("features", "classify")})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,79 @@
+"""Command-line commands ``features`` and ``classify`` (kinematics and diagnosis, issue 8).
+
+Registered by :mod:`neuroface_studio.cli`; only argparse is imported at start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_parsers(sub) -> None:
+    f = sub.add_parser("features", help="per-repetition kinematic features of every recording")
+    f.add_argument("project", type=Path)
+    f.add_argument("--model", default=None, help="landmark track to use (default: the active model's, else any; "
+                   "simulated truth on a simulated project without tracks)")
+    f.add_argument("--2d", dest="two_d", action="store_true", help="2D px instead of 3D mm from depth")
+    f.add_argument("--no-filter", action="store_true", help="no 5-point median filter")
+    f.add_argument("--csv", type=Path, default=None, help="also write the table as CSV")
+    f.add_argument("--json", action="store_true")
+    c = sub.add_parser("classify", help="patient-vs-control random forest with leave-one-subject-out ROC")
+    c.add_argument("project", type=Path)
+    c.add_argument("--task", required=True)
+    c.add_argument("--groups", default="HC,ALS", help="control,patient (e.g. HC,PS)")
+    c.add_argument("--model", default=None)
+    c.add_argument("--2d", dest="two_d", action="store_true")
+    c.add_argument("--trees", type=int, default=200, help=argparse.SUPPRESS)
+    c.add_argument("--json", action="store_true")
+
+
+def _table(args, progress_printer):
+    from neuroface_studio.app.kinematics import project_features
+    from neuroface_studio.app.project_service import ProjectSession
+    session = ProjectSession.open(args.project)
+    try:
+        return project_features(session, model=args.model, use_3d=not args.two_d,
+                                median=1 if getattr(args, "no_filter", False) else 5,
+                                progress=progress_printer(args.json))
+    finally:
+        print(file=sys.stderr)
+
+
+def cmd_features(args, emit, progress_printer) -> int:
+    from neuroface_studio.analysis.features import FEATURE_NAMES
+    table = _table(args, progress_printer)
+    if args.csv is not None:
+        import csv
+        import io
+
+        from neuroface_studio.store.atomic import atomic_write_bytes
+        buf = io.StringIO()
+        cols = ["participant", "group", "recording", "task", "repetition", "start", "end", *FEATURE_NAMES]
+        w = csv.DictWriter(buf, cols, lineterminator="\n")
+        w.writeheader()
+        w.writerows(table.rows)
+        atomic_write_bytes(args.csv, buf.getvalue().encode())
+    lines = [f"{len(table.rows)} repetition(s) from {len(table.sources)} recording(s) in {table.seconds:.1f} s"]
+    lines += [f"  skipped {rid}: {why}" for rid, why in table.skipped.items()]
+    if args.csv is not None:
+        lines.append(f"wrote {args.csv}")
+    emit(args, table.to_dict(), "\n".join(lines))
+    return 0
+
+
+def cmd_classify(args, emit, progress_printer) -> int:
+    from neuroface_studio.app.kinematics import classify
+    groups = tuple(g.strip() for g in args.groups.split(","))
+    if len(groups) != 2:
+        raise ValueError("--groups takes two groups: control,patient (e.g. HC,ALS)")
+    table = _table(args, progress_printer)
+    res = classify(table, args.task, groups, n_estimators=args.trees)
+    lo, hi = res["auc_ci95"]
+    lines = [f"{args.task}, {groups[0]} vs {groups[1]}: AUC {res['auc']:.2f} (95% CI {lo:.2f}-{hi:.2f}), "
+             f"{res['n_participants']} participants, {res['n_repetitions']} repetitions, leave-one-subject-out"]
+    lines += [f"  {p}: {v['probability']:.2f} ({groups[v['label']]})" for p, v in res["participants"].items()]
+    lines.append("top features: " + ", ".join(f"{k} {v:.2f}" for k, v in list(res["importances"].items())[:5]))
+    emit(args, res, "\n".join(lines))
+    return 0
