@@ -113,7 +113,7 @@ def collect_frames(session: ProjectSession, data: DataChoice) -> tuple[list[tupl
         frames += [(rid, int(f), truth.landmarks_px[f], np.ones(68, bool)) for f in sorted(set(pick.tolist()))]
     if not frames:
         raise ValueError("this project has no corrected frames and no simulated ground truth: annotate some "
-                         "frames (Annotate workspace) before fine-tuning")
+                         "frames in the Annotate workspace first")
     return frames, f"{len(frames)} simulated ground-truth frames"
 
 
