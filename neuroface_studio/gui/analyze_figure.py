@@ -87,8 +87,10 @@ def _label(v: float) -> str:
 
 
 def paint_line_chart(painter: QPainter, rect: QRectF, series: list[Series], title: str, x_label: str,
-                     y_label: str, x_range: tuple[float, float], y_range: tuple[float, float]) -> None:
-    """A plain line chart: title, grid, ticks, axis labels, clipped curves, legend (top left)."""
+                     y_label: str, x_range: tuple[float, float], y_range: tuple[float, float],
+                     spans: list[tuple[float, float]] = (), span_color: str = "#261f77b4") -> None:
+    """A plain line chart: title, grid, ticks, axis labels, clipped curves, legend (top left);
+    ``spans`` (x from, x to) shaded under the curves (e.g. repetitions; ``span_color`` #AARRGGBB)."""
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.fillRect(rect, QColor("white"))
     font = QFont(painter.font())
@@ -139,6 +141,8 @@ def paint_line_chart(painter: QPainter, rect: QRectF, series: list[Series], titl
 
     painter.save()
     painter.setClipRect(plot.adjusted(-2, -2, 2, 2))
+    for a, b in spans:
+        painter.fillRect(QRectF(to_px(a, y1), to_px(b, y0)).normalized(), QColor(span_color))
     for s in series:
         ok = np.isfinite(s.x) & np.isfinite(s.y)
         pts = [to_px(float(x), float(y)) for x, y in zip(s.x[ok], s.y[ok])]

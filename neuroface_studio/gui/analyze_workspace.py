@@ -1,4 +1,9 @@
-"""The Analyze workspace: landmark accuracy (NRMSE per group) of landmark models on the project.
+"""The Analyze workspace: landmark accuracy, kinematic traces, features and ROC, in four tabs.
+
+Kinematic traces, features and ROC are gui/analyze_diagnosis.py's pages: the trace follows the
+recording selected in the project browser (the Review viewer's recording) and its cursor the
+viewer's frame; a click on the trace moves the viewer. The rest of this module is the landmark
+accuracy page (NRMSE per group of landmark models on the project):
 
 Left: the models to evaluate (checkable, from the registry; models that cannot run here are
 listed greyed with why), the normaliser, the landmark subset and "held-out participants only";
@@ -29,6 +34,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 
 from neuroface_studio.app.evaluation import EvalSettings, evaluate_project
 from neuroface_studio.app.project_service import ProjectSession
+from neuroface_studio.gui.analyze_diagnosis import FeaturesPage, RocPage, TracesPage
 from neuroface_studio.gui.analyze_plots import CedPlotWidget, FaceHeatmapWidget
 from neuroface_studio.gui.analyze_tables import ResultsTablesWidget, pct, write_csv
 from neuroface_studio.gui.job_progress import run_with_progress
@@ -44,9 +50,8 @@ SUBSETS = (("nojaw", "No jaw (points 17–67; JBHI tables)"), ("all", "All 68 po
            ("mouth", "Mouth (48–67)"), ("brows", "Brows (17–26)"), ("nose", "Nose (27–35)"),
            ("eyes", "Eyes (36–47)"), ("outer_lips", "Outer lips (48–59)"), ("inner_lips", "Inner lips (60–67)"),
            ("jaw", "Jaw (0–16)"))
-STILL_TO_COME = ("Landmarks on every frame, 3D reconstruction from depth",
-                 "Kinematic traces and per-repetition features (range, velocity, smoothness)",
-                 "Patient-vs-control classifiers with leave-one-subject-out ROC")
+STILL_TO_COME = ("Kinematic traces in 3D (mm, from depth) beside the 2D trace (features already use 3D)",
+                 "Features and ROC of two landmark models side by side (pretrained vs fine-tuned)")
 
 INFO_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #eef4fb; color: #1f3b57; }"
 ERROR_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #fdecea; color: #8a1c12; }"
@@ -71,9 +76,11 @@ class AnalyzeWorkspacePanel(QWidget):
     evaluation_stopped = Signal(str)  # the message shown (failed or cancelled)
 
     def __init__(self, parent: QWidget | None = None, track_job: Callable[[object], object] | None = None,
-                 store_dir: Path | None = None) -> None:
+                 store_dir: Path | None = None, review=None) -> None:
         super().__init__(parent)
         self.session: ProjectSession | None = None
+        self.review = review  # the Review page's VideoViewerWidget (frame cursor link), or None
+        self._pending_recording: str | None = None
         self.store_dir = store_dir
         self.track_job = track_job
         self.worker = None
@@ -219,9 +226,24 @@ class AnalyzeWorkspacePanel(QWidget):
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([340, 760])
+        self.traces_page = TracesPage()
+        self.features_page = FeaturesPage(track_job=self.track_job)
+        self.roc_page = RocPage(self.features_page, track_job=self.track_job)
+        self.features_page.computed.connect(lambda _t: self.roc_page._update_buttons())
+        self.pages = QTabWidget()
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(splitter, "Landmark accuracy")
+        self.pages.addTab(self.traces_page, "Kinematic traces")
+        self.pages.addTab(self.features_page, "Features")
+        self.pages.addTab(self.roc_page, "ROC")
+        self.pages.currentChanged.connect(lambda _i: self._show_pending_recording())
+        if self.review is not None:
+            self.review.frame_changed.connect(self.traces_page.traces.set_frame)
+            self.review.recording_opened.connect(self._on_recording_opened)
+            self.traces_page.traces.frame_requested.connect(self.review.show_frame)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        layout.addWidget(self.pages)
 
     # -- state ------------------------------------------------------------------------
     def set_session(self, session: ProjectSession | None) -> None:
@@ -231,7 +253,23 @@ class AnalyzeWorkspacePanel(QWidget):
             self.show_report(None)
             self._show_message("")
             self.refresh_models()
+            for page in (self.traces_page, self.features_page, self.roc_page):
+                page.set_session(session)
+            self._pending_recording = self.review.recording_id if self.review is not None and session else None
         self._update_buttons()
+
+    def _on_recording_opened(self, recording_id: str) -> None:
+        """The trace follows the viewer's recording (drawn when the traces tab is shown)."""
+        self._pending_recording = recording_id
+        self._show_pending_recording()
+
+    def _show_pending_recording(self) -> None:
+        """Draw the wanted recording's trace afresh (repetitions may have changed) when its tab is shown."""
+        shown = self.isVisible() and self.pages.currentWidget() is self.traces_page
+        if self._pending_recording is None or not shown:
+            return
+        frame = self.review.frame if self.review is not None else None
+        self.traces_page.show_recording(self._pending_recording, frame)
 
     @property
     def running(self) -> bool:
@@ -239,6 +277,7 @@ class AnalyzeWorkspacePanel(QWidget):
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
+        self._show_pending_recording()
         if not self.running:  # models may have been installed or trained elsewhere
             self.refresh_models()
 

@@ -63,7 +63,7 @@ class MainWindow(QMainWindow):
         self.segment_panel = SegmentWorkspacePanel(track_job=self._track)
         self.annotate_panel = AnnotateWorkspacePanel(review=self.viewer, track_job=self._track)
         self.train_panel = TrainWorkspacePanel(track_job=self._track)
-        self.analyze_panel = AnalyzeWorkspacePanel(track_job=self._track)
+        self.analyze_panel = AnalyzeWorkspacePanel(track_job=self._track, review=self.viewer)
         self.workspace_stack = WorkspaceStackWidget(self.viewer, pages={"record": self.record_panel,
                                                                         "segment": self.segment_panel,
                                                                         "annotate": self.annotate_panel,
@@ -353,7 +353,7 @@ class MainWindow(QMainWindow):
     def _on_recording_selected(self, recording_id: str) -> None:
         if self.workspace_stack.current_key() == "segment":  # Segment follows the browser in place
             self.segment_panel.open_recording(recording_id)
-        else:
+        elif self.workspace_stack.current_key() != "analyze":  # Analyze's trace follows the viewer in place
             self.workspace_bar.select("review")
         self.viewer.open_recording(recording_id)
 

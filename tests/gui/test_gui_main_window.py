@@ -117,9 +117,12 @@ def test_workspace_navigation_switches_pages(opened_window):
     bar.actions_by_key["review"].trigger()
     assert stack.currentWidget() is opened_window.viewer
     opened_window.browser.select_recording("P002-OPEN")  # choosing a recording returns to Review
-    bar.actions_by_key["analyze"].trigger()
+    bar.actions_by_key["train"].trigger()
     opened_window.browser.select_recording("P001-OPEN")
     assert stack.current_key() == "review"
+    bar.actions_by_key["analyze"].trigger()  # except in Analyze, whose trace follows the selection in place
+    opened_window.browser.select_recording("P002-OPEN")
+    assert stack.current_key() == "analyze" and opened_window.viewer.recording_id == "P002-OPEN"
 
 
 def test_recent_projects_recorded_in_settings(opened_window, handmade_project, isolated_settings):

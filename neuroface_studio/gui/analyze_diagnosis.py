@@ -1,0 +1,421 @@
+"""The Analyze workspace's kinematics pages: traces, features table and ROC classifier.
+
+:class:`TracesPage` shows the kinematic trace of the recording selected in the project browser
+(gui/analyze_kinematics.py) with its PNG/SVG export. :class:`FeaturesPage` runs
+:func:`neuroface_studio.app.kinematics.project_features` in the background (progress dialog with
+Cancel, on a snapshot of the project) and shows, for the chosen task, each participant's mean
+features with z-scores against the controls (gui/analyze_features.py) and the recordings skipped
+with why; CSV export. :class:`RocPage` classifies a task and contrast (HC vs each group present,
+or any two groups) with :func:`neuroface_studio.app.kinematics.classify` in the background
+(computing the features first when the Features page has none), and shows the ROC curve with
+its AUC and 95% CI, each participant's probability and the top feature importances; CSV and
+PNG/SVG exports. The features table is shared: the ROC uses the one shown on the Features page.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout,
+                               QWidget)
+
+from neuroface_studio.app.kinematics import FeatureTable, classify, project_features
+from neuroface_studio.app.project_service import ProjectSession
+from neuroface_studio.gui.analyze_features import FeaturesTableWidget, feature_csv_rows, participant_means, tasks_of
+from neuroface_studio.gui.analyze_kinematics import KinematicTracesWidget, recording_trace
+from neuroface_studio.gui.analyze_roc import (RocPlotWidget, auc_label, fill_table, importance_rows, probability_rows,
+                                              roc_rows, small_table)
+from neuroface_studio.gui.analyze_tables import write_csv
+from neuroface_studio.gui.job_progress import run_with_progress
+from neuroface_studio.store.errors import StoreError
+
+INFO_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #eef4fb; color: #1f3b57; }"
+ERROR_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #fdecea; color: #8a1c12; }"
+DONE_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #e8f5e9; color: #1b5e20; }"
+FIGURE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
+TOP_IMPORTANCES = 8
+
+
+def _message_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setVisible(False)
+    return label
+
+
+def show_message(label: QLabel, text: str, style: str = INFO_STYLE) -> None:
+    label.setText(text)
+    label.setStyleSheet(style)
+    label.setVisible(bool(text))
+
+
+def ask_export(page: QWidget, session: ProjectSession | None, label: QLabel, title: str, filters: str,
+               export: Callable[[Path], object], default: str) -> None:
+    """Ask for a file name, run ``export(path)``; the files written (or the error) shown in ``label``."""
+    start = str(session.folder / default) if session is not None else default
+    path, chosen = QFileDialog.getSaveFileName(page, title, start, filters)
+    if not path:
+        return
+    path = Path(path)
+    if not path.suffix:
+        path = path.with_suffix(".svg" if "SVG" in chosen else Path(default).suffix)
+    try:
+        written = export(path)
+    except (OSError, ValueError) as exc:
+        show_message(label, f"Could not save {path.name}: {exc}", ERROR_STYLE)
+        return
+    files = written if isinstance(written, list) else [path]
+    show_message(label, "Saved " + ", ".join(str(f) for f in files), DONE_STYLE)
+
+
+def _snapshot(session: ProjectSession) -> ProjectSession:
+    return ProjectSession(session.folder, copy.deepcopy(session.project))  # read by the worker only
+
+
+def project_tasks(session: ProjectSession | None) -> list[str]:
+    return sorted({r.task_code for r in session.project.recordings.values()}) if session else []
+
+
+def contrasts(session: ProjectSession | None) -> list[tuple[str, str]]:
+    """HC vs each other group present, then any other pair of groups present."""
+    if session is None:
+        return []
+    groups = sorted({p.group.value for p in session.project.participants.values()}, key=lambda g: (g != "HC", g))
+    return [(a, b) for i, a in enumerate(groups) for b in groups[i + 1:]]
+
+
+class TracesPage(QWidget):
+    """The selected recording's trace, linked to the Review viewer (``frame_requested`` → viewer)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session: ProjectSession | None = None
+        self.traces = KinematicTracesWidget()
+        self.export_button = QPushButton("Trace → PNG/SVG…")
+        self.export_button.clicked.connect(lambda: ask_export(
+            self, self.session, self.message_label, "Export the trace plot", FIGURE_FILTER, self.traces.export,
+            f"trace-{self.traces.trace.recording}.png" if self.traces.trace else "trace.png"))
+        self.message_label = _message_label()
+        row = QHBoxLayout()
+        row.addWidget(self.message_label, 1)
+        row.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.traces, 1)
+        layout.addLayout(row)
+        self.export_button.setEnabled(False)
+
+    def set_session(self, session: ProjectSession | None) -> None:
+        self.session = session
+        self.show_recording(None)
+
+    def show_recording(self, recording_id: str | None, frame: int | None = None) -> None:
+        """Show the trace of ``recording_id`` (None: nothing); a problem is shown in the plot's place."""
+        show_message(self.message_label, "")
+        if frame is not None:
+            self.traces.frame = frame
+        if self.session is None or recording_id is None or recording_id not in self.session.project.recordings:
+            self.traces.show_trace(None)
+        else:
+            try:
+                self.traces.show_trace(recording_trace(self.session, recording_id))
+            except (ValueError, StoreError, OSError) as exc:
+                self.traces.show_trace(None, f"No trace for {recording_id}: {exc}")
+        self.export_button.setEnabled(self.traces.trace is not None)
+
+
+class FeaturesPage(QWidget):
+    """Compute features (background); per-participant table with z-scores; skipped recordings; CSV."""
+
+    computed = Signal(object)  # the FeatureTable
+    stopped = Signal(str)  # failure or cancel message
+
+    def __init__(self, parent: QWidget | None = None, track_job: Callable[[object], object] | None = None) -> None:
+        super().__init__(parent)
+        self.session: ProjectSession | None = None
+        self.track_job = track_job
+        self.worker = None
+        self.table: FeatureTable | None = None
+        self.task_combo = QComboBox()
+        self.task_combo.currentIndexChanged.connect(lambda _i: self._show_table())
+        self.compute_button = QPushButton("Compute features")
+        self.compute_button.setStyleSheet("QPushButton:enabled { font-weight: 600; }")
+        self.compute_button.clicked.connect(self.compute)
+        self.csv_button = QPushButton("Features → CSV…")
+        self.csv_button.clicked.connect(lambda: ask_export(self, self.session, self.message_label,
+                                                           "Export the features table", "CSV table (*.csv)",
+                                                           self.export_csv, f"features-{self.task()}.csv"))
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Task"))
+        row.addWidget(self.task_combo)
+        row.addWidget(self.compute_button)
+        row.addStretch(1)
+        row.addWidget(self.csv_button)
+        self.summary_label = QLabel("Compute the features of every segmented recording (3D from depth, head frame, "
+                                    "5-point median filter; smoothness on the unfiltered signal).")
+        self.summary_label.setWordWrap(True)
+        self.message_label = _message_label()
+        self.features_table = FeaturesTableWidget()
+        self.skipped_label = QLabel()
+        self.skipped_label.setWordWrap(True)
+        self.skipped_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.skipped_label.setVisible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(row)
+        layout.addWidget(self.summary_label)
+        layout.addWidget(self.message_label)
+        layout.addWidget(self.features_table, 1)
+        layout.addWidget(self.skipped_label)
+        self._update_buttons()
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and not self.worker.done
+
+    def task(self) -> str:
+        return self.task_combo.currentText()
+
+    def set_session(self, session: ProjectSession | None) -> None:
+        self.session = session
+        self.table = None
+        self._fill_tasks(project_tasks(session))
+        show_message(self.message_label, "")
+        self._show_table()
+
+    def _fill_tasks(self, tasks: list[str]) -> None:
+        current = self.task()
+        self.task_combo.blockSignals(True)
+        self.task_combo.clear()
+        self.task_combo.addItems(tasks)
+        if current in tasks:
+            self.task_combo.setCurrentText(current)
+        self.task_combo.blockSignals(False)
+
+    def _update_buttons(self) -> None:
+        self.compute_button.setEnabled(self.session is not None and not self.running)
+        self.csv_button.setEnabled(self.table is not None and bool(self.means()))
+
+    def compute(self) -> None:
+        if self.running or self.session is None:
+            return
+        session, snapshot = self.session, _snapshot(self.session)
+        show_message(self.message_label, "")
+
+        def job(progress, cancel):  # worker thread: no widgets here
+            return project_features(snapshot, progress=progress, cancel=cancel)
+
+        def finished(table: FeatureTable) -> None:
+            self.worker = None
+            if session is self.session:  # not another project opened meanwhile
+                self.set_table(table)
+                self.computed.emit(table)
+            self._update_buttons()
+
+        self.worker = run_with_progress(self, "Computing kinematic features", job, on_finished=finished,
+                                        on_cancelled=lambda: self._stopped("Feature computation cancelled."),
+                                        on_failed=lambda m: self._stopped(f"Feature computation failed: {m}", True))
+        if self.track_job is not None:
+            self.track_job(self.worker)
+        self._update_buttons()
+
+    def _stopped(self, text: str, error: bool = False) -> None:
+        self.worker = None
+        show_message(self.message_label, text, ERROR_STYLE if error else INFO_STYLE)
+        self._update_buttons()
+        self.stopped.emit(text)
+
+    def set_table(self, table: FeatureTable | None) -> None:
+        self.table = table
+        tasks = project_tasks(self.session)
+        self._fill_tasks(sorted(set(tasks) | set(tasks_of(table.rows))) if table else tasks)
+        self._show_table()
+
+    def means(self) -> list[dict]:
+        return participant_means(self.table.rows, self.task()) if self.table is not None else []
+
+    def _show_table(self) -> None:
+        table = self.table
+        means = self.means()
+        self.features_table.show_means(means)
+        self.features_table.setVisible(bool(means))
+        if table is not None:
+            n_hc = sum(m["group"] == "HC" for m in means)
+            self.summary_label.setText(
+                f"<b>{self.task() or 'no task'}</b>: {len(means)} participant(s), mean over each one's repetitions; "
+                f"in brackets the z-score against the {n_hc} healthy control(s) (HC mean and SD); "
+                "|z| &gt; 1 amber, |z| &gt; 2 red. " + (f"{len(table.rows)} repetition(s) in {table.seconds:.1f} s."
+                                                    if table.rows else "No repetition could be measured.")
+                + ("" if n_hc >= 2 else " <i>Fewer than 2 controls: no z-scores.</i>"))
+        skipped = table.skipped if table is not None else {}
+        self.skipped_label.setText("<b>Skipped recordings</b><ul>" + "".join(
+            f"<li><b>{rid}</b>: {why}</li>" for rid, why in sorted(skipped.items())) + "</ul>")
+        self.skipped_label.setVisible(bool(skipped))
+        self._update_buttons()
+
+    def export_csv(self, path: Path) -> None:
+        header, rows = feature_csv_rows(self.means(), self.task())
+        write_csv(Path(path), header, rows)
+
+
+class RocPage(QWidget):
+    """Task and contrast, Classify (background): ROC with AUC and CI, probabilities, importances; exports."""
+
+    classified = Signal(dict)
+    stopped = Signal(str)
+
+    def __init__(self, features: FeaturesPage, parent: QWidget | None = None,
+                 track_job: Callable[[object], object] | None = None) -> None:
+        super().__init__(parent)
+        self.features = features
+        self.session: ProjectSession | None = None
+        self.track_job = track_job
+        self.worker = None
+        self.result: dict | None = None
+        self.task_combo = QComboBox()
+        self.contrast_combo = QComboBox()
+        self.classify_button = QPushButton("Classify")
+        self.classify_button.setStyleSheet("QPushButton:enabled { font-weight: 600; }")
+        self.classify_button.clicked.connect(self.classify)
+        row = QHBoxLayout()
+        for w in (QLabel("Task"), self.task_combo, QLabel("Contrast"), self.contrast_combo, self.classify_button):
+            row.addWidget(w)
+        row.addStretch(1)
+        self.summary_label = QLabel("Random forest on the per-repetition features, leave-one-subject-out: each "
+                                    "participant's probability is the mean over their repetitions, predicted by a "
+                                    "forest that never saw them.")
+        self.summary_label.setWordWrap(True)
+        self.message_label = _message_label()
+        self.plot = RocPlotWidget()
+        self.prob_table = small_table(["Participant", "Group", "Probability"])
+        self.imp_table = small_table(["Feature", "Importance"])
+        side = QWidget()
+        side_lay = QVBoxLayout(side)
+        side_lay.setContentsMargins(0, 0, 0, 0)
+        side_lay.addWidget(QLabel("<b>Per participant</b> (probability of the patient group)"))
+        side_lay.addWidget(self.prob_table, 3)
+        side_lay.addWidget(QLabel(f"<b>Top {TOP_IMPORTANCES} feature importances</b>"))
+        side_lay.addWidget(self.imp_table, 2)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.plot)
+        splitter.addWidget(side)
+        splitter.setSizes([520, 340])
+        self.csv_button = QPushButton("ROC → CSV…")
+        self.csv_button.clicked.connect(lambda: ask_export(self, self.session, self.message_label,
+                                                           "Export the ROC data", "CSV table (*.csv)",
+                                                           self.export_csv, "roc.csv"))
+        self.png_button = QPushButton("ROC → PNG/SVG…")
+        self.png_button.clicked.connect(lambda: ask_export(self, self.session, self.message_label,
+                                                           "Export the ROC curve", FIGURE_FILTER,
+                                                           self.plot.export, "roc.png"))
+        exports = QHBoxLayout()
+        exports.addStretch(1)
+        exports.addWidget(self.csv_button)
+        exports.addWidget(self.png_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(row)
+        layout.addWidget(self.summary_label)
+        layout.addWidget(self.message_label)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(exports)
+        self._update_buttons()
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and not self.worker.done
+
+    def set_session(self, session: ProjectSession | None) -> None:
+        self.session = session
+        self.task_combo.clear()
+        self.task_combo.addItems(project_tasks(session))
+        self.contrast_combo.clear()
+        for a, b in contrasts(session):
+            self.contrast_combo.addItem(f"{a} vs {b}", (a, b))
+        show_message(self.message_label, "")
+        self.show_result(None)
+
+    def _update_buttons(self) -> None:
+        ok = self.session is not None and self.contrast_combo.count() > 0 and self.task_combo.count() > 0
+        self.classify_button.setEnabled(ok and not self.running and not self.features.running)
+        self.classify_button.setToolTip("" if ok else "Open a project with participants of two groups")
+        for b in (self.csv_button, self.png_button):
+            b.setEnabled(self.result is not None)
+
+    def classify(self) -> None:
+        if self.running or self.session is None or self.contrast_combo.currentData() is None:
+            return
+        session, task, groups = self.session, self.task_combo.currentText(), self.contrast_combo.currentData()
+        table = self.features.table
+        snapshot = _snapshot(session) if table is None else None
+        show_message(self.message_label, "")
+
+        def job(progress, cancel):  # worker thread: no widgets here
+            t = table if table is not None else project_features(snapshot, progress=progress, cancel=cancel)
+            progress(0, 0, f"Classifying {task}: {groups[0]} vs {groups[1]}")
+            try:
+                return t, classify(t, task, groups), ""
+            except ValueError as exc:  # too few participants, no repetitions, ...
+                return t, None, str(exc)
+
+        def finished(out) -> None:
+            t, result, problem = out
+            self.worker = None
+            if session is self.session:
+                if table is None:
+                    self.features.set_table(t)
+                self.show_result(result)
+                if result is None:
+                    why = "; ".join(f"{rid}: {w}" for rid, w in sorted(t.skipped.items()))
+                    show_message(self.message_label, f"Cannot classify: {problem}."
+                                 + (f" Skipped recordings — {why}" if why else ""), ERROR_STYLE)
+                else:
+                    self.classified.emit(result)
+            self._update_buttons()
+
+        self.worker = run_with_progress(self, "Classifying", job, on_finished=finished,
+                                        on_cancelled=lambda: self._stopped("Classification cancelled."),
+                                        on_failed=lambda m: self._stopped(f"Classification failed: {m}", True))
+        if self.track_job is not None:
+            self.track_job(self.worker)
+        self._update_buttons()
+
+    def _stopped(self, text: str, error: bool = False) -> None:
+        self.worker = None
+        show_message(self.message_label, text, ERROR_STYLE if error else INFO_STYLE)
+        self._update_buttons()
+        self.stopped.emit(text)
+
+    def show_result(self, result: dict | None) -> None:
+        self.result = result
+        self.plot.show_result(result)
+        if result is None:
+            self.prob_table.setRowCount(0)
+            self.imp_table.setRowCount(0)
+        else:
+            _, rows = probability_rows(result)
+            fill_table(self.prob_table, [[p, g, f"{v:.2f}"] for p, g, _lab, v in rows],
+                       [[p, g, v] for p, g, _lab, v in rows])
+            _, rows = importance_rows(result, TOP_IMPORTANCES)
+            fill_table(self.imp_table, [[f, f"{v:.3f}"] for f, v in rows], rows)
+            self.summary_label.setText(
+                f"<b>{auc_label(result)}</b> — {result['task']}, {result['groups'][0]} vs {result['groups'][1]}: "
+                f"{result['n_participants']} participants, {result['n_repetitions']} repetitions, leave-one-subject-"
+                "out random forest (participant probability = mean over their repetitions; CI by bootstrap).")
+        self._update_buttons()
+
+    def export_csv(self, path: Path) -> list[Path]:
+        """The ROC points to ``path``, probabilities and importances next to it (``-participants``,
+        ``-importances``). Returns the files written."""
+        path = Path(path)
+        written = []
+        for suffix, (header, rows) in (("", roc_rows(self.result)), ("-participants", probability_rows(self.result)),
+                                       ("-importances", importance_rows(self.result))):
+            target = path.with_name(path.stem + suffix + ".csv")
+            write_csv(target, header, rows)
+            written.append(target)
+        return written

@@ -1,0 +1,151 @@
+"""The Analyze workspace's features table: per participant, each feature against the controls.
+
+:func:`participant_means` averages the per-repetition rows of
+:func:`neuroface_studio.app.kinematics.project_features` over each participant's repetitions of
+one task; :func:`control_z_scores` gives each value's z-score against the control group's (HC)
+mean and SD (sample SD of the controls' participant means; no z without two controls or when the
+controls do not vary). :class:`FeaturesTableWidget` shows them, one row per participant (controls
+first), cells "value (z)" coloured by |z| (1-2 amber, over 2 red), the raw value and z in the
+cell's ``Qt.UserRole`` data; :func:`feature_csv_rows` gives the same table for CSV.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+from neuroface_studio.analysis.features import FEATURE_NAMES, UNITS
+
+CONTROL = "HC"
+Z_AMBER, Z_RED = 1.0, 2.0  # |z| thresholds of the cell colours
+AMBER, RED = QColor("#fff0c2"), QColor("#f7c6c0")
+
+#: Short column titles (two lines) for the table's header.
+SHORT = {"range_of_motion": "range of\nmotion", "peak_opening_velocity": "peak open\nvelocity",
+         "mean_opening_velocity": "mean open\nvelocity", "peak_closing_velocity": "peak close\nvelocity",
+         "mean_closing_velocity": "mean close\nvelocity", "duration": "duration", "width_range": "width\nrange",
+         "corner_asymmetry": "corner\nasymmetry", "brow_asymmetry": "brow\nasymmetry",
+         "lower_lip_path": "lower-lip\npath", "jaw_range": "jaw\nrange", "roundness": "roundness",
+         "sparc": "SPARC", "ldj": "LDJ"}
+
+
+def tasks_of(rows: list[dict]) -> list[str]:
+    return sorted({r["task"] for r in rows})
+
+
+def participant_means(rows: list[dict], task: str) -> list[dict]:
+    """One dict per participant with repetitions of ``task``: participant, group, repetitions and
+    the mean of every feature over them (NaN repetitions ignored; NaN when all are). Controls first."""
+    by: dict[str, list[dict]] = {}
+    for r in rows:
+        if r["task"] == task:
+            by.setdefault(r["participant"], []).append(r)
+    out = []
+    for pid, reps in by.items():
+        means = {}
+        for f in FEATURE_NAMES:
+            v = np.array([r[f] for r in reps], np.float64)
+            means[f] = float(np.mean(v[np.isfinite(v)])) if np.isfinite(v).any() else float("nan")
+        out.append({"participant": pid, "group": reps[0]["group"], "repetitions": len(reps), **means})
+    return sorted(out, key=lambda d: (d["group"] != CONTROL, d["group"], d["participant"]))
+
+
+def control_stats(means: list[dict]) -> dict[str, tuple[float, float, int]]:
+    """Per feature: (mean, sample SD, n) of the controls' participant means (NaN when under 2)."""
+    out = {}
+    for f in FEATURE_NAMES:
+        v = np.array([m[f] for m in means if m["group"] == CONTROL], np.float64)
+        v = v[np.isfinite(v)]
+        out[f] = (float(v.mean()), float(v.std(ddof=1)), len(v)) if len(v) >= 2 else (float("nan"),) * 2 + (len(v),)
+    return out
+
+
+def control_z_scores(means: list[dict]) -> list[dict[str, float]]:
+    """Per participant (same order as ``means``): {feature: z against the controls} (NaN if none)."""
+    stats = control_stats(means)
+    out = []
+    for m in means:
+        z = {}
+        for f in FEATURE_NAMES:
+            mu, sd, _ = stats[f]
+            ok = math.isfinite(m[f]) and math.isfinite(sd) and sd > 0
+            z[f] = (m[f] - mu) / sd if ok else float("nan")
+        out.append(z)
+    return out
+
+
+def feature_csv_rows(means: list[dict], task: str) -> tuple[list[str], list[list]]:
+    """Header and rows: participant, group, task, repetitions, then each feature and its z."""
+    header = ["participant", "group", "task", "repetitions"]
+    for f in FEATURE_NAMES:
+        header += [f"{f}_{UNITS[f]}".replace("/", "_per_") if UNITS[f] != "1" else f, f"{f}_z_vs_{CONTROL}"]
+    rows = []
+    for m, z in zip(means, control_z_scores(means)):
+        row = [m["participant"], m["group"], task, m["repetitions"]]
+        for f in FEATURE_NAMES:
+            row += [m[f], z[f]]
+        rows.append(row)
+    return header, rows
+
+
+def fmt(v: float) -> str:
+    if not math.isfinite(v):
+        return "—"
+    return f"{v:.3g}" if abs(v) < 1000 else f"{v:.0f}"
+
+
+def z_color(z: float) -> QColor | None:
+    if not math.isfinite(z):
+        return None
+    return RED if abs(z) > Z_RED else AMBER if abs(z) > Z_AMBER else None
+
+
+class FeaturesTableWidget(QTableWidget):
+    """Participants × features, "value (z)"; ``z_at(row, feature)`` and ``value_at`` read the numbers."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(0, 0, parent)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.verticalHeader().hide()
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.means: list[dict] = []
+
+    def show_means(self, means: list[dict]) -> None:
+        self.means = means
+        self.clear()
+        headers = ["Participant", "Group", "reps"] + [f"{SHORT[f]}\n({UNITS[f]})" if UNITS[f] != "1" else SHORT[f]
+                                                      for f in FEATURE_NAMES]
+        self.setColumnCount(len(headers))
+        self.setHorizontalHeaderLabels(headers)
+        for c, f in enumerate(FEATURE_NAMES, start=3):
+            self.horizontalHeaderItem(c).setToolTip(f"{f} ({UNITS[f]}): value (z-score against the {CONTROL} group)")
+        self.setRowCount(len(means))
+        stats = control_stats(means)
+        for r, (m, z) in enumerate(zip(means, control_z_scores(means))):
+            for c, text in enumerate((m["participant"], m["group"], str(m["repetitions"]))):
+                self.setItem(r, c, QTableWidgetItem(text))
+            for c, f in enumerate(FEATURE_NAMES, start=3):
+                zf = z[f]
+                item = QTableWidgetItem(fmt(m[f]) + (f" ({zf:+.1f})" if math.isfinite(zf) else ""))
+                item.setData(Qt.ItemDataRole.UserRole, (m[f], zf))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                mu, sd, n = stats[f]
+                item.setToolTip(f"{f} = {fmt(m[f])} {UNITS[f]}; {CONTROL} ({n}): {fmt(mu)} ± {fmt(sd)}"
+                                + (f"; z = {zf:+.2f}" if math.isfinite(zf) else "; no z (too few controls)"))
+                color = z_color(zf)
+                if color is not None:
+                    item.setBackground(QBrush(color))
+                self.setItem(r, c, item)
+        self.resizeColumnsToContents()
+
+    def value_at(self, row: int, feature: str) -> float:
+        return self.item(row, 3 + FEATURE_NAMES.index(feature)).data(Qt.ItemDataRole.UserRole)[0]
+
+    def z_at(self, row: int, feature: str) -> float:
+        return self.item(row, 3 + FEATURE_NAMES.index(feature)).data(Qt.ItemDataRole.UserRole)[1]

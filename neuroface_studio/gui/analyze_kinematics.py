@@ -1,0 +1,233 @@
+"""The Analyze workspace's kinematic traces of one recording, linked to the Review viewer's frame.
+
+:func:`recording_trace` gives the task's trace of a recording (interocular units, the trace the
+protocol names for the task, as Segment shows it) from its stored landmark track, or from the
+simulated truth on a simulated recording without a track. :class:`KinematicTracesWidget` draws
+it over time with the project's repetitions shaded (top) and each repetition overlaid, aligned
+at its start (bottom). A vertical cursor marks the Review viewer's frame (:meth:`set_frame`,
+connected to the viewer's ``frame_changed``); clicking the top plot, or dragging the cursor,
+emits ``frame_requested`` with the frame there (the workspace moves the viewer). The two plots
+export together as one PNG/SVG figure painted by QPainter (gui/analyze_figure.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+
+from neuroface_studio.analysis.traces import TRACES, compute_trace
+from neuroface_studio.app.project_service import ProjectSession
+from neuroface_studio.app.segmentation import landmark_source, task_trace_name, trace_for_recording
+from neuroface_studio.gui.analyze_figure import Series, paint_line_chart, save_figure
+
+TEXT = "#222222"
+TRACE_COLOR = "#1f4e79"
+CURSOR_COLOR = "#d62728"
+REP_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
+
+
+@dataclass
+class RecordingTrace:
+    """The trace ``values (T,)`` of ``recording`` (interocular units), its fps and repetitions (frames)."""
+
+    recording: str
+    name: str
+    values: np.ndarray
+    fps: float
+    repetitions: list[tuple[int, int]] = field(default_factory=list)
+    source: str = ""
+    participant: str = ""
+    task: str = ""
+
+    @property
+    def seconds(self) -> np.ndarray:
+        return np.arange(len(self.values)) / self.fps
+
+
+def recording_trace(session: ProjectSession, recording_id: str) -> RecordingTrace:
+    """The task's trace of ``recording_id``; ValueError (saying what to do) without landmarks."""
+    project = session.project
+    rec = project.recordings[recording_id]
+    name = task_trace_name(session, recording_id)
+    source = landmark_source(session, recording_id)
+    if source is not None:
+        values = trace_for_recording(session, recording_id, name, model=source)
+        source = f"model {source}"
+    else:
+        truth = session.truth(recording_id)
+        if truth is None:
+            raise ValueError(f"recording {recording_id} has no landmarks yet: landmark it first "
+                             "(Review → Landmark this recording)")
+        values = compute_trace(name, truth.landmarks_px.astype(np.float64), max_gap=max(1, round(0.1 * rec.fps)),
+                               turn_margin=round(0.08 * rec.fps))
+        source = "simulated truth"
+    reps = [(r.start_frame, r.end_frame) for r in project.repetitions_of(recording_id)]
+    return RecordingTrace(recording_id, name, np.asarray(values, np.float64), float(rec.fps), reps, source,
+                          project.participant_of(recording_id).id, rec.task_code)
+
+
+def _style_plot(plot: pg.PlotWidget, left: str, bottom: str) -> None:
+    plot.setMenuEnabled(False)
+    plot.showGrid(x=True, y=True, alpha=0.2)
+    plot.setLabel("left", left, color=TEXT)
+    plot.setLabel("bottom", bottom, color=TEXT)
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.enableAutoSIPrefix(False)
+        axis.setPen(TEXT)
+        axis.setTextPen(TEXT)
+
+
+class KinematicTracesWidget(QWidget):
+    """Trace over time (repetitions shaded, frame cursor) and the repetitions aligned at their starts."""
+
+    frame_requested = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.trace: RecordingTrace | None = None
+        self.frame = 0
+        self.info_label = QLabel("Select a recording in the project browser to see its kinematic trace.")
+        self.info_label.setWordWrap(True)
+        self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.time_plot = pg.PlotWidget(background="w")
+        self.overlay_plot = pg.PlotWidget(background="w")
+        self.time_plot.setMinimumSize(QSize(320, 180))
+        self.overlay_plot.setMinimumSize(QSize(320, 160))
+        self.cursor = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen(CURSOR_COLOR, width=1.6),
+                                      hoverPen=pg.mkPen(CURSOR_COLOR, width=3))
+        self.cursor.sigPositionChangeFinished.connect(self._cursor_dragged)
+        self.overlay_cursor = pg.InfiniteLine(angle=90, movable=False,
+                                              pen=pg.mkPen(CURSOR_COLOR, width=1.2, style=Qt.PenStyle.DashLine))
+        self.overlay_legend = self.overlay_plot.addLegend(offset=(-10, 10), labelTextColor=TEXT,
+                                                          brush=pg.mkBrush(255, 255, 255, 220))
+        self.time_curve: pg.PlotDataItem | None = None
+        self.overlay_curves: list[pg.PlotDataItem] = []
+        self.regions: list[pg.LinearRegionItem] = []
+        self.time_plot.scene().sigMouseClicked.connect(self._clicked)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.time_plot)
+        splitter.addWidget(self.overlay_plot)
+        splitter.setSizes([320, 260])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.info_label)
+        layout.addWidget(splitter, 1)
+        self.show_trace(None)
+
+    # -- content ------------------------------------------------------------------------
+    def show_trace(self, trace: RecordingTrace | None, message: str = "") -> None:
+        """Draw ``trace`` (None: empty plots and ``message``)."""
+        self.trace = trace
+        for plot in (self.time_plot, self.overlay_plot):
+            plot.clear()
+        self.overlay_legend.clear()
+        self.time_curve, self.overlay_curves, self.regions = None, [], []
+        unit = "interocular distances"
+        _style_plot(self.time_plot, f"{trace.name if trace else 'trace'} ({unit})", "time (s)")
+        _style_plot(self.overlay_plot, f"{trace.name if trace else 'trace'} ({unit})", "time from repetition start (s)")
+        if trace is None:
+            self.info_label.setText(message or "Select a recording in the project browser to see its kinematic trace.")
+            self.time_plot.setTitle("")
+            self.overlay_plot.setTitle("")
+            return
+        t = trace.seconds
+        for k, (s, e) in enumerate(trace.repetitions):
+            color = pg.mkColor(REP_COLORS[k % len(REP_COLORS)])
+            color.setAlpha(40)
+            region = pg.LinearRegionItem((s / trace.fps, (e + 1) / trace.fps), movable=False, brush=pg.mkBrush(color),
+                                         pen=pg.mkPen(None))
+            region.setZValue(-10)
+            self.time_plot.addItem(region)
+            self.regions.append(region)
+        self.time_curve = self.time_plot.plot(t, trace.values, pen=pg.mkPen(TRACE_COLOR, width=1.8), connect="finite")
+        self.time_plot.addItem(self.cursor)
+        self.time_plot.setTitle(f"{trace.recording} — {TRACES[trace.name].description}", color=TEXT, size="10pt")
+        for k, (s, e) in enumerate(trace.repetitions):
+            seg = trace.values[s:e + 1]
+            self.overlay_curves.append(self.overlay_plot.plot(
+                np.arange(len(seg)) / trace.fps, seg, connect="finite", name=f"rep {k + 1}",
+                pen=pg.mkPen(REP_COLORS[k % len(REP_COLORS)], width=1.8)))
+        self.overlay_plot.addItem(self.overlay_cursor)
+        self.overlay_plot.setTitle("Repetitions aligned at their starts" if trace.repetitions else
+                                   "No repetitions: segment the recording (Segment workspace)", color=TEXT, size="10pt")
+        reps = len(trace.repetitions)
+        self.info_label.setText(f"<b>{trace.participant}</b>, task <b>{trace.task}</b>, {len(t)} frames at "
+                                f"{trace.fps:g} fps, {reps} repetition{'s' if reps != 1 else ''} shaded; landmarks: "
+                                f"{trace.source}. Click the plot (or drag the red cursor) to move the video there.")
+        self.time_plot.setXRange(0, max(t[-1], 1 / trace.fps) if len(t) else 1, padding=0.01)
+        self.set_frame(self.frame)
+
+    def set_frame(self, frame: int) -> None:
+        """Move the cursor to ``frame`` (the overlay cursor shows when the frame is in a repetition)."""
+        self.frame = int(frame)
+        if self.trace is None:
+            return
+        self.cursor.blockSignals(True)
+        self.cursor.setValue(self.frame / self.trace.fps)
+        self.cursor.blockSignals(False)
+        rep = next(((s, e) for s, e in self.trace.repetitions if s <= self.frame <= e), None)
+        self.overlay_cursor.setVisible(rep is not None)
+        if rep is not None:
+            self.overlay_cursor.setValue((self.frame - rep[0]) / self.trace.fps)
+
+    def cursor_frame(self) -> int:
+        return int(round(self.cursor.value() * self.trace.fps)) if self.trace else 0
+
+    def frame_at_x(self, x_s: float) -> int:
+        n = len(self.trace.values)
+        return int(min(max(round(x_s * self.trace.fps), 0), n - 1))
+
+    # -- interaction --------------------------------------------------------------------
+    def _clicked(self, event) -> None:
+        if self.trace is None or event.button() != Qt.MouseButton.LeftButton or not len(self.trace.values):
+            return
+        vb = self.time_plot.getPlotItem().getViewBox()
+        pos = event.scenePos()
+        if not vb.sceneBoundingRect().contains(pos):
+            return
+        frame = self.frame_at_x(vb.mapSceneToView(pos).x())
+        self.set_frame(frame)
+        self.frame_requested.emit(frame)
+
+    def _cursor_dragged(self) -> None:
+        if self.trace is None or not len(self.trace.values):
+            return
+        frame = self.frame_at_x(self.cursor.value())
+        self.set_frame(frame)
+        self.frame_requested.emit(frame)
+
+    # -- export -------------------------------------------------------------------------
+    def paint_figure(self, painter: QPainter, rect: QRectF) -> None:
+        tr = self.trace
+        if tr is None:
+            return
+        t = tr.seconds
+        label = f"{tr.name} (interocular distances)"
+        finite = tr.values[np.isfinite(tr.values)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        pad = 0.05 * (hi - lo or 1.0)
+        y_range = (lo - pad, hi + pad)
+        top = QRectF(rect.left(), rect.top(), rect.width(), rect.height() * 0.55)
+        bottom = QRectF(rect.left(), top.bottom(), rect.width(), rect.height() - top.height())
+        paint_line_chart(painter, top, [Series(tr.name, t, tr.values, TRACE_COLOR, 1.6)],
+                         f"{tr.recording} ({tr.participant}, {tr.task}): repetitions shaded", "time (s)", label,
+                         (0.0, float(t[-1]) if len(t) > 1 else 1.0), y_range,
+                         spans=[(s / tr.fps, (e + 1) / tr.fps) for s, e in tr.repetitions])
+        series = [Series(f"rep {k + 1}", np.arange(e - s + 1) / tr.fps, tr.values[s:e + 1],
+                         REP_COLORS[k % len(REP_COLORS)], 1.6) for k, (s, e) in enumerate(tr.repetitions)]
+        longest = max([(e - s + 1) / tr.fps for s, e in tr.repetitions] or [1.0])
+        paint_line_chart(painter, bottom, series, "Repetitions aligned at their starts",
+                         "time from repetition start (s)", label, (0.0, longest), y_range)
+
+    def export(self, path: Path, size: QSize = QSize(900, 820)) -> None:
+        """Both plots as one PNG (2x ``size``) or SVG figure; ValueError without a trace."""
+        if self.trace is None:
+            raise ValueError("no trace shown")
+        save_figure(Path(path), self.paint_figure, size, f"Kinematic trace of {self.trace.recording}")

@@ -1,0 +1,129 @@
+"""The Analyze workspace's ROC figure and tables for a patient-vs-control classifier.
+
+:class:`RocPlotWidget` draws the leave-one-subject-out ROC curve of
+:func:`neuroface_studio.app.kinematics.classify` (pyqtgraph, chance diagonal dashed), with the
+AUC and its bootstrap 95% CI in the legend, and exports the same curve as a PNG/SVG figure
+painted by QPainter (gui/analyze_figure.py). :func:`probability_rows` and
+:func:`importance_rows` give the per-participant probabilities and the feature importances as
+plain rows (shown in tables and written to CSV).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+
+from neuroface_studio.gui.analyze_figure import Series, paint_line_chart, save_figure
+
+TEXT = "#222222"
+ROC_COLOR = "#1f77b4"
+CHANCE_COLOR = "#9aa0a6"
+
+
+def auc_label(result: dict) -> str:
+    lo, hi = result["auc_ci95"]
+    ci = f" (95% CI {lo:.2f}–{hi:.2f})" if math.isfinite(lo) and math.isfinite(hi) else ""
+    return f"AUC {result['auc']:.2f}{ci}"
+
+
+def contrast_title(result: dict) -> str:
+    a, b = result["groups"]
+    return f"{result['task']}: {a} vs {b}, leave-one-subject-out"
+
+
+def probability_rows(result: dict) -> tuple[list[str], list[list]]:
+    """participant, group, label (1 = the second group), probability of the second group."""
+    a, b = result["groups"]
+    rows = [[pid, b if p["label"] else a, int(p["label"]), float(p["probability"])]
+            for pid, p in sorted(result["participants"].items(), key=lambda kv: (kv[1]["label"], kv[0]))]
+    return ["participant", "group", "label", f"probability_{b}"], rows
+
+
+def importance_rows(result: dict, top: int | None = None) -> tuple[list[str], list[list]]:
+    rows = [[name, float(v)] for name, v in result["importances"].items()]
+    return ["feature", "importance"], rows[:top] if top else rows
+
+
+def roc_rows(result: dict) -> tuple[list[str], list[list]]:
+    return ["fpr", "tpr"], [[f, t] for f, t in zip(result["roc"]["fpr"], result["roc"]["tpr"])]
+
+
+class RocPlotWidget(pg.PlotWidget):
+    """ROC curve (false vs true positive rate) with the AUC and CI in the legend; ``curve`` is the item."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background="w")
+        self.setMenuEnabled(False)
+        self.showGrid(x=True, y=True, alpha=0.2)
+        self.setLabel("bottom", "false positive rate (1 − specificity)", color=TEXT)
+        self.setLabel("left", "true positive rate (sensitivity)", color=TEXT)
+        for name in ("left", "bottom"):
+            axis = self.getAxis(name)
+            axis.enableAutoSIPrefix(False)
+            axis.setPen(TEXT)
+            axis.setTextPen(TEXT)
+        self.getPlotItem().setAspectLocked(True)
+        self.legend = self.addLegend(offset=(-10, -10), labelTextColor=TEXT, brush=pg.mkBrush(255, 255, 255, 220))
+        self.curve: pg.PlotDataItem | None = None
+        self.series: list[Series] = []
+        self.title = ""
+        self.setMinimumSize(QSize(320, 300))
+        self.show_result(None)
+
+    def show_result(self, result: dict | None) -> None:
+        self.clear()
+        self.legend.clear()
+        self.curve, self.series = None, []
+        chance = Series("chance", np.array([0.0, 1.0]), np.array([0.0, 1.0]), CHANCE_COLOR, 1.2, Qt.PenStyle.DashLine)
+        self.plot(chance.x, chance.y, pen=pg.mkPen(CHANCE_COLOR, width=1.2, style=Qt.PenStyle.DashLine))
+        if result is not None:
+            self.title = contrast_title(result)
+            self.setTitle(self.title, color=TEXT, size="11pt")
+            fpr, tpr = np.asarray(result["roc"]["fpr"], float), np.asarray(result["roc"]["tpr"], float)
+            label = auc_label(result)
+            self.curve = self.plot(fpr, tpr, pen=pg.mkPen(ROC_COLOR, width=2.6), name=label,
+                                   symbol="o", symbolSize=5, symbolBrush=ROC_COLOR, symbolPen=None)
+            self.series = [Series(label, fpr, tpr, ROC_COLOR, 2.6), chance]
+        else:
+            self.title = ""
+            self.setTitle("")
+        self.setXRange(0, 1, padding=0.03)
+        self.setYRange(0, 1, padding=0.03)
+
+    def paint_figure(self, painter: QPainter, rect: QRectF) -> None:
+        paint_line_chart(painter, rect, self.series, self.title, "false positive rate (1 − specificity)",
+                         "true positive rate (sensitivity)", (0.0, 1.0), (0.0, 1.0))
+
+    def export(self, path: Path, size: QSize = QSize(720, 680)) -> None:
+        """The ROC curve as a PNG (2x ``size``) or SVG figure."""
+        save_figure(Path(path), self.paint_figure, size, self.title or "ROC curve")
+
+
+def small_table(headers: list[str]) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.verticalHeader().hide()
+    t.setAlternatingRowColors(True)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    t.horizontalHeader().setStretchLastSection(True)
+    return t
+
+
+def fill_table(table: QTableWidget, cells: list[list[str]], raw: list[list]) -> None:
+    table.setRowCount(len(cells))
+    for r, (row, raw_row) in enumerate(zip(cells, raw)):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, raw_row[c])
+            if isinstance(raw_row[c], float):
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            table.setItem(r, c, item)
+    table.resizeColumnsToContents()

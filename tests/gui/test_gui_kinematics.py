@@ -1,0 +1,189 @@
+"""Analyze workspace, kinematics: features table with z-scores against HC, ROC equal to
+app.kinematics.classify, trace cursor linked to the Review viewer, CSV exports, skip reasons.
+
+The study (6 participants, HC and ALS, one short OPEN recording each, simulated truth as
+landmarks, no annotators) is made once per module and only read; a test that needs another
+project copies it.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import shutil
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture(autouse=True)
+def model_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEUROFACE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("NEUROFACE_DEMO_FAN", str(tmp_path / "no-demo-fan.pth"))
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    from neuroface_studio.app.project_service import ProjectSession
+    from neuroface_studio.app.simulate import SimulationRequest, simulate_into_project
+    folder = tmp_path_factory.mktemp("simkin") / "proj"
+    simulate_into_project(ProjectSession.create(folder), SimulationRequest(
+        participants=6, groups=("HC", "ALS"), tasks=("OPEN",), fps=15, duration_scale=0.4, annotators=0, seed=3))
+    return folder
+
+
+def _analyze(main_window, folder, page: str):
+    assert main_window.open_project(folder)
+    main_window.workspace_bar.actions_by_key["analyze"].trigger()
+    panel = main_window.analyze_panel
+    panel.pages.setCurrentWidget(getattr(panel, page))
+    return panel
+
+
+def _compute(qtbot, page):
+    with qtbot.waitSignal(page.computed, timeout=60000) as blocker:
+        page.compute_button.click()
+    return blocker.args[0]
+
+
+def _read_csv(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_features_table_shows_participants_with_z_scores_against_hc(qtbot, main_window, study, tmp_path,
+                                                                      monkeypatch):
+    from neuroface_studio.analysis.features import FEATURE_NAMES
+    from PySide6.QtWidgets import QFileDialog
+    page = _analyze(main_window, study, "features_page").features_page
+    assert not page.csv_button.isEnabled()
+    table = _compute(qtbot, page)
+    assert not table.skipped and page.task() == "OPEN"
+    grid = page.features_table
+    assert grid.rowCount() == 6
+    ids = [grid.item(r, 0).text() for r in range(6)]
+    groups = [grid.item(r, 1).text() for r in range(6)]
+    assert sorted(ids) == sorted(main_window.session.project.participants) and groups == ["HC"] * 3 + ["ALS"] * 3
+    for f in ("range_of_motion", "peak_opening_velocity", "sparc"):  # z recomputed from the repetition rows
+        means = {p: np.nanmean([r[f] for r in table.rows if r["participant"] == p]) for p in ids}
+        hc = np.array([means[p] for p, g in zip(ids, groups) if g == "HC"])
+        for r, p in enumerate(ids):
+            assert grid.value_at(r, f) == pytest.approx(means[p])
+            assert grid.z_at(r, f) == pytest.approx((means[p] - hc.mean()) / hc.std(ddof=1))
+    hc_z = [grid.z_at(r, "range_of_motion") for r in range(3)]
+    assert sum(hc_z) == pytest.approx(0, abs=1e-9)  # the controls centre their own scale
+    als_z = [grid.z_at(r, "range_of_motion") for r in range(3, 6)]
+    item = grid.item(3, 3 + FEATURE_NAMES.index("range_of_motion"))
+    assert f"({als_z[0]:+.1f})" in item.text()
+    strong = [(r, c) for r in range(6) for c in range(3, grid.columnCount())
+              if math.isfinite(grid.item(r, c).data(256)[1]) and abs(grid.item(r, c).data(256)[1]) > 2]
+    assert strong and all(grid.item(r, c).background().color().name() == "#f7c6c0" for r, c in strong)
+
+    out = tmp_path / "features.csv"  # CSV through the button (the save dialog answered)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), "CSV table (*.csv)"))
+    assert page.csv_button.isEnabled()
+    page.csv_button.click()
+    rows = _read_csv(out)
+    assert [r["participant"] for r in rows] == ids and {r["task"] for r in rows} == {"OPEN"}
+    assert float(rows[4]["range_of_motion_mm"]) == pytest.approx(grid.value_at(4, "range_of_motion"))
+    assert float(rows[4]["range_of_motion_z_vs_HC"]) == pytest.approx(grid.z_at(4, "range_of_motion"))
+    assert int(rows[0]["repetitions"]) == sum(r["participant"] == ids[0] for r in table.rows)
+    assert "Saved" in page.message_label.text()
+
+
+def test_roc_auc_equals_classify_on_the_same_table(qtbot, main_window, study, tmp_path):
+    from neuroface_studio.app.kinematics import classify
+    panel = _analyze(main_window, study, "roc_page")
+    roc = panel.roc_page
+    assert roc.contrast_combo.currentData() == ("HC", "ALS") and roc.task_combo.currentText() == "OPEN"
+    assert not roc.csv_button.isEnabled()
+    with qtbot.waitSignal(roc.classified, timeout=90000) as blocker:  # no features yet: computed in the job
+        roc.classify_button.click()
+    result = blocker.args[0]
+    table = panel.features_page.table
+    assert table is not None and panel.features_page.features_table.rowCount() == 6  # shared with Features
+    expected = classify(table, "OPEN", ("HC", "ALS"))
+    assert result["auc"] == pytest.approx(expected["auc"]) and result["auc_ci95"] == pytest.approx(expected["auc_ci95"])
+    label = f"AUC {expected['auc']:.2f} (95% CI {expected['auc_ci95'][0]:.2f}–{expected['auc_ci95'][1]:.2f})"
+    legend = [lab.text for _sample, lab in roc.plot.legend.items]
+    assert legend == [label] and label in roc.summary_label.text()
+    x, y = roc.plot.curve.getData()
+    assert list(x) == pytest.approx(expected["roc"]["fpr"]) and list(y) == pytest.approx(expected["roc"]["tpr"])
+    assert roc.prob_table.rowCount() == 6
+    probs = {roc.prob_table.item(r, 0).text(): roc.prob_table.item(r, 2).data(256) for r in range(6)}
+    assert probs == pytest.approx({p: v["probability"] for p, v in expected["participants"].items()})
+    assert roc.imp_table.rowCount() == 8
+    assert roc.imp_table.item(0, 0).text() == next(iter(expected["importances"]))
+
+    files = roc.export_csv(tmp_path / "roc.csv")
+    assert [f.name for f in files] == ["roc.csv", "roc-participants.csv", "roc-importances.csv"]
+    pts = _read_csv(files[0])
+    assert [float(r["tpr"]) for r in pts] == pytest.approx(expected["roc"]["tpr"])
+    people = _read_csv(files[1])
+    assert {r["participant"]: float(r["probability_ALS"]) for r in people} == pytest.approx(probs)
+    for suffix in (".png", ".svg"):
+        roc.plot.export(tmp_path / f"roc{suffix}")
+        assert (tmp_path / f"roc{suffix}").stat().st_size > 1000
+    assert "<svg" in (tmp_path / "roc.svg").read_text()
+
+
+def test_trace_cursor_follows_the_viewer_and_a_click_moves_it(qtbot, main_window, study, tmp_path):
+    from PySide6.QtCore import QPointF, Qt
+    panel = _analyze(main_window, study, "traces_page")
+    rid = sorted(main_window.session.project.recordings)[1]
+    main_window.browser.recording_selected.emit(rid)  # the browser's selection: Analyze stays in place
+    assert main_window.workspace_stack.current_key() == "analyze"
+    traces = panel.traces_page.traces
+    assert traces.trace is not None and traces.trace.recording == rid and traces.trace.name == "lip_aperture"
+    reps = main_window.session.project.repetitions_of(rid)
+    assert len(traces.regions) == len(reps) > 0 and len(traces.overlay_curves) == len(reps)
+    assert traces.regions[0].getRegion()[0] == pytest.approx(reps[0].start_frame / traces.trace.fps)
+    inside = reps[0].start_frame + 3
+    main_window.viewer.show_frame(inside)
+    assert traces.cursor_frame() == inside and traces.overlay_cursor.isVisible()
+    assert traces.overlay_cursor.value() == pytest.approx(3 / traces.trace.fps)
+
+    target = reps[-1].start_frame + 2  # a click on the plot moves the video there
+    vb = traces.time_plot.getPlotItem().getViewBox()
+    ymin, ymax = vb.viewRange()[1]
+    scene = vb.mapViewToScene(QPointF(target / traces.trace.fps, (ymin + ymax) / 2))
+    pos = traces.time_plot.mapFromScene(scene)
+    qtbot.mouseClick(traces.time_plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    assert main_window.viewer.frame == target and traces.cursor_frame() == target
+
+    traces.export(tmp_path / "trace.png")
+    assert (tmp_path / "trace.png").stat().st_size > 1000
+
+
+def test_no_repetitions_shows_the_skip_reasons(qtbot, main_window, study, tmp_path):
+    from neuroface_studio.app.project_service import ProjectSession
+    folder = tmp_path / "noreps"
+    shutil.copytree(study, folder)
+    s = ProjectSession.open(folder)
+    s.project.repetitions.clear()
+    s.save()
+    panel = _analyze(main_window, folder, "features_page")
+    table = _compute(qtbot, panel.features_page)
+    assert not table.rows and len(table.skipped) == 6
+    text = panel.features_page.skipped_label.text()
+    assert panel.features_page.skipped_label.isVisibleTo(panel) and "no repetitions" in text
+    assert all(rid in text for rid in table.skipped)
+    assert not panel.features_page.features_table.isVisibleTo(panel) and not panel.features_page.csv_button.isEnabled()
+    assert "Traceback" not in text
+
+    roc = panel.roc_page
+    panel.pages.setCurrentWidget(roc)
+    roc.classify_button.click()
+    qtbot.waitUntil(lambda: not roc.running and roc.message_label.isVisibleTo(panel), timeout=30000)
+    msg = roc.message_label.text()
+    assert msg.startswith("Cannot classify: no repetitions of task OPEN") and "segment the recording" in msg
+    assert "Traceback" not in msg and roc.result is None
+
+    rid = sorted(main_window.session.project.recordings)[0]
+    main_window.browser.recording_selected.emit(rid)
+    panel.pages.setCurrentWidget(panel.traces_page)
+    traces = panel.traces_page.traces
+    assert traces.trace is not None and not traces.regions
+    assert "No repetitions" in traces.overlay_plot.getPlotItem().titleLabel.text
