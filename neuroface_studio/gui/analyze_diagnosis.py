@@ -102,6 +102,7 @@ class TracesPage(QWidget):
         self.message_label = _message_label()
         row = QHBoxLayout()
         row.addWidget(self.message_label, 1)
+        row.addStretch(0)
         row.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)

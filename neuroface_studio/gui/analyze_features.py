@@ -98,6 +98,13 @@ def fmt(v: float) -> str:
     return f"{v:.3g}" if abs(v) < 1000 else f"{v:.0f}"
 
 
+def z_text(z: float) -> str:
+    """" (+1.2)" ("" without a z); a z that rounds to zero shows +0.0, never -0.0."""
+    if not math.isfinite(z):
+        return ""
+    return f" ({(z if abs(z) >= 0.05 else 0.0):+.1f})"
+
+
 def z_color(z: float) -> QColor | None:
     if not math.isfinite(z):
         return None
@@ -132,7 +139,7 @@ class FeaturesTableWidget(QTableWidget):
                 self.setItem(r, c, QTableWidgetItem(text))
             for c, f in enumerate(FEATURE_NAMES, start=3):
                 zf = z[f]
-                item = QTableWidgetItem(fmt(m[f]) + (f" ({zf:+.1f})" if math.isfinite(zf) else ""))
+                item = QTableWidgetItem(fmt(m[f]) + z_text(zf))
                 item.setData(Qt.ItemDataRole.UserRole, (m[f], zf))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 mu, sd, n = stats[f]

@@ -1,11 +1,11 @@
 """Figures of the Analyze workspace as files: PNG and SVG painted by QPainter at a fixed size.
 
 :func:`save_figure` paints a figure (any ``paint(painter, rect)``) into a PNG (at twice the
-size, so lines and text scale together) or into an SVG through QSvgGenerator. The exported CED
-is drawn by :func:`paint_line_chart` rather than through pyqtgraph's exporters: the SVGExporter
-of pyqtgraph 0.14 fails on the path data Qt 6.11 writes, a scene painted into QSvgGenerator
-comes out with its curves misplaced, and the ImageExporter keeps 1-px lines and screen-sized
-legends on a large image. The on-screen plot stays pyqtgraph (zoom, pan); the file shows the
+size, so lines and text scale together) or into an SVG through QSvgGenerator. The exported CED,
+ROC and kinematic trace figures are drawn by :func:`paint_line_chart` rather than through
+pyqtgraph's exporters: the SVGExporter of pyqtgraph 0.14 fails on the path data Qt 6.11
+writes, a scene painted into QSvgGenerator comes out with its curves misplaced, and the
+ImageExporter keeps 1-px lines and screen-sized legends on a large image. The on-screen plot stays pyqtgraph (zoom, pan); the file shows the
 same curves at the size of a figure in a paper.
 """
 
@@ -88,7 +88,8 @@ def _label(v: float) -> str:
 
 def paint_line_chart(painter: QPainter, rect: QRectF, series: list[Series], title: str, x_label: str,
                      y_label: str, x_range: tuple[float, float], y_range: tuple[float, float],
-                     spans: list[tuple[float, float]] = (), span_color: str = "#261f77b4") -> None:
+                     spans: list[tuple[float, float]] = (), span_color: str = "#261f77b4",
+                     legend: bool = True, legend_bottom_right: bool = False) -> None:
     """A plain line chart: title, grid, ticks, axis labels, clipped curves, legend (top left);
     ``spans`` (x from, x to) shaded under the curves (e.g. repetitions; ``span_color`` #AARRGGBB)."""
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -144,21 +145,27 @@ def paint_line_chart(painter: QPainter, rect: QRectF, series: list[Series], titl
     for a, b in spans:
         painter.fillRect(QRectF(to_px(a, y1), to_px(b, y0)).normalized(), QColor(span_color))
     for s in series:
-        ok = np.isfinite(s.x) & np.isfinite(s.y)
-        pts = [to_px(float(x), float(y)) for x, y in zip(s.x[ok], s.y[ok])]
-        if len(pts) < 2:
-            continue
-        path = QPainterPath(pts[0])
-        for p in pts[1:]:
-            path.lineTo(p)
+        path, pen_down = QPainterPath(), False
+        for x, y in zip(s.x, s.y):  # a missing value (NaN) breaks the line, as on screen
+            if not (math.isfinite(x) and math.isfinite(y)):
+                pen_down = False
+                continue
+            p = to_px(float(x), float(y))
+            if pen_down:
+                path.lineTo(p)
+            else:
+                path.moveTo(p)
+            pen_down = True
         painter.setPen(QPen(QColor(s.color), s.width, s.style, Qt.PenCapStyle.FlatCap, Qt.PenJoinStyle.RoundJoin))
         painter.drawPath(path)
     painter.restore()
 
-    if series:  # legend, top left inside the plot (a CED is empty there)
+    if series and legend:  # legend, top left inside the plot (a CED is empty there)
         sample = line * 2.2
         width = sample + 14 + max(fm.horizontalAdvance(s.label) for s in series) + 12
         box = QRectF(plot.left() + 10, plot.top() + 10, width, line * 1.25 * len(series) + 10)
+        if legend_bottom_right:  # e.g. a ROC curve, which keeps to the top left
+            box.moveBottomRight(plot.bottomRight() - QPointF(10, 10))
         painter.setPen(QPen(QColor("#c8ccd2"), 1))
         painter.setBrush(QColor(255, 255, 255, 235))
         painter.drawRect(box)

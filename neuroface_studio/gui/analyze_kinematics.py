@@ -72,7 +72,7 @@ def recording_trace(session: ProjectSession, recording_id: str) -> RecordingTrac
                           project.participant_of(recording_id).id, rec.task_code)
 
 
-def _style_plot(plot: pg.PlotWidget, left: str, bottom: str) -> None:
+def style_plot(plot: pg.PlotWidget, left: str, bottom: str) -> None:
     plot.setMenuEnabled(False)
     plot.showGrid(x=True, y=True, alpha=0.2)
     plot.setLabel("left", left, color=TEXT)
@@ -80,6 +80,10 @@ def _style_plot(plot: pg.PlotWidget, left: str, bottom: str) -> None:
     for name in ("left", "bottom"):
         axis = plot.getAxis(name)
         axis.enableAutoSIPrefix(False)
+        # pyqtgraph 0.14's enableAutoSIPrefix(False) still computes a scale from the current
+        # range (x1000 on a 0..0.2 trace, ticks "200" with no unit shown): undo it
+        axis.autoSIPrefixScale, axis.labelUnitPrefix = 1.0, ""
+        axis.picture = None
         axis.setPen(TEXT)
         axis.setTextPen(TEXT)
 
@@ -98,6 +102,8 @@ class KinematicTracesWidget(QWidget):
         self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.time_plot = pg.PlotWidget(background="w")
         self.overlay_plot = pg.PlotWidget(background="w")
+        for plot, bottom in ((self.time_plot, "time (s)"), (self.overlay_plot, "time from repetition start (s)")):
+            style_plot(plot, "trace (interocular distances)", bottom)
         self.time_plot.setMinimumSize(QSize(320, 180))
         self.overlay_plot.setMinimumSize(QSize(320, 160))
         self.cursor = pg.InfiniteLine(angle=90, movable=True, pen=pg.mkPen(CURSOR_COLOR, width=1.6),
@@ -129,9 +135,8 @@ class KinematicTracesWidget(QWidget):
             plot.clear()
         self.overlay_legend.clear()
         self.time_curve, self.overlay_curves, self.regions = None, [], []
-        unit = "interocular distances"
-        _style_plot(self.time_plot, f"{trace.name if trace else 'trace'} ({unit})", "time (s)")
-        _style_plot(self.overlay_plot, f"{trace.name if trace else 'trace'} ({unit})", "time from repetition start (s)")
+        for plot in (self.time_plot, self.overlay_plot):
+            plot.setLabel("left", f"{trace.name if trace else 'trace'} (interocular distances)", color=TEXT)
         if trace is None:
             self.info_label.setText(message or "Select a recording in the project browser to see its kinematic trace.")
             self.time_plot.setTitle("")
@@ -217,9 +222,9 @@ class KinematicTracesWidget(QWidget):
         top = QRectF(rect.left(), rect.top(), rect.width(), rect.height() * 0.55)
         bottom = QRectF(rect.left(), top.bottom(), rect.width(), rect.height() - top.height())
         paint_line_chart(painter, top, [Series(tr.name, t, tr.values, TRACE_COLOR, 1.6)],
-                         f"{tr.recording} ({tr.participant}, {tr.task}): repetitions shaded", "time (s)", label,
+                         f"{tr.recording} ({tr.participant}): {tr.name}, repetitions shaded", "time (s)", label,
                          (0.0, float(t[-1]) if len(t) > 1 else 1.0), y_range,
-                         spans=[(s / tr.fps, (e + 1) / tr.fps) for s, e in tr.repetitions])
+                         spans=[(s / tr.fps, (e + 1) / tr.fps) for s, e in tr.repetitions], legend=False)
         series = [Series(f"rep {k + 1}", np.arange(e - s + 1) / tr.fps, tr.values[s:e + 1],
                          REP_COLORS[k % len(REP_COLORS)], 1.6) for k, (s, e) in enumerate(tr.repetitions)]
         longest = max([(e - s + 1) / tr.fps for s, e in tr.repetitions] or [1.0])

@@ -20,6 +20,7 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from neuroface_studio.gui.analyze_figure import Series, paint_line_chart, save_figure
+from neuroface_studio.gui.analyze_kinematics import style_plot
 
 TEXT = "#222222"
 ROC_COLOR = "#1f77b4"
@@ -59,16 +60,8 @@ class RocPlotWidget(pg.PlotWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, background="w")
-        self.setMenuEnabled(False)
-        self.showGrid(x=True, y=True, alpha=0.2)
-        self.setLabel("bottom", "false positive rate (1 − specificity)", color=TEXT)
-        self.setLabel("left", "true positive rate (sensitivity)", color=TEXT)
-        for name in ("left", "bottom"):
-            axis = self.getAxis(name)
-            axis.enableAutoSIPrefix(False)
-            axis.setPen(TEXT)
-            axis.setTextPen(TEXT)
-        self.getPlotItem().setAspectLocked(True)
+        style_plot(self, "true positive rate (sensitivity)", "false positive rate (1 − specificity)")
+        self.getPlotItem().getViewBox().setLimits(xMin=-0.1, xMax=1.1, yMin=-0.1, yMax=1.1)
         self.legend = self.addLegend(offset=(-10, -10), labelTextColor=TEXT, brush=pg.mkBrush(255, 255, 255, 220))
         self.curve: pg.PlotDataItem | None = None
         self.series: list[Series] = []
@@ -98,7 +91,7 @@ class RocPlotWidget(pg.PlotWidget):
 
     def paint_figure(self, painter: QPainter, rect: QRectF) -> None:
         paint_line_chart(painter, rect, self.series, self.title, "false positive rate (1 − specificity)",
-                         "true positive rate (sensitivity)", (0.0, 1.0), (0.0, 1.0))
+                         "true positive rate (sensitivity)", (0.0, 1.0), (0.0, 1.0), legend_bottom_right=True)
 
     def export(self, path: Path, size: QSize = QSize(720, 680)) -> None:
         """The ROC curve as a PNG (2x ``size``) or SVG figure."""

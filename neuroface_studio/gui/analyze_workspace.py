@@ -94,9 +94,9 @@ class AnalyzeWorkspacePanel(QWidget):
 
     # -- layout -----------------------------------------------------------------------
     def _build(self) -> None:
-        title = QLabel("Analyze")
+        title = QLabel("Landmark accuracy")
         title.setStyleSheet("font-size: 16pt; font-weight: 600;")
-        subtitle = QLabel("Landmark accuracy: NRMSE of landmark models per participant group, on this project's "
+        subtitle = QLabel("NRMSE of landmark models per participant group, on this project's "
                           "annotated frames (the annotators' consensus).")
         subtitle.setWordWrap(True)
         subtitle.setStyleSheet("color: #555;")

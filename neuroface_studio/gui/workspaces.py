@@ -2,8 +2,8 @@
 
 Review is the working video viewer, Record the capture workspace (gui/record_workspace.py),
 Segment the repetition timeline (gui/segment_workspace.py), Annotate the landmark correction
-workspace (gui/annotate_workspace.py) and Analyze the landmark accuracy (gui/analyze_workspace.py,
-which lists its parts still to come).
+workspace (gui/annotate_workspace.py) and Analyze the landmark accuracy, kinematic traces, features
+and ROC (gui/analyze_workspace.py, which lists its parts still to come).
 The other workspaces are planned; each shows an honest page saying it is not available yet and
 what it will hold, with no controls that pretend to work.
 """
@@ -31,7 +31,7 @@ WORKSPACES: tuple[Workspace, ...] = (
     Workspace("segment", "Segment", "Split each task recording into repetitions on its kinematic trace."),
     Workspace("annotate", "Annotate", "Correct the 68 landmarks on selected frames, one layer per annotator."),
     Workspace("train", "Train", "Fine-tune the FAN landmark model on corrected frames, with live curves."),
-    Workspace("analyze", "Analyze", "Landmark error (NRMSE) per group of landmark models; kinematics and ROC to come."),
+    Workspace("analyze", "Analyze", "Landmark error (NRMSE) per group; kinematic traces, features vs controls, ROC."),
     Workspace("report", "Report", "Assessment reports.", (
         "Per-patient assessment report (PDF) with traces and features against controls",
         "Group-level result tables for publication",

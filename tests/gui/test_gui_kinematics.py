@@ -76,7 +76,7 @@ def test_features_table_shows_participants_with_z_scores_against_hc(qtbot, main_
     assert sum(hc_z) == pytest.approx(0, abs=1e-9)  # the controls centre their own scale
     als_z = [grid.z_at(r, "range_of_motion") for r in range(3, 6)]
     item = grid.item(3, 3 + FEATURE_NAMES.index("range_of_motion"))
-    assert f"({als_z[0]:+.1f})" in item.text()
+    assert item.text().endswith(f"({als_z[0]:+.1f})" if abs(als_z[0]) >= 0.05 else "(+0.0)")
     strong = [(r, c) for r in range(6) for c in range(3, grid.columnCount())
               if math.isfinite(grid.item(r, c).data(256)[1]) and abs(grid.item(r, c).data(256)[1]) > 2]
     assert strong and all(grid.item(r, c).background().color().name() == "#f7c6c0" for r, c in strong)
