@@ -37,6 +37,8 @@ ERROR_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #fdecea; c
 DONE_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #e8f5e9; color: #1b5e20; }"
 FIGURE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 TOP_IMPORTANCES = 8
+ROC_INTRO = ("Random forest on the per-repetition features, leave-one-subject-out: each participant's probability "
+             "is the mean over their repetitions, predicted by a forest that never saw them.")
 
 
 def _message_label() -> QLabel:
@@ -70,6 +72,15 @@ def ask_export(page: QWidget, session: ProjectSession | None, label: QLabel, tit
         return
     files = written if isinstance(written, list) else [path]
     show_message(label, "Saved " + ", ".join(str(f) for f in files), DONE_STYLE)
+
+
+def skip_summary(skipped: dict[str, str], shown: int = 4) -> str:
+    """The recordings skipped, grouped by reason: "3 skipped (A, B, C): why." per reason."""
+    by: dict[str, list[str]] = {}
+    for rid, why in sorted(skipped.items()):
+        by.setdefault(why, []).append(rid)
+    return " ".join(f"{len(ids)} recording(s) skipped ({', '.join(ids[:shown])}{', …' if len(ids) > shown else ''}): "
+                    f"{why}." for why, ids in by.items())
 
 
 def _snapshot(session: ProjectSession) -> ProjectSession:
@@ -286,9 +297,7 @@ class RocPage(QWidget):
         for w in (QLabel("Task"), self.task_combo, QLabel("Contrast"), self.contrast_combo, self.classify_button):
             row.addWidget(w)
         row.addStretch(1)
-        self.summary_label = QLabel("Random forest on the per-repetition features, leave-one-subject-out: each "
-                                    "participant's probability is the mean over their repetitions, predicted by a "
-                                    "forest that never saw them.")
+        self.summary_label = QLabel(ROC_INTRO)
         self.summary_label.setWordWrap(True)
         self.message_label = _message_label()
         self.plot = RocPlotWidget()
@@ -342,7 +351,7 @@ class RocPage(QWidget):
 
     def _update_buttons(self) -> None:
         ok = self.session is not None and self.contrast_combo.count() > 0 and self.task_combo.count() > 0
-        self.classify_button.setEnabled(ok and not self.running and not self.features.running)
+        self.classify_button.setEnabled(ok and not self.running)
         self.classify_button.setToolTip("" if ok else "Open a project with participants of two groups")
         for b in (self.csv_button, self.png_button):
             b.setEnabled(self.result is not None)
@@ -371,9 +380,8 @@ class RocPage(QWidget):
                     self.features.set_table(t)
                 self.show_result(result)
                 if result is None:
-                    why = "; ".join(f"{rid}: {w}" for rid, w in sorted(t.skipped.items()))
-                    show_message(self.message_label, f"Cannot classify: {problem}."
-                                 + (f" Skipped recordings — {why}" if why else ""), ERROR_STYLE)
+                    show_message(self.message_label, f"Cannot classify: {problem}. " + skip_summary(t.skipped),
+                                 ERROR_STYLE)
                 else:
                     self.classified.emit(result)
             self._update_buttons()
@@ -397,6 +405,7 @@ class RocPage(QWidget):
         if result is None:
             self.prob_table.setRowCount(0)
             self.imp_table.setRowCount(0)
+            self.summary_label.setText(ROC_INTRO)
         else:
             _, rows = probability_rows(result)
             fill_table(self.prob_table, [[p, g, f"{v:.2f}"] for p, g, _lab, v in rows],

@@ -163,8 +163,9 @@ class KinematicTracesWidget(QWidget):
         self.overlay_plot.setTitle("Repetitions aligned at their starts" if trace.repetitions else
                                    "No repetitions: segment the recording (Segment workspace)", color=TEXT, size="10pt")
         reps = len(trace.repetitions)
+        shaded = f"{reps} repetition{'s' if reps != 1 else ''} shaded" if reps else "no repetitions yet"
         self.info_label.setText(f"<b>{trace.participant}</b>, task <b>{trace.task}</b>, {len(t)} frames at "
-                                f"{trace.fps:g} fps, {reps} repetition{'s' if reps != 1 else ''} shaded; landmarks: "
+                                f"{trace.fps:g} fps, {shaded}; landmarks: "
                                 f"{trace.source}. Click the plot (or drag the red cursor) to move the video there.")
         self.time_plot.setXRange(0, max(t[-1], 1 / trace.fps) if len(t) else 1, padding=0.01)
         self.set_frame(self.frame)

@@ -229,7 +229,6 @@ class AnalyzeWorkspacePanel(QWidget):
         self.traces_page = TracesPage()
         self.features_page = FeaturesPage(track_job=self.track_job)
         self.roc_page = RocPage(self.features_page, track_job=self.track_job)
-        self.features_page.computed.connect(lambda _t: self.roc_page._update_buttons())
         self.pages = QTabWidget()
         self.pages.setDocumentMode(True)
         self.pages.addTab(splitter, "Landmark accuracy")

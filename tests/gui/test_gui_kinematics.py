@@ -57,8 +57,14 @@ def test_features_table_shows_participants_with_z_scores_against_hc(qtbot, main_
                                                                       monkeypatch):
     from neuroface_studio.analysis.features import FEATURE_NAMES
     from PySide6.QtWidgets import QFileDialog
+    from PySide6.QtWidgets import QProgressDialog, QPushButton
     page = _analyze(main_window, study, "features_page").features_page
     assert not page.csv_button.isEnabled()
+    with qtbot.waitSignal(page.stopped, timeout=60000):  # Cancel in the progress dialog
+        page.compute_button.click()
+        page.findChild(QProgressDialog).findChild(QPushButton).click()
+    assert page.table is None and page.message_label.text() == "Feature computation cancelled."
+    assert page.compute_button.isEnabled()
     table = _compute(qtbot, page)
     assert not table.skipped and page.task() == "OPEN"
     grid = page.features_table
@@ -179,6 +185,7 @@ def test_no_repetitions_shows_the_skip_reasons(qtbot, main_window, study, tmp_pa
     qtbot.waitUntil(lambda: not roc.running and roc.message_label.isVisibleTo(panel), timeout=30000)
     msg = roc.message_label.text()
     assert msg.startswith("Cannot classify: no repetitions of task OPEN") and "segment the recording" in msg
+    assert "6 recording(s) skipped" in msg and msg.count("segment the recording") == 1  # grouped by reason
     assert "Traceback" not in msg and roc.result is None
 
     rid = sorted(main_window.session.project.recordings)[0]
