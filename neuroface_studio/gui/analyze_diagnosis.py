@@ -1,7 +1,7 @@
 """The Analyze workspace's kinematics pages: traces, features table and ROC classifier.
 
 :class:`TracesPage` shows the kinematic trace of the recording selected in the project browser
-(gui/analyze_kinematics.py) with its PNG/SVG export. :class:`FeaturesPage` runs
+(gui/analyze_kinematics.py), in 2D or 3D, with its PNG/SVG export. :class:`FeaturesPage` runs
 :func:`neuroface_studio.app.kinematics.project_features` in the background (progress dialog with
 Cancel, on a snapshot of the project) and shows, for the chosen task, each participant's mean
 features with z-scores against the controls (gui/analyze_features.py) and the recordings skipped
@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter,
+                               QVBoxLayout, QWidget)
 
 from neuroface_studio.app.kinematics import FeatureTable, classify, project_features
 from neuroface_studio.app.project_service import ProjectSession
@@ -106,6 +106,12 @@ class TracesPage(QWidget):
         super().__init__(parent)
         self.session: ProjectSession | None = None
         self.traces = KinematicTracesWidget()
+        self.recording_id: str | None = None
+        self.space_combo = QComboBox()
+        self.space_combo.addItem("2D: interocular distances (as Segment)", False)
+        self.space_combo.addItem("3D from depth: mm, head frame (as the features)", True)
+        self.space_combo.setToolTip("3D reads every depth frame of the recording")
+        self.space_combo.currentIndexChanged.connect(lambda _i: self.show_recording(self.recording_id))
         self.export_button = QPushButton("Trace → PNG/SVG…")
         self.export_button.clicked.connect(lambda: ask_export(
             self, self.session, self.message_label, "Export the trace plot", FIGURE_FILTER, self.traces.export,
@@ -115,8 +121,13 @@ class TracesPage(QWidget):
         row.addWidget(self.message_label, 1)
         row.addStretch(0)
         row.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
+        space = QHBoxLayout()
+        space.addWidget(QLabel("Trace in"))
+        space.addWidget(self.space_combo)
+        space.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(space)
         layout.addWidget(self.traces, 1)
         layout.addLayout(row)
         self.export_button.setEnabled(False)
@@ -128,15 +139,22 @@ class TracesPage(QWidget):
     def show_recording(self, recording_id: str | None, frame: int | None = None) -> None:
         """Show the trace of ``recording_id`` (None: nothing); a problem is shown in the plot's place."""
         show_message(self.message_label, "")
+        self.recording_id = recording_id
         if frame is not None:
             self.traces.frame = frame
         if self.session is None or recording_id is None or recording_id not in self.session.project.recordings:
             self.traces.show_trace(None)
         else:
+            use_3d = bool(self.space_combo.currentData())
+            if use_3d:
+                QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
             try:
-                self.traces.show_trace(recording_trace(self.session, recording_id))
+                self.traces.show_trace(recording_trace(self.session, recording_id, use_3d))
             except (ValueError, StoreError, OSError) as exc:
                 self.traces.show_trace(None, f"No trace for {recording_id}: {exc}")
+            finally:
+                if use_3d:
+                    QApplication.restoreOverrideCursor()
         self.export_button.setEnabled(self.traces.trace is not None)
 
 

@@ -5,8 +5,8 @@ size, so lines and text scale together) or into an SVG through QSvgGenerator. Th
 ROC and kinematic trace figures are drawn by :func:`paint_line_chart` rather than through
 pyqtgraph's exporters: the SVGExporter of pyqtgraph 0.14 fails on the path data Qt 6.11
 writes, a scene painted into QSvgGenerator comes out with its curves misplaced, and the
-ImageExporter keeps 1-px lines and screen-sized legends on a large image. The on-screen plot stays pyqtgraph (zoom, pan); the file shows the
-same curves at the size of a figure in a paper.
+ImageExporter keeps 1-px lines and screen-sized legends on a large image. The on-screen plot
+stays pyqtgraph (zoom, pan); the file shows the same curves at the size of a figure in a paper.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The Analyze workspace's kinematic traces of one recording, linked to the Review viewer's frame.
 
-:func:`recording_trace` gives the task's trace of a recording (interocular units, the trace the
-protocol names for the task, as Segment shows it) from its stored landmark track, or from the
-simulated truth on a simulated recording without a track. :class:`KinematicTracesWidget` draws
+:func:`recording_trace` gives the task's trace of a recording (the trace the protocol names for
+the task: in 2D in interocular units, as Segment shows it, or in 3D in mm from depth, as the
+features measure it) from its stored landmark track, or from the simulated truth on a simulated
+recording without a track. :class:`KinematicTracesWidget` draws
 it over time with the project's repetitions shaded (top) and each repetition overlaid, aligned
 at its start (bottom). A vertical cursor marks the Review viewer's frame (:meth:`set_frame`,
 connected to the viewer's ``frame_changed``); clicking the top plot, or dragging the cursor,
@@ -21,7 +22,9 @@ from PySide6.QtCore import QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
-from neuroface_studio.analysis.traces import TRACES, compute_trace
+from neuroface_studio.analysis.kinematics3d import landmarks_3d, to_head_frame
+from neuroface_studio.analysis.traces import TRACES, compute_trace, turned_away
+from neuroface_studio.app.landmarking import read_track
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.app.segmentation import landmark_source, task_trace_name, trace_for_recording
 from neuroface_studio.gui.analyze_figure import Series, paint_line_chart, save_figure
@@ -44,32 +47,49 @@ class RecordingTrace:
     source: str = ""
     participant: str = ""
     task: str = ""
+    unit: str = "interocular distances"  # or mm (mm² for an area) in 3D
 
     @property
     def seconds(self) -> np.ndarray:
         return np.arange(len(self.values)) / self.fps
 
 
-def recording_trace(session: ProjectSession, recording_id: str) -> RecordingTrace:
-    """The task's trace of ``recording_id``; ValueError (saying what to do) without landmarks."""
+def recording_trace(session: ProjectSession, recording_id: str, use_3d: bool = False) -> RecordingTrace:
+    """The task's trace of ``recording_id``; ValueError (saying what to do) without landmarks.
+
+    2D: interocular units, as Segment shows it. ``use_3d``: the same definition on the landmarks
+    in mm (depth through the colour intrinsics, head motion removed, as the features), frames
+    with the head turned away NaN; it reads every depth frame (on the calling thread).
+    """
     project = session.project
     rec = project.recordings[recording_id]
     name = task_trace_name(session, recording_id)
     source = landmark_source(session, recording_id)
     if source is not None:
-        values = trace_for_recording(session, recording_id, name, model=source)
+        points = read_track(session, recording_id, source).landmarks_px.astype(np.float64) if use_3d else None
+        values = None if use_3d else trace_for_recording(session, recording_id, name, model=source)
         source = f"model {source}"
     else:
         truth = session.truth(recording_id)
         if truth is None:
             raise ValueError(f"recording {recording_id} has no landmarks yet: landmark it first "
                              "(Review → Landmark this recording)")
-        values = compute_trace(name, truth.landmarks_px.astype(np.float64), max_gap=max(1, round(0.1 * rec.fps)),
-                               turn_margin=round(0.08 * rec.fps))
+        points = truth.landmarks_px.astype(np.float64)
+        values = None if use_3d else compute_trace(name, points, max_gap=max(1, round(0.1 * rec.fps)),
+                                                   turn_margin=round(0.08 * rec.fps))
         source = "simulated truth"
+    unit = "interocular distances"
+    if use_3d:
+        with session.open_recording(recording_id) as reader:
+            xyz, _ = landmarks_3d(points, reader.depth, rec.camera.color, rec.camera.depth_scale_m)
+        spec = TRACES[name]
+        with np.errstate(invalid="ignore"):
+            values = spec.function(to_head_frame(xyz))
+        values[turned_away(points)] = np.nan
+        unit, source = ("mm²" if spec.power == 2 else "mm"), source + " + depth (3D, head frame)"
     reps = [(r.start_frame, r.end_frame) for r in project.repetitions_of(recording_id)]
     return RecordingTrace(recording_id, name, np.asarray(values, np.float64), float(rec.fps), reps, source,
-                          project.participant_of(recording_id).id, rec.task_code)
+                          project.participant_of(recording_id).id, rec.task_code, unit)
 
 
 def style_plot(plot: pg.PlotWidget, left: str, bottom: str) -> None:
@@ -136,7 +156,7 @@ class KinematicTracesWidget(QWidget):
         self.overlay_legend.clear()
         self.time_curve, self.overlay_curves, self.regions = None, [], []
         for plot in (self.time_plot, self.overlay_plot):
-            plot.setLabel("left", f"{trace.name if trace else 'trace'} (interocular distances)", color=TEXT)
+            plot.setLabel("left", f"{trace.name} ({trace.unit})" if trace else "trace", color=TEXT)
         if trace is None:
             self.info_label.setText(message or "Select a recording in the project browser to see its kinematic trace.")
             self.time_plot.setTitle("")
@@ -215,7 +235,7 @@ class KinematicTracesWidget(QWidget):
         if tr is None:
             return
         t = tr.seconds
-        label = f"{tr.name} (interocular distances)"
+        label = f"{tr.name} ({tr.unit})"
         finite = tr.values[np.isfinite(tr.values)]
         lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         pad = 0.05 * (hi - lo or 1.0)

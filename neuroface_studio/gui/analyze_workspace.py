@@ -50,8 +50,7 @@ SUBSETS = (("nojaw", "No jaw (points 17–67; JBHI tables)"), ("all", "All 68 po
            ("mouth", "Mouth (48–67)"), ("brows", "Brows (17–26)"), ("nose", "Nose (27–35)"),
            ("eyes", "Eyes (36–47)"), ("outer_lips", "Outer lips (48–59)"), ("inner_lips", "Inner lips (60–67)"),
            ("jaw", "Jaw (0–16)"))
-STILL_TO_COME = ("Kinematic traces in 3D (mm, from depth) beside the 2D trace (features already use 3D)",
-                 "Features and ROC of two landmark models side by side (pretrained vs fine-tuned)")
+STILL_TO_COME = ("Features and ROC of two landmark models side by side (pretrained vs fine-tuned)",)
 
 INFO_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #eef4fb; color: #1f3b57; }"
 ERROR_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #fdecea; color: #8a1c12; }"

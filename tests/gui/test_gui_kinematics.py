@@ -162,6 +162,14 @@ def test_trace_cursor_follows_the_viewer_and_a_click_moves_it(qtbot, main_window
     traces.export(tmp_path / "trace.png")
     assert (tmp_path / "trace.png").stat().st_size > 1000
 
+    panel.traces_page.space_combo.setCurrentIndex(1)  # 3D from depth, in mm, as the features
+    assert traces.trace.unit == "mm" and traces.trace.recording == rid and "depth" in traces.trace.source
+    assert traces.time_plot.getAxis("left").labelText == "lip_aperture (mm)"
+    assert 5 < np.nanmax(traces.trace.values) < 60  # mm, as the features' range of motion
+    assert np.isfinite(traces.trace.values).mean() > 0.5 and traces.cursor_frame() == target
+    traces.export(tmp_path / "trace.svg")
+    assert "lip_aperture (mm)" in (tmp_path / "trace.svg").read_text()
+
 
 def test_no_repetitions_shows_the_skip_reasons(qtbot, main_window, study, tmp_path):
     from neuroface_studio.app.project_service import ProjectSession
