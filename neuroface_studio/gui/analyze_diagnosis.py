@@ -9,7 +9,8 @@ with why; CSV export. :class:`RocPage` classifies a task and contrast (HC vs eac
 or any two groups) with :func:`neuroface_studio.app.kinematics.classify` in the background
 (computing the features first when the Features page has none), and shows the ROC curve with
 its AUC and 95% CI, each participant's probability and the top feature importances; CSV and
-PNG/SVG exports. The features table is shared: the ROC uses the one shown on the Features page.
+PNG/SVG exports. The features table is shared: the ROC uses the one shown on the Features page
+(its landmarks chosen there); "Compare with" adds the ROC of another landmark model's tracks.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QHBoxLayout
                                QVBoxLayout, QWidget)
 
 from neuroface_studio.app.kinematics import FeatureTable, classify, project_features
+from neuroface_studio.app.landmarking import tracks_of
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.gui.analyze_features import FeaturesTableWidget, feature_csv_rows, participant_means, tasks_of
 from neuroface_studio.gui.analyze_kinematics import KinematicTracesWidget, recording_trace
@@ -37,6 +39,7 @@ ERROR_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #fdecea; c
 DONE_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #e8f5e9; color: #1b5e20; }"
 FIGURE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 TOP_IMPORTANCES = 8
+AUTOMATIC = "automatic (active model's track, else any, else simulated truth)"
 ROC_INTRO = ("Random forest on the per-repetition features, leave-one-subject-out: each participant's probability "
              "is the mean over their repetitions, predicted by a forest that never saw them.")
 
@@ -81,6 +84,29 @@ def skip_summary(skipped: dict[str, str], shown: int = 4) -> str:
         by.setdefault(why, []).append(rid)
     return " ".join(f"{len(ids)} recording(s) skipped ({', '.join(ids[:shown])}{', …' if len(ids) > shown else ''}): "
                     f"{why}." for why, ids in by.items())
+
+
+def fill_models(combo: QComboBox, models: list[str], first: str) -> None:
+    """``first`` (data None) then ``models``; the current choice kept when still there. A long
+    first item must not widen the row."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(16)
+    current = combo.currentData()
+    combo.blockSignals(True)
+    combo.clear()
+    combo.addItem(first, None)
+    for name in models:
+        combo.addItem(name, name)
+    k = combo.findData(current)
+    combo.setCurrentIndex(max(k, 0))
+    combo.blockSignals(False)
+
+
+def project_tracks(session: ProjectSession | None) -> list[str]:
+    """Models with a landmark track on at least one recording of the project."""
+    if session is None:
+        return []
+    return sorted({name for rid in session.project.recordings for name in tracks_of(session, rid)})
 
 
 def _snapshot(session: ProjectSession) -> ProjectSession:
@@ -170,8 +196,12 @@ class FeaturesPage(QWidget):
         self.track_job = track_job
         self.worker = None
         self.table: FeatureTable | None = None
+        self.table_model: str | None = None  # the landmarks the table was computed from (None: automatic)
         self.task_combo = QComboBox()
         self.task_combo.currentIndexChanged.connect(lambda _i: self._show_table())
+        self.landmarks_combo = QComboBox()
+        self.landmarks_combo.setToolTip("Landmarks the features are measured on; recordings without a track of "
+                                        "the model chosen are skipped")
         self.compute_button = QPushButton("Compute features")
         self.compute_button.setStyleSheet("QPushButton:enabled { font-weight: 600; }")
         self.compute_button.clicked.connect(self.compute)
@@ -182,6 +212,8 @@ class FeaturesPage(QWidget):
         row = QHBoxLayout()
         row.addWidget(QLabel("Task"))
         row.addWidget(self.task_combo)
+        row.addWidget(QLabel("Landmarks"))
+        row.addWidget(self.landmarks_combo)
         row.addWidget(self.compute_button)
         row.addStretch(1)
         row.addWidget(self.csv_button)
@@ -210,9 +242,18 @@ class FeaturesPage(QWidget):
     def task(self) -> str:
         return self.task_combo.currentText()
 
+    def model(self) -> str | None:
+        """The landmarks chosen (a model with tracks here), None for automatic."""
+        return self.landmarks_combo.currentData()
+
+    def refresh_models(self) -> None:
+        """The landmark choices: automatic, then each model with tracks in the project (choice kept)."""
+        fill_models(self.landmarks_combo, project_tracks(self.session), AUTOMATIC)
+
     def set_session(self, session: ProjectSession | None) -> None:
         self.session = session
         self.table = None
+        self.refresh_models()
         self._fill_tasks(project_tasks(session))
         show_message(self.message_label, "")
         self._show_table()
@@ -233,16 +274,16 @@ class FeaturesPage(QWidget):
     def compute(self) -> None:
         if self.running or self.session is None:
             return
-        session, snapshot = self.session, _snapshot(self.session)
+        session, snapshot, model = self.session, _snapshot(self.session), self.model()
         show_message(self.message_label, "")
 
         def job(progress, cancel):  # worker thread: no widgets here
-            return project_features(snapshot, progress=progress, cancel=cancel)
+            return project_features(snapshot, model=model, progress=progress, cancel=cancel)
 
         def finished(table: FeatureTable) -> None:
             self.worker = None
             if session is self.session:  # not another project opened meanwhile
-                self.set_table(table)
+                self.set_table(table, model)
                 self.computed.emit(table)
             self._update_buttons()
 
@@ -259,8 +300,9 @@ class FeaturesPage(QWidget):
         self._update_buttons()
         self.stopped.emit(text)
 
-    def set_table(self, table: FeatureTable | None) -> None:
-        self.table = table
+    def set_table(self, table: FeatureTable | None, model: str | None = None) -> None:
+        """Show ``table`` (computed from ``model``'s landmarks; None: automatic)."""
+        self.table, self.table_model = table, model
         tasks = project_tasks(self.session)
         self._fill_tasks(sorted(set(tasks) | set(tasks_of(table.rows))) if table else tasks)
         self._show_table()
@@ -275,12 +317,14 @@ class FeaturesPage(QWidget):
         self.features_table.setVisible(bool(means))
         if table is not None:
             n_hc = sum(m["group"] == "HC" for m in means)
+            sources = sorted(set(table.sources.values()))
             self.summary_label.setText(
                 f"<b>{self.task() or 'no task'}</b>: {len(means)} participant(s), mean over each one's repetitions; "
                 f"in brackets the z-score against the {n_hc} healthy control(s) (HC mean and SD); "
                 "|z| &gt; 1 amber, |z| &gt; 2 red. " + (f"{len(table.rows)} repetition(s) in {table.seconds:.1f} s."
                                                     if table.rows else "No repetition could be measured.")
-                + ("" if n_hc >= 2 else " <i>Fewer than 2 controls: no z-scores.</i>"))
+                + ("" if n_hc >= 2 else " <i>Fewer than 2 controls: no z-scores.</i>")
+                + (f" Landmarks: {'; '.join(sources)}." if sources else ""))
         skipped = table.skipped if table is not None else {}
         self.skipped_label.setText("<b>Skipped recordings</b><ul>" + "".join(
             f"<li><b>{rid}</b>: {why}</li>" for rid, why in sorted(skipped.items())) + "</ul>")
@@ -306,13 +350,18 @@ class RocPage(QWidget):
         self.track_job = track_job
         self.worker = None
         self.result: dict | None = None
+        self.results: list[tuple[str, dict]] = []  # (landmarks, result): the Features table's first
         self.task_combo = QComboBox()
         self.contrast_combo = QComboBox()
+        self.compare_combo = QComboBox()
+        self.compare_combo.setToolTip("Also classify on the features of another landmark model's tracks "
+                                      "(e.g. pretrained vs fine-tuned), same task and contrast")
         self.classify_button = QPushButton("Classify")
         self.classify_button.setStyleSheet("QPushButton:enabled { font-weight: 600; }")
         self.classify_button.clicked.connect(self.classify)
         row = QHBoxLayout()
-        for w in (QLabel("Task"), self.task_combo, QLabel("Contrast"), self.contrast_combo, self.classify_button):
+        for w in (QLabel("Task"), self.task_combo, QLabel("Contrast"), self.contrast_combo, QLabel("Compare with"),
+                  self.compare_combo, self.classify_button):
             row.addWidget(w)
         row.addStretch(1)
         self.summary_label = QLabel(ROC_INTRO)
@@ -324,9 +373,12 @@ class RocPage(QWidget):
         side = QWidget()
         side_lay = QVBoxLayout(side)
         side_lay.setContentsMargins(0, 0, 0, 0)
-        side_lay.addWidget(QLabel("<b>Per participant</b> (probability of the patient group)"))
+        self.prob_caption = QLabel("<b>Per participant</b> (probability of the patient group)")
+        self.prob_caption.setWordWrap(True)
+        self.imp_caption = QLabel(f"<b>Top {TOP_IMPORTANCES} feature importances</b>")
+        side_lay.addWidget(self.prob_caption)
         side_lay.addWidget(self.prob_table, 3)
-        side_lay.addWidget(QLabel(f"<b>Top {TOP_IMPORTANCES} feature importances</b>"))
+        side_lay.addWidget(self.imp_caption)
         side_lay.addWidget(self.imp_table, 2)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.plot)
@@ -364,8 +416,12 @@ class RocPage(QWidget):
         self.contrast_combo.clear()
         for a, b in contrasts(session):
             self.contrast_combo.addItem(f"{a} vs {b}", (a, b))
+        self.refresh_models()
         show_message(self.message_label, "")
         self.show_result(None)
+
+    def refresh_models(self) -> None:
+        fill_models(self.compare_combo, project_tracks(self.session), "no other model")
 
     def _update_buttons(self) -> None:
         ok = self.session is not None and self.contrast_combo.count() > 0 and self.task_combo.count() > 0
@@ -379,28 +435,43 @@ class RocPage(QWidget):
             return
         session, task, groups = self.session, self.task_combo.currentText(), self.contrast_combo.currentData()
         table = self.features.table
-        snapshot = _snapshot(session) if table is None else None
+        model = self.features.table_model if table is not None else self.features.model()
+        compare = self.compare_combo.currentData()
+        snapshot = _snapshot(session)
         show_message(self.message_label, "")
 
         def job(progress, cancel):  # worker thread: no widgets here
-            t = table if table is not None else project_features(snapshot, progress=progress, cancel=cancel)
+            t = table if table is not None else project_features(snapshot, model=model, progress=progress,
+                                                                  cancel=cancel)
             progress(0, 0, f"Classifying {task}: {groups[0]} vs {groups[1]}")
             try:
-                return t, classify(t, task, groups), ""
+                result = classify(t, task, groups)
             except ValueError as exc:  # too few participants, no repetitions, ...
-                return t, None, str(exc)
+                return t, None, str(exc), None
+            other = None
+            if compare is not None and compare != model:
+                t2 = project_features(snapshot, model=compare, progress=progress, cancel=cancel)
+                progress(0, 0, f"Classifying {task} on {compare}'s landmarks")
+                try:
+                    other = (compare, classify(t2, task, groups), "")
+                except ValueError as exc:
+                    other = (compare, None, f"{exc}. " + skip_summary(t2.skipped))
+            return t, result, "", other
 
         def finished(out) -> None:
-            t, result, problem = out
+            t, result, problem, other = out
             self.worker = None
             if session is self.session:
                 if table is None:
-                    self.features.set_table(t)
-                self.show_result(result)
+                    self.features.set_table(t, model)
+                name = (model or "automatic") if other is not None and other[1] is not None else ""
+                self.show_result(result, name, [other[:2]] if other is not None and other[1] is not None else [])
                 if result is None:
                     show_message(self.message_label, f"Cannot classify: {problem}. " + skip_summary(t.skipped),
                                  ERROR_STYLE)
                 else:
+                    if other is not None and other[1] is None:
+                        show_message(self.message_label, f"No comparison with {other[0]}: {other[2]}", ERROR_STYLE)
                     self.classified.emit(result)
             self._update_buttons()
 
@@ -417,9 +488,12 @@ class RocPage(QWidget):
         self._update_buttons()
         self.stopped.emit(text)
 
-    def show_result(self, result: dict | None) -> None:
+    def show_result(self, result: dict | None, name: str = "", others: list[tuple[str, dict]] = ()) -> None:
+        """``result`` (from the Features table's landmarks, ``name``) and ``others`` (other landmark
+        models on the same task and contrast: curves only)."""
         self.result = result
-        self.plot.show_result(result)
+        self.results = [(name or "features table", result), *others] if result is not None else []
+        self.plot.show_result(result, name, list(others))
         if result is None:
             self.prob_table.setRowCount(0)
             self.imp_table.setRowCount(0)
@@ -430,8 +504,13 @@ class RocPage(QWidget):
                        [[p, g, v] for p, g, _lab, v in rows])
             _, rows = importance_rows(result, TOP_IMPORTANCES)
             fill_table(self.imp_table, [[f, f"{v:.3f}"] for f, v in rows], rows)
+            vs = "".join(f"; {n}: <b>{auc_label(r)}</b>" for n, r in others)
+            of = f" — {name}" if name else ""
+            self.prob_caption.setText(f"<b>Per participant</b>{of} (probability of {result['groups'][1]})")
+            self.imp_caption.setText(f"<b>Top {TOP_IMPORTANCES} feature importances</b>{of}")
             self.summary_label.setText(
-                f"<b>{auc_label(result)}</b> — {result['task']}, {result['groups'][0]} vs {result['groups'][1]}: "
+                (f"{name}: " if name else "") + f"<b>{auc_label(result)}</b>{vs} — {result['task']}, "
+                f"{result['groups'][0]} vs {result['groups'][1]}: "
                 f"{result['n_participants']} participants, {result['n_repetitions']} repetitions, leave-one-subject-"
                 "out random forest (participant probability = mean over their repetitions; CI by bootstrap).")
         self._update_buttons()
@@ -441,8 +520,9 @@ class RocPage(QWidget):
         ``-importances``). Returns the files written."""
         path = Path(path)
         written = []
-        for suffix, (header, rows) in (("", roc_rows(self.result)), ("-participants", probability_rows(self.result)),
-                                       ("-importances", importance_rows(self.result))):
+        tables = (("", roc_rows(self.results)), ("-participants", probability_rows(self.result)),
+                  ("-importances", importance_rows(self.result)))
+        for suffix, (header, rows) in tables:
             target = path.with_name(path.stem + suffix + ".csv")
             write_csv(target, header, rows)
             written.append(target)

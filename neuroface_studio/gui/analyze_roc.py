@@ -2,7 +2,8 @@
 
 :class:`RocPlotWidget` draws the leave-one-subject-out ROC curve of
 :func:`neuroface_studio.app.kinematics.classify` (pyqtgraph, chance diagonal dashed), with the
-AUC and its bootstrap 95% CI in the legend, and exports the same curve as a PNG/SVG figure
+AUC and its bootstrap 95% CI in the legend (and, to compare landmark models, other models'
+curves on the same task and contrast, dashed), and exports the same curve as a PNG/SVG figure
 painted by QPainter (gui/analyze_figure.py). :func:`probability_rows` and
 :func:`importance_rows` give the per-participant probabilities and the feature importances as
 plain rows (shown in tables and written to CSV).
@@ -23,7 +24,7 @@ from neuroface_studio.gui.analyze_figure import Series, paint_line_chart, save_f
 from neuroface_studio.gui.analyze_kinematics import style_plot
 
 TEXT = "#222222"
-ROC_COLOR = "#1f77b4"
+ROC_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")
 CHANCE_COLOR = "#9aa0a6"
 
 
@@ -51,8 +52,11 @@ def importance_rows(result: dict, top: int | None = None) -> tuple[list[str], li
     return ["feature", "importance"], rows[:top] if top else rows
 
 
-def roc_rows(result: dict) -> tuple[list[str], list[list]]:
-    return ["fpr", "tpr"], [[f, t] for f, t in zip(result["roc"]["fpr"], result["roc"]["tpr"])]
+def roc_rows(results: list[tuple[str, dict]]) -> tuple[list[str], list[list]]:
+    """The ROC points of each (landmarks, result): landmarks, fpr, tpr, and the curve's AUC and CI."""
+    rows = [[name, f, t, res["auc"], *res["auc_ci95"]] for name, res in results
+            for f, t in zip(res["roc"]["fpr"], res["roc"]["tpr"])]
+    return ["landmarks", "fpr", "tpr", "auc", "auc_ci95_low", "auc_ci95_high"], rows
 
 
 class RocPlotWidget(pg.PlotWidget):
@@ -63,26 +67,35 @@ class RocPlotWidget(pg.PlotWidget):
         style_plot(self, "true positive rate (sensitivity)", "false positive rate (1 − specificity)")
         self.getPlotItem().getViewBox().setLimits(xMin=-0.1, xMax=1.1, yMin=-0.1, yMax=1.1)
         self.legend = self.addLegend(offset=(-10, -10), labelTextColor=TEXT, brush=pg.mkBrush(255, 255, 255, 220))
-        self.curve: pg.PlotDataItem | None = None
+        self.curve: pg.PlotDataItem | None = None  # the first result's curve
+        self.curves: list[pg.PlotDataItem] = []
         self.series: list[Series] = []
         self.title = ""
         self.setMinimumSize(QSize(320, 300))
         self.show_result(None)
 
-    def show_result(self, result: dict | None) -> None:
+    def show_result(self, result: dict | None, name: str = "", others: list[tuple[str, dict]] = ()) -> None:
+        """``result``'s curve (legend "``name``: AUC ..." when named) and the curves of ``others``
+        (other landmark models on the same task and contrast), each with its AUC and CI."""
         self.clear()
         self.legend.clear()
-        self.curve, self.series = None, []
+        self.curve, self.curves, self.series = None, [], []
         chance = Series("chance", np.array([0.0, 1.0]), np.array([0.0, 1.0]), CHANCE_COLOR, 1.2, Qt.PenStyle.DashLine)
         self.plot(chance.x, chance.y, pen=pg.mkPen(CHANCE_COLOR, width=1.2, style=Qt.PenStyle.DashLine))
         if result is not None:
             self.title = contrast_title(result)
             self.setTitle(self.title, color=TEXT, size="11pt")
-            fpr, tpr = np.asarray(result["roc"]["fpr"], float), np.asarray(result["roc"]["tpr"], float)
-            label = auc_label(result)
-            self.curve = self.plot(fpr, tpr, pen=pg.mkPen(ROC_COLOR, width=2.6), name=label,
-                                   symbol="o", symbolSize=5, symbolBrush=ROC_COLOR, symbolPen=None)
-            self.series = [Series(label, fpr, tpr, ROC_COLOR, 2.6), chance]
+            for k, (label, res) in enumerate([(name, result), *others]):
+                color = ROC_COLORS[k % len(ROC_COLORS)]
+                fpr, tpr = np.asarray(res["roc"]["fpr"], float), np.asarray(res["roc"]["tpr"], float)
+                text = f"{label}: {auc_label(res)}" if label else auc_label(res)
+                style = Qt.PenStyle.SolidLine if k == 0 else Qt.PenStyle.DashLine
+                width = 3.6 if k == 0 else 2.0  # a curve on top of the first leaves it visible
+                self.curves.append(self.plot(fpr, tpr, pen=pg.mkPen(color, width=width, style=style), name=text,
+                                             symbol="o", symbolSize=5, symbolBrush=color, symbolPen=None))
+                self.series.append(Series(text, fpr, tpr, color, width, style))
+            self.curve = self.curves[0]
+            self.series.append(chance)
         else:
             self.title = ""
             self.setTitle("")

@@ -11,7 +11,7 @@ Evaluate runs :func:`neuroface_studio.app.evaluation.evaluate_project` in the ba
 progress dialog and Cancel (gui/job_progress.py ``run_with_progress``), on a snapshot of the
 project so that edits meanwhile cannot change the data under the job. Errors (no annotated
 frames, a model that will not open, ...) are shown as a message in the panel. Below, the
-workspace's other parts, still to come.
+workspace's parts still to come, if any.
 
 Right: the results in three tabs, the tables (gui/analyze_tables.py), the CED curves and the
 per-landmark error heat map (gui/analyze_plots.py), with exports: tables to CSV, figures to PNG
@@ -50,7 +50,7 @@ SUBSETS = (("nojaw", "No jaw (points 17–67; JBHI tables)"), ("all", "All 68 po
            ("mouth", "Mouth (48–67)"), ("brows", "Brows (17–26)"), ("nose", "Nose (27–35)"),
            ("eyes", "Eyes (36–47)"), ("outer_lips", "Outer lips (48–59)"), ("inner_lips", "Inner lips (60–67)"),
            ("jaw", "Jaw (0–16)"))
-STILL_TO_COME = ("Features and ROC of two landmark models side by side (pretrained vs fine-tuned)",)
+STILL_TO_COME: tuple[str, ...] = ()  # parts of Analyze not built yet, listed under the accuracy settings
 
 INFO_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #eef4fb; color: #1f3b57; }"
 ERROR_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #fdecea; color: #8a1c12; }"
@@ -153,6 +153,7 @@ class AnalyzeWorkspacePanel(QWidget):
         lay.addWidget(self.evaluate_button)
         lay.addWidget(self.message_label)
         lay.addStretch(1)
+        to_come.setVisible(bool(STILL_TO_COME))
         lay.addWidget(to_come)
         scroll = QScrollArea()
         scroll.setWidget(left)
@@ -276,6 +277,9 @@ class AnalyzeWorkspacePanel(QWidget):
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
         self._show_pending_recording()
+        for page in (self.features_page, self.roc_page):  # tracks may have been made in Review meanwhile
+            if not page.running:
+                page.refresh_models()
         if not self.running:  # models may have been installed or trained elsewhere
             self.refresh_models()
 

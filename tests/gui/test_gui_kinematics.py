@@ -1,9 +1,9 @@
 """Analyze workspace, kinematics: features table with z-scores against HC, ROC equal to
 app.kinematics.classify, trace cursor linked to the Review viewer, CSV exports, skip reasons.
 
-The study (6 participants, HC and ALS, one short OPEN recording each, simulated truth as
-landmarks, no annotators) is made once per module and only read; a test that needs another
-project copies it.
+The study (6 participants, HC and ALS, one short OPEN recording each, no annotators; landmark
+tracks of two made-up models: "exact" = the simulated truth, "noisy" = truth + 4 px noise) is
+made once per module and only read; a test that needs another project copies it.
 """
 
 from __future__ import annotations
@@ -28,9 +28,19 @@ def model_home(tmp_path, monkeypatch):
 def study(tmp_path_factory):
     from neuroface_studio.app.project_service import ProjectSession
     from neuroface_studio.app.simulate import SimulationRequest, simulate_into_project
+    from neuroface_studio.store.tracks_file import TrackWriter, track_path
     folder = tmp_path_factory.mktemp("simkin") / "proj"
-    simulate_into_project(ProjectSession.create(folder), SimulationRequest(
+    session = ProjectSession.create(folder)
+    simulate_into_project(session, SimulationRequest(
         participants=6, groups=("HC", "ALS"), tasks=("OPEN",), fps=15, duration_scale=0.4, annotators=0, seed=3))
+    rng = np.random.default_rng(0)
+    for rid in session.project.recordings:  # two "models": the truth itself, and the truth with 4 px noise
+        truth = session.truth(rid).landmarks_px.astype(np.float32)
+        for model, noise in (("exact", 0.0), ("noisy", 4.0)):
+            pts = truth + rng.normal(0, noise, truth.shape).astype(np.float32)
+            with TrackWriter.open(track_path(folder, rid, model), rid, len(pts), {"name": model, "sha256": model}, {},
+                                  "2026-01-01T00:00:00") as writer:
+                writer.write(0, pts, np.ones(pts.shape[:2], np.float32), np.ones(len(pts), bool))
     return folder
 
 
@@ -67,6 +77,7 @@ def test_features_table_shows_participants_with_z_scores_against_hc(qtbot, main_
     assert page.compute_button.isEnabled()
     table = _compute(qtbot, page)
     assert not table.skipped and page.task() == "OPEN"
+    assert set(table.sources.values()) == {"model exact + depth (3D mm)"}  # automatic: the first complete track
     grid = page.features_table
     assert grid.rowCount() == 6
     ids = [grid.item(r, 0).text() for r in range(6)]
@@ -99,22 +110,41 @@ def test_features_table_shows_participants_with_z_scores_against_hc(qtbot, main_
     assert "Saved" in page.message_label.text()
 
 
-def test_roc_auc_equals_classify_on_the_same_table(qtbot, main_window, study, tmp_path):
-    from neuroface_studio.app.kinematics import classify
+def test_roc_auc_equals_classify_on_the_same_table(qtbot, main_window, study, tmp_path, monkeypatch):
+    from neuroface_studio.app import kinematics
+    from neuroface_studio.app.kinematics import project_features
+    from neuroface_studio.gui import analyze_diagnosis
+
+    def classify(*args, **kw):  # 50 trees instead of 200, in the page and here alike: 4 runs in seconds
+        return kinematics.classify(*args, **{"n_estimators": 50, **kw})
+
+    monkeypatch.setattr(analyze_diagnosis, "classify", classify)
     panel = _analyze(main_window, study, "roc_page")
     roc = panel.roc_page
     assert roc.contrast_combo.currentData() == ("HC", "ALS") and roc.task_combo.currentText() == "OPEN"
     assert not roc.csv_button.isEnabled()
+    features = panel.features_page
+    assert [features.landmarks_combo.itemData(i) for i in range(features.landmarks_combo.count())] == [
+        None, "exact", "noisy"]
+    features.landmarks_combo.setCurrentIndex(1)  # features on "exact"'s tracks, compared with "noisy"'s
+    roc.compare_combo.setCurrentIndex(roc.compare_combo.findData("noisy"))
     with qtbot.waitSignal(roc.classified, timeout=90000) as blocker:  # no features yet: computed in the job
         roc.classify_button.click()
     result = blocker.args[0]
-    table = panel.features_page.table
-    assert table is not None and panel.features_page.features_table.rowCount() == 6  # shared with Features
+    table = features.table
+    assert table is not None and features.features_table.rowCount() == 6  # shared with Features
+    assert set(table.sources.values()) == {"model exact + depth (3D mm)"}
     expected = classify(table, "OPEN", ("HC", "ALS"))
     assert result["auc"] == pytest.approx(expected["auc"]) and result["auc_ci95"] == pytest.approx(expected["auc_ci95"])
-    label = f"AUC {expected['auc']:.2f} (95% CI {expected['auc_ci95'][0]:.2f}–{expected['auc_ci95'][1]:.2f})"
+    noisy = classify(project_features(main_window.session, model="noisy"), "OPEN", ("HC", "ALS"))
+
+    def label(r):
+        return f"AUC {r['auc']:.2f} (95% CI {r['auc_ci95'][0]:.2f}–{r['auc_ci95'][1]:.2f})"
+
     legend = [lab.text for _sample, lab in roc.plot.legend.items]
-    assert legend == [label] and label in roc.summary_label.text()
+    assert legend == [f"exact: {label(expected)}", f"noisy: {label(noisy)}"]
+    assert label(expected) in roc.summary_label.text() and label(noisy) in roc.summary_label.text()
+    assert list(roc.plot.curves[1].getData()[1]) == pytest.approx(noisy["roc"]["tpr"])
     x, y = roc.plot.curve.getData()
     assert list(x) == pytest.approx(expected["roc"]["fpr"]) and list(y) == pytest.approx(expected["roc"]["tpr"])
     assert roc.prob_table.rowCount() == 6
@@ -126,7 +156,9 @@ def test_roc_auc_equals_classify_on_the_same_table(qtbot, main_window, study, tm
     files = roc.export_csv(tmp_path / "roc.csv")
     assert [f.name for f in files] == ["roc.csv", "roc-participants.csv", "roc-importances.csv"]
     pts = _read_csv(files[0])
-    assert [float(r["tpr"]) for r in pts] == pytest.approx(expected["roc"]["tpr"])
+    assert [float(r["tpr"]) for r in pts if r["landmarks"] == "exact"] == pytest.approx(expected["roc"]["tpr"])
+    assert [float(r["fpr"]) for r in pts if r["landmarks"] == "noisy"] == pytest.approx(noisy["roc"]["fpr"])
+    assert float(pts[-1]["auc"]) == pytest.approx(noisy["auc"])
     people = _read_csv(files[1])
     assert {r["participant"]: float(r["probability_ALS"]) for r in people} == pytest.approx(probs)
     for suffix in (".png", ".svg"):
