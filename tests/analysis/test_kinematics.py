@@ -131,3 +131,17 @@ def test_null_auc_centres_on_chance_with_enough_participants():
                 X.append(offset + rng.normal(0, 0.3, 6))
         aucs.append(loso_random_forest(np.array(X), np.array(y), parts, n_estimators=40, n_boot=10)["auc"])
     assert 0.4 < np.mean(aucs) < 0.6, aucs
+
+
+def test_fast_row_median_equals_nanmedian():
+    import warnings
+
+    from neuroface_studio.analysis.kinematics3d import _row_nanmedian
+    rng = np.random.default_rng(2)
+    for cols in (1, 2, 25):
+        a = rng.uniform(0, 10, (300, cols))
+        a[rng.uniform(size=a.shape) < 0.4] = np.nan
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            ref = np.nanmedian(a, axis=1)
+        assert np.allclose(_row_nanmedian(a), ref, equal_nan=True)
