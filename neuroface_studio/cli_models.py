@@ -78,6 +78,7 @@ def add_parsers(sub) -> None:
     x.add_argument("--epochs", type=int, default=5)
     x.add_argument("--normalizer", choices=["intercanthal", "interocular", "bbox"], default="intercanthal")
     x.add_argument("--subset", default="nojaw")
+    x.add_argument("--plot", type=Path, default=None, help="learning curve: also draw it to FILE.svg")
     x.add_argument("--store", type=Path, default=None, help=argparse.SUPPRESS)
     x.add_argument("--json", action="store_true")
 
@@ -274,6 +275,17 @@ def cmd_experiment(args, emit, progress_printer) -> int:
                  f"{res['base_model']} without fine-tuning: {_pct(res['baseline']['mean']).strip()}"]
         lines += [f"  fine-tuned on {p['participants']:>3} participant(s), {p['frames']:>4} frames: "
                   f"{_pct(p['mean']).strip()}" for p in res["curve"]]
+        if args.plot is not None:
+            from neuroface_studio.reporting.svg_plot import line_plot, write_svg
+            xs = [p["participants"] for p in res["curve"]]
+            pct = [None if p["mean"] is None else 100 * p["mean"] for p in res["curve"]]
+            base = res["baseline"]["mean"]
+            series = {"fine-tuned": (xs, pct)}
+            if base is not None:
+                series[f"{res['base_model']} (not fine-tuned)"] = ([min(xs), max(xs)], [100 * base] * 2)
+            write_svg(args.plot, line_plot(series, "Learning curve", "training participants",
+                                           f"NRMSE % ({args.normalizer}, {args.subset})"))
+            lines.append(f"wrote {args.plot}")
     else:
         names = list(res["matrix"])
         against = list(next(iter(res["matrix"].values())))
