@@ -176,8 +176,10 @@ def evaluate_project(session: ProjectSession, models: list[str], settings: EvalS
                      progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> dict:
     if not models:
         raise ValueError("name at least one model (see `neuroface-studio models list`)")
+    held_out = False
     if participants is None:
         participants = held_out_participants(models, session.project.name, store_dir)
+        held_out = participants is not None  # chosen here: the fine-tuned models' validation people
     frames = frames_for_evaluation(session, participants)
     truth, vis = np.stack(frames.truth), np.stack(frames.visible)
     errors, per_landmark = {}, {}
@@ -192,7 +194,7 @@ def evaluate_project(session: ProjectSession, models: list[str], settings: EvalS
     for name in models:
         report["models"][name]["per_landmark"] = per_landmark[name]
     report.update({"data": frames.source, "participants": sorted(set(frames.participants)),
-                   "held_out_only": participants is not None})
+                   "held_out_only": held_out})
     return report
 
 

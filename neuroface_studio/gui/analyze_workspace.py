@@ -355,8 +355,6 @@ class AnalyzeWorkspacePanel(QWidget):
 
         def job(progress, cancel):  # worker thread: no widgets here
             report = evaluate_project(snapshot, models, settings, participants, store_dir, progress, cancel)
-            if not held_out:
-                report["held_out_only"] = False  # every participant was asked for, not a held-out set
             return report, image_groups(report, snapshot)
 
         self._show_message("")
