@@ -295,12 +295,13 @@ COMMANDS["annotations"] = _annotations_command
 def _analysis_command(name: str):
     def run(args) -> int:
         from neuroface_studio import cli_analysis
-        fn = cli_analysis.cmd_features if name == "features" else cli_analysis.cmd_classify
+        fn = {"features": cli_analysis.cmd_features, "classify": cli_analysis.cmd_classify,
+              "report": cli_analysis.cmd_report}[name]
         return fn(args, _emit, _progress_printer)
     return run
 
 
-COMMANDS.update({n: _analysis_command(n) for n in ("features", "classify")})
+COMMANDS.update({n: _analysis_command(n) for n in ("features", "classify", "report")})
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,14 @@ def add_parsers(sub) -> None:
     f.add_argument("--no-filter", action="store_true", help="no 5-point median filter")
     f.add_argument("--csv", type=Path, default=None, help="also write the table as CSV")
     f.add_argument("--json", action="store_true")
+    r = sub.add_parser("report", help="per-patient assessment report (PDF, optionally HTML)")
+    r.add_argument("project", type=Path)
+    r.add_argument("--participant", required=True)
+    r.add_argument("--out", type=Path, required=True, help="FILE.pdf")
+    r.add_argument("--html", type=Path, default=None, help="also write FILE.html")
+    r.add_argument("--letter", action="store_true", help="US Letter pages (default A4)")
+    r.add_argument("--model", default=None, help="landmark track to use (default as for `features`)")
+    r.add_argument("--json", action="store_true")
     c = sub.add_parser("classify", help="patient-vs-control random forest with leave-one-subject-out ROC")
     c.add_argument("project", type=Path)
     c.add_argument("--task", required=True)
@@ -76,4 +84,16 @@ def cmd_classify(args, emit, progress_printer) -> int:
     lines += [f"  {p}: {v['probability']:.2f} ({groups[v['label']]})" for p, v in res["participants"].items()]
     lines.append("top features: " + ", ".join(f"{k} {v:.2f}" for k, v in list(res["importances"].items())[:5]))
     emit(args, res, "\n".join(lines))
+    return 0
+
+
+def cmd_report(args, emit, progress_printer) -> int:
+    from neuroface_studio.app.project_service import ProjectSession
+    from neuroface_studio.app.report import write_report
+    session = ProjectSession.open(args.project)
+    rep = write_report(session, args.participant, args.out, "LETTER" if args.letter else "A4", args.html, args.model)
+    emit(args, {"pdf": str(args.out), "html": str(args.html) if args.html else None, "participant": rep.participant,
+                "tasks": [t.task for t in rep.tasks], "landmarks": rep.landmarks},
+         f"wrote {args.out}" + (f" and {args.html}" if args.html else "") + f" ({len(rep.tasks)} task(s); "
+         f"landmarks: {rep.landmarks})")
     return 0

@@ -1,0 +1,123 @@
+"""Assemble a participant's assessment report from a project (CLI `report`, later the Report workspace).
+
+Features come from :func:`app.kinematics.project_features` over the participant's recordings and
+the control group's (the reference range and z-scores); the trace per task from the stored
+landmarks (:func:`app.segmentation.trace_for_recording`, else the simulated truth). Reports are
+written for any participant; the consent flag governs sharing, so the report says whether the
+participant consented and the CLI refuses ``--share`` exports for those who did not.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from neuroface_studio.analysis.features import UNITS
+from neuroface_studio.analysis.traces import compute_trace
+from neuroface_studio.app.kinematics import FeatureTable, project_features
+from neuroface_studio.app.project_service import ProjectSession
+from neuroface_studio.domain.project import now_iso
+from neuroface_studio.reporting.patient_report import FeatureLine, PatientReport, TaskSection
+
+REPORT_FEATURES = ("range_of_motion", "peak_opening_velocity", "peak_closing_velocity", "duration", "width_range",
+                   "corner_asymmetry", "lower_lip_path", "jaw_range", "sparc", "ldj")
+
+
+def _trace(session: ProjectSession, rid: str) -> tuple[str, np.ndarray]:
+    from neuroface_studio.app.segmentation import task_trace_name, trace_for_recording
+    name = task_trace_name(session, rid)
+    try:
+        return name, trace_for_recording(session, rid)
+    except ValueError:
+        truth = session.truth(rid)
+        if truth is None:
+            return name, np.full(session.project.recordings[rid].n_frames, np.nan)
+        return name, compute_trace(name, truth.landmarks_px.astype(np.float64))
+
+
+def _mean(rows: list[dict], feature: str) -> float:
+    v = np.array([r[feature] for r in rows], np.float64)
+    v = v[np.isfinite(v)]
+    return float(v.mean()) if v.size else float("nan")
+
+
+def build_report(session: ProjectSession, participant_id: str, reference_group: str = "HC",
+                 table: FeatureTable | None = None, model: str | None = None) -> PatientReport:
+    project = session.project
+    if participant_id not in project.participants:
+        raise ValueError(f"no participant {participant_id!r} in this project; see `neuroface-studio project info`")
+    participant = project.participants[participant_id]
+    sessions = project.sessions_of(participant_id)
+    recs = [r for s in sessions for r in project.recordings_of(s.id)]
+    if not recs:
+        raise ValueError(f"participant {participant_id} has no recordings yet")
+    if table is None:
+        controls = [r.id for r in project.recordings.values()
+                    if project.participant_of(r.id).group.value == reference_group]
+        table = project_features(session, sorted({r.id for r in recs} | set(controls)), model=model)
+    ref_rows = [r for r in table.rows if r["group"] == reference_group and r["participant"] != participant_id]
+    n_ref = len({r["participant"] for r in ref_rows})
+    protocol_rows, tasks, symmetry, over_time = [], [], [], {}
+    for rec in recs:
+        reps = project.repetitions_of(rec.id)
+        frontal = rec.quality.get("frontal_fraction")
+        truth = session.truth(rec.id) if frontal is None else None
+        if truth is not None:
+            frontal = float(1.0 - np.mean(truth.turned_away))
+        session_id = rec.session_id
+        protocol_rows.append({"session": session_id, "task": rec.task_code, "frames": rec.n_frames,
+                              "seconds": rec.n_frames / rec.fps, "repetitions": len(reps), "frontal": frontal,
+                              "dropped": int(rec.quality.get("dropped", 0) or 0)})
+        mine = [r for r in table.rows if r["recording"] == rec.id]
+        try:
+            task = project.protocol.task(rec.task_code)
+        except (KeyError, ValueError):
+            task = None
+        name, trace = _trace(session, rec.id)
+        sec = TaskSection(rec.task_code, getattr(task, "name", rec.task_code), name,
+                          (np.arange(rec.n_frames) / rec.fps).tolist(), trace.tolist(),
+                          [(r.start_frame / rec.fps, (r.end_frame + 1) / rec.fps) for r in reps])
+        ref_task = [r for r in ref_rows if r["task"] == rec.task_code]
+        for f in REPORT_FEATURES:
+            value = _mean(mine, f)
+            ref = np.array([r[f] for r in ref_task], np.float64)
+            ref = ref[np.isfinite(ref)]
+            mu = float(ref.mean()) if ref.size else float("nan")
+            sd = float(ref.std(ddof=1)) if ref.size > 1 else float("nan")
+            z = (value - mu) / sd if sd and np.isfinite(sd) and sd > 0 else float("nan")
+            sec.features.append(FeatureLine(f, UNITS[f], value, mu, sd, z))
+        if mine:
+            symmetry.append((rec.task_code, _mean(mine, "corner_asymmetry"), _mean(mine, "brow_asymmetry")))
+        tasks.append(sec)
+        if len(sessions) > 1:
+            date = next(s.date for s in sessions if s.id == session_id)
+            for f in ("range_of_motion", "peak_opening_velocity", "sparc"):
+                over_time.setdefault(f"{rec.task_code} {f}", []).append((date, _mean(mine, f)))
+    sources = sorted(set(table.sources.get(r.id, "") for r in recs) - {""})
+    from neuroface_studio import __version__
+    return PatientReport(
+        project=project.name, participant=participant_id, group=participant.group.value,
+        sessions=[(s.id, s.date) for s in sessions], protocol_rows=protocol_rows,
+        landmarks="; ".join(sources) or "none (no landmarks)",
+        reference=f"{n_ref} {reference_group} participant(s) of this project, mean ± SD per repetition mean",
+        tasks=tasks, symmetry=symmetry, over_time=over_time, generated=now_iso(),
+        software=f"NeuroFace Studio {__version__}" + ("" if participant.consent_to_share else
+                                                      " · participant has NOT consented to sharing"))
+
+
+def write_report(session: ProjectSession, participant_id: str, out: Path, pagesize: str = "A4",
+                 html: Path | None = None, model: str | None = None) -> PatientReport:
+    from neuroface_studio.reporting.patient_report import render_html, render_pdf
+    report = build_report(session, participant_id, model=model)
+    out = Path(out)
+    if out.suffix.lower() != ".pdf":
+        raise ValueError(f"--out {out}: give a .pdf file name")
+    render_pdf(report, out, pagesize)
+    if html is not None:
+        from neuroface_studio.store.atomic import atomic_write_bytes
+        atomic_write_bytes(Path(html), render_html(report).encode("utf-8"))
+    return report
+
+
+

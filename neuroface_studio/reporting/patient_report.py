@@ -1,0 +1,207 @@
+"""Per-patient assessment report: PDF (reportlab, vector figures) and HTML (inline SVG).
+
+:class:`PatientReport` holds what the report shows, assembled by ``app/report.py`` from a
+project; this module only lays it out. No face image is ever included (the report shows
+numbers and traces only). Page size A4 or Letter.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+Z_AMBER, Z_RED = 1.0, 2.0
+
+
+@dataclass
+class FeatureLine:
+    name: str
+    unit: str
+    value: float
+    ref_mean: float  # control group
+    ref_sd: float
+    z: float
+
+
+@dataclass
+class TaskSection:
+    task: str
+    task_name: str
+    trace_name: str
+    time_s: list[float] = field(default_factory=list)
+    trace: list[float] = field(default_factory=list)  # NaN for missing
+    repetitions_s: list[tuple[float, float]] = field(default_factory=list)
+    features: list[FeatureLine] = field(default_factory=list)
+    probability: float | None = None  # classifier probability of the patient group, when one exists
+
+
+@dataclass
+class PatientReport:
+    project: str
+    participant: str
+    group: str
+    sessions: list[tuple[str, str]]  # (session id, date)
+    protocol_rows: list[dict]  # session, task, frames, seconds, repetitions, frontal, dropped
+    landmarks: str  # which model / source, with version
+    reference: str  # the control group used for z-scores
+    tasks: list[TaskSection] = field(default_factory=list)
+    symmetry: list[tuple[str, float, float]] = field(default_factory=list)  # (task, corner, brow)
+    over_time: dict[str, list[tuple[str, float]]] = field(default_factory=dict)  # "TASK feature" -> [(date, v)]
+    generated: str = ""
+    software: str = ""
+
+
+def _fmt(v: float | None, digits: int = 3) -> str:
+    if v is None or not math.isfinite(v):
+        return "–"
+    return f"{v:.{digits}g}"
+
+
+# ------------------------------------------------------------------------------------ PDF
+def render_pdf(report: PatientReport, path: Path, pagesize: str = "A4") -> Path:
+    from reportlab.graphics.charts.lineplots import LinePlot
+    from reportlab.graphics.shapes import Drawing, Rect, String
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, LETTER
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    size = {"A4": A4, "LETTER": LETTER}[pagesize.upper()]
+    styles = getSampleStyleSheet()
+    body, h1, h2 = styles["BodyText"], styles["Title"], styles["Heading2"]
+    small = styles["BodyText"].clone("small", fontSize=8, leading=10)
+    width = size[0] - 36 * mm
+
+    def table(rows, widths=None, zcol=None, zvalues=None):
+        t = Table(rows, colWidths=widths, repeatRows=1)
+        style = [("FONTSIZE", (0, 0), (-1, -1), 8), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
+                 ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b0b8c0")),
+                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
+        for r, z in enumerate(zvalues or [], start=1):
+            if z is not None and math.isfinite(z) and abs(z) > Z_AMBER:
+                colour = "#f6c6c6" if abs(z) > Z_RED else "#fbe7b0"
+                style.append(("BACKGROUND", (zcol, r), (zcol, r), colors.HexColor(colour)))
+        t.setStyle(TableStyle(style))
+        return t
+
+    def trace_plot(sec: TaskSection):
+        d = Drawing(width, 55 * mm)
+        pts = [(t, v) for t, v in zip(sec.time_s, sec.trace) if v is not None and math.isfinite(v)]
+        if len(pts) < 2:
+            d.add(String(10, 60, "no trace (no landmarks for this recording)", fontSize=9))
+            return d
+        lp = LinePlot()
+        lp.x, lp.y, lp.width, lp.height = 40, 22, width - 55, 55 * mm - 35
+        lo = min(v for _, v in pts)
+        hi = max(v for _, v in pts)
+        t_end = max(t for t, _ in pts)
+        for s, e in sec.repetitions_s:  # repetitions shaded under the line
+            x0 = lp.x + s / t_end * lp.width
+            x1 = lp.x + min(e, t_end) / t_end * lp.width
+            d.add(Rect(x0, lp.y, max(x1 - x0, 0.5), lp.height, fillColor=colors.HexColor("#dde8f7"),
+                       strokeColor=None))
+        runs, run = [], []
+        for t, v in zip(sec.time_s, sec.trace):
+            if v is None or not math.isfinite(v):
+                if len(run) > 1:
+                    runs.append(run)
+                run = []
+            else:
+                run.append((t, v))
+        if len(run) > 1:
+            runs.append(run)
+        lp.data = runs
+        for k in range(len(runs)):
+            lp.lines[k].strokeColor = colors.HexColor("#1f5fa8")
+            lp.lines[k].strokeWidth = 1.2
+        lp.xValueAxis.valueMin, lp.xValueAxis.valueMax = 0, t_end
+        lp.yValueAxis.valueMin, lp.yValueAxis.valueMax = lo - 0.05 * (hi - lo or 1), hi + 0.05 * (hi - lo or 1)
+        lp.xValueAxis.labels.fontSize = lp.yValueAxis.labels.fontSize = 7
+        lp.yValueAxis.labelTextFormat = "%.2f"
+        d.add(lp)
+        d.add(String(lp.x + lp.width / 2, 3, "time (s); shaded: repetitions", fontSize=7, textAnchor="middle"))
+        d.add(String(2, lp.y + lp.height + 6, f"{sec.trace_name} (interocular units)", fontSize=7))
+        return d
+
+    story = [Paragraph("Orofacial assessment report", h1),
+             Paragraph(f"Participant <b>{escape(report.participant)}</b> (pseudonym) · group {escape(report.group)} · "
+                       f"project {escape(report.project)}", body),
+             Paragraph("Sessions: " + ", ".join(f"{escape(s)} ({escape(d)})" for s, d in report.sessions), body),
+             Paragraph(f"Landmarks: {escape(report.landmarks)}. Reference: {escape(report.reference)}.", small),
+             Spacer(1, 4 * mm), Paragraph("Protocol completed", h2)]
+    rows = [["Session", "Task", "Frames", "Seconds", "Repetitions", "Frontal frames", "Dropped"]]
+    rows += [[r["session"], r["task"], r["frames"], f"{r['seconds']:.1f}", r["repetitions"],
+              "–" if r["frontal"] is None else f"{100 * r['frontal']:.0f}%", r["dropped"]] for r in report.protocol_rows]
+    story.append(table(rows))
+    for sec in report.tasks:
+        block = [Paragraph(f"{escape(sec.task)} — {escape(sec.task_name)}", h2), trace_plot(sec)]
+        if sec.probability is not None:
+            block.append(Paragraph(f"Classifier probability of the patient group on this task: "
+                                   f"<b>{sec.probability:.2f}</b> (leave-one-subject-out random forest).", small))
+        frows = [["Feature", "Value", "Controls mean ± SD", "z"]]
+        frows += [[f"{f.name.replace('_', ' ')} ({f.unit})", _fmt(f.value), f"{_fmt(f.ref_mean)} ± {_fmt(f.ref_sd)}",
+                   _fmt(f.z, 2)] for f in sec.features]
+        block.append(table(frows, [width * 0.42, width * 0.16, width * 0.28, width * 0.14], 3,
+                           [f.z for f in sec.features]))
+        story.append(KeepTogether(block))
+    if report.symmetry:
+        story += [Paragraph("Symmetry (0 = symmetric)", h2),
+                  table([["Task", "Mouth corners", "Brows"]] + [[t, _fmt(c, 2), _fmt(b, 2)] for t, c, b in report.symmetry])]
+    if report.over_time:
+        story.append(Paragraph("Change over time", h2))
+        dates = sorted({d for vals in report.over_time.values() for d, _ in vals})
+        trows = [["Measure", *dates]]
+        for name, vals in report.over_time.items():
+            by = dict(vals)
+            trows.append([name.replace("_", " "), *[_fmt(by.get(d)) for d in dates]])
+        story.append(table(trows))
+    story += [Spacer(1, 6 * mm), Paragraph(
+        f"z-scores against the control group: |z| &gt; {Z_AMBER:g} amber, &gt; {Z_RED:g} red. Generated {escape(report.generated)} "
+        f"by {escape(report.software)}. Research use only; not a diagnosis.", small)]
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.part")
+    SimpleDocTemplate(str(tmp), pagesize=size, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
+                      bottomMargin=16 * mm, title=f"Assessment {report.participant}",
+                      author="NeuroFace Studio").build(story)
+    tmp.replace(path)
+    return path
+
+
+# ----------------------------------------------------------------------------------- HTML
+def render_html(report: PatientReport) -> str:
+    from neuroface_studio.reporting.svg_plot import line_plot
+
+    def zcell(z: float) -> str:
+        if z is None or not math.isfinite(z) or abs(z) <= Z_AMBER:
+            return f"<td>{_fmt(z, 2)}</td>"
+        return f"<td style='background:{'#f6c6c6' if abs(z) > Z_RED else '#fbe7b0'}'>{_fmt(z, 2)}</td>"
+
+    parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Assessment {escape(report.participant)}</title>"
+             "<style>body{font-family:sans-serif;max-width:900px;margin:2em auto}table{border-collapse:collapse}"
+             "td,th{border:1px solid #bbb;padding:2px 6px;font-size:13px}</style></head><body>",
+             f"<h1>Orofacial assessment report</h1><p>Participant <b>{escape(report.participant)}</b> (pseudonym), "
+             f"group {escape(report.group)}, project {escape(report.project)}</p>",
+             f"<p>Landmarks: {escape(report.landmarks)}. Reference: {escape(report.reference)}.</p><h2>Protocol</h2>"
+             "<table><tr><th>Session</th><th>Task</th><th>Frames</th><th>Repetitions</th><th>Frontal</th></tr>"]
+    for r in report.protocol_rows:
+        frontal = "–" if r["frontal"] is None else f"{100 * r['frontal']:.0f}%"
+        parts.append(f"<tr><td>{escape(r['session'])}</td><td>{escape(r['task'])}</td><td>{r['frames']}</td>"
+                     f"<td>{r['repetitions']}</td><td>{frontal}</td></tr>")
+    parts.append("</table>")
+    for sec in report.tasks:
+        parts.append(f"<h2>{escape(sec.task)} — {escape(sec.task_name)}</h2>")
+        try:
+            parts.append(line_plot({sec.trace_name: (sec.time_s, sec.trace)}, "", "time (s)", sec.trace_name,
+                                   markers=False))
+        except ValueError:
+            parts.append("<p>No trace (no landmarks for this recording).</p>")
+        parts.append("<table><tr><th>Feature</th><th>Value</th><th>Controls mean ± SD</th><th>z</th></tr>")
+        parts += [f"<tr><td>{escape(f.name)} ({escape(f.unit)})</td><td>{_fmt(f.value)}</td>"
+                  f"<td>{_fmt(f.ref_mean)} ± {_fmt(f.ref_sd)}</td>{zcell(f.z)}</tr>" for f in sec.features]
+        parts.append("</table>")
+    parts.append(f"<p><small>Generated {escape(report.generated)} by {escape(report.software)}. Research use only.</small>"
+                 "</p></body></html>")
+    return "\n".join(parts)
