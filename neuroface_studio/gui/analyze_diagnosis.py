@@ -184,17 +184,47 @@ class TracesPage(QWidget):
         self.export_button.setEnabled(self.traces.trace is not None)
 
 
-class FeaturesPage(QWidget):
-    """Compute features (background); per-participant table with z-scores; skipped recordings; CSV."""
+class _JobPage(QWidget):
+    """A page that runs one background job at a time (progress dialog, cancel, tracked for close)."""
 
-    computed = Signal(object)  # the FeatureTable
     stopped = Signal(str)  # failure or cancel message
 
-    def __init__(self, parent: QWidget | None = None, track_job: Callable[[object], object] | None = None) -> None:
+    def __init__(self, parent: QWidget | None, track_job: Callable[[object], object] | None) -> None:
         super().__init__(parent)
         self.session: ProjectSession | None = None
         self.track_job = track_job
         self.worker = None
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and not self.worker.done
+
+    def _update_buttons(self) -> None:  # pages enable/disable their controls
+        pass
+
+    def _start(self, title: str, what: str, job, finished) -> None:
+        """Run ``job`` in the background; ``what`` names it in the cancel/failure message."""
+        self.worker = run_with_progress(self, title, job, on_finished=finished,
+                                        on_cancelled=lambda: self._stopped(f"{what} cancelled."),
+                                        on_failed=lambda m: self._stopped(f"{what} failed: {m}", True))
+        if self.track_job is not None:
+            self.track_job(self.worker)
+        self._update_buttons()
+
+    def _stopped(self, text: str, error: bool = False) -> None:
+        self.worker = None
+        show_message(self.message_label, text, ERROR_STYLE if error else INFO_STYLE)
+        self._update_buttons()
+        self.stopped.emit(text)
+
+
+class FeaturesPage(_JobPage):
+    """Compute features (background); per-participant table with z-scores; skipped recordings; CSV."""
+
+    computed = Signal(object)  # the FeatureTable
+
+    def __init__(self, parent: QWidget | None = None, track_job: Callable[[object], object] | None = None) -> None:
+        super().__init__(parent, track_job)
         self.table: FeatureTable | None = None
         self.table_model: str | None = None  # the landmarks the table was computed from (None: automatic)
         self.task_combo = QComboBox()
@@ -234,10 +264,6 @@ class FeaturesPage(QWidget):
         layout.addWidget(self.features_table, 1)
         layout.addWidget(self.skipped_label)
         self._update_buttons()
-
-    @property
-    def running(self) -> bool:
-        return self.worker is not None and not self.worker.done
 
     def task(self) -> str:
         return self.task_combo.currentText()
@@ -287,18 +313,7 @@ class FeaturesPage(QWidget):
                 self.computed.emit(table)
             self._update_buttons()
 
-        self.worker = run_with_progress(self, "Computing kinematic features", job, on_finished=finished,
-                                        on_cancelled=lambda: self._stopped("Feature computation cancelled."),
-                                        on_failed=lambda m: self._stopped(f"Feature computation failed: {m}", True))
-        if self.track_job is not None:
-            self.track_job(self.worker)
-        self._update_buttons()
-
-    def _stopped(self, text: str, error: bool = False) -> None:
-        self.worker = None
-        show_message(self.message_label, text, ERROR_STYLE if error else INFO_STYLE)
-        self._update_buttons()
-        self.stopped.emit(text)
+        self._start("Computing kinematic features", "Feature computation", job, finished)
 
     def set_table(self, table: FeatureTable | None, model: str | None = None) -> None:
         """Show ``table`` (computed from ``model``'s landmarks; None: automatic)."""
@@ -336,19 +351,15 @@ class FeaturesPage(QWidget):
         write_csv(Path(path), header, rows)
 
 
-class RocPage(QWidget):
+class RocPage(_JobPage):
     """Task and contrast, Classify (background): ROC with AUC and CI, probabilities, importances; exports."""
 
     classified = Signal(dict)
-    stopped = Signal(str)
 
     def __init__(self, features: FeaturesPage, parent: QWidget | None = None,
                  track_job: Callable[[object], object] | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, track_job)
         self.features = features
-        self.session: ProjectSession | None = None
-        self.track_job = track_job
-        self.worker = None
         self.result: dict | None = None
         self.results: list[tuple[str, dict]] = []  # (landmarks, result): the Features table's first
         self.task_combo = QComboBox()
@@ -404,10 +415,6 @@ class RocPage(QWidget):
         layout.addWidget(splitter, 1)
         layout.addLayout(exports)
         self._update_buttons()
-
-    @property
-    def running(self) -> bool:
-        return self.worker is not None and not self.worker.done
 
     def set_session(self, session: ProjectSession | None) -> None:
         self.session = session
@@ -475,18 +482,7 @@ class RocPage(QWidget):
                     self.classified.emit(result)
             self._update_buttons()
 
-        self.worker = run_with_progress(self, "Classifying", job, on_finished=finished,
-                                        on_cancelled=lambda: self._stopped("Classification cancelled."),
-                                        on_failed=lambda m: self._stopped(f"Classification failed: {m}", True))
-        if self.track_job is not None:
-            self.track_job(self.worker)
-        self._update_buttons()
-
-    def _stopped(self, text: str, error: bool = False) -> None:
-        self.worker = None
-        show_message(self.message_label, text, ERROR_STYLE if error else INFO_STYLE)
-        self._update_buttons()
-        self.stopped.emit(text)
+        self._start("Classifying", "Classification", job, finished)
 
     def show_result(self, result: dict | None, name: str = "", others: list[tuple[str, dict]] = ()) -> None:
         """``result`` (from the Features table's landmarks, ``name``) and ``others`` (other landmark
