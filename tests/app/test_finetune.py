@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -16,33 +14,23 @@ from neuroface_studio.cli import main  # noqa: E402
 from neuroface_studio.store.model_index import ModelIndex  # noqa: E402
 from neuroface_studio.training.engine import FinetuneConfig  # noqa: E402
 from neuroface_studio.vision import registry  # noqa: E402
-from neuroface_studio.vision.fan import build_fan  # noqa: E402
+from simhelpers import copy_project, import_random_fan, simulate_project  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def sim_project(tmp_path_factory):
-    from neuroface_studio.app.simulate import SimulationRequest, simulate_into_project
-    folder = tmp_path_factory.mktemp("sim") / "proj"
-    simulate_into_project(ProjectSession.create(folder), SimulationRequest(
-        participants=3, groups=("HC", "ALS"), tasks=("OPEN",), fps=10, duration_scale=0.2, annotators=2))
-    return folder
+    return simulate_project(tmp_path_factory.mktemp("sim") / "proj", participants=3, groups=("HC", "ALS"),
+                            tasks=("OPEN",), fps=10, duration_scale=0.2, annotators=2)
 
 
 @pytest.fixture
 def session(sim_project, tmp_path):
-    folder = tmp_path / "proj"
-    shutil.copytree(sim_project, folder)
-    return ProjectSession.open(folder)
+    return copy_project(sim_project, tmp_path)
 
 
 @pytest.fixture
 def store(tmp_path):
-    torch.manual_seed(0)
-    src = tmp_path / "fan1.pth"
-    torch.save(build_fan(1).state_dict(), src)
-    folder = tmp_path / "models"
-    registry.import_model(src, "fan2d", folder)
-    return folder
+    return import_random_fan(tmp_path / "models", tmp_path)
 
 
 def test_split_is_by_participant_and_stratified():

@@ -45,12 +45,8 @@ def session(sim_master, tmp_path):
 
 @pytest.fixture
 def fan_installed(tmp_path, model_home):
-    from neuroface_studio.vision import registry
-    from neuroface_studio.vision.fan import build_fan
-    torch.manual_seed(0)
-    src = tmp_path / "fan1.pth"
-    torch.save(build_fan(1).state_dict(), src)
-    registry.import_model(src, "fan2d")  # the default store, under NEUROFACE_HOME
+    from simhelpers import import_random_fan
+    import_random_fan(None, tmp_path)  # the default store, under NEUROFACE_HOME
 
 
 @pytest.fixture

@@ -1,0 +1,38 @@
+"""Shared test helpers: small simulated projects and random FAN weights in real formats.
+
+Imported as ``from simhelpers import ...`` (``tests/`` is on sys.path through its conftest).
+"""
+
+from __future__ import annotations
+
+
+def simulate_project(folder, **request):
+    """Create ``folder`` and fill it with a simulated study (``SimulationRequest(**request)``)."""
+    from neuroface_studio.app.project_service import ProjectSession
+    from neuroface_studio.app.simulate import SimulationRequest, simulate_into_project
+    simulate_into_project(ProjectSession.create(folder), SimulationRequest(**request))
+    return folder
+
+
+def copy_project(master, tmp_path):
+    """A private, opened copy of the project folder ``master`` (tests write into it)."""
+    import shutil
+
+    from neuroface_studio.app.project_service import ProjectSession
+    folder = tmp_path / "proj"
+    shutil.copytree(master, folder)
+    return ProjectSession.open(folder)
+
+
+def import_random_fan(store, tmp_path, name: str = "fan2d", num_modules: int = 1, seed: int = 0):
+    """Import seeded random FAN weights into the model store ``store`` (None: the default store) as
+    ``name``; returns the store folder. Real checkpoint format, untrained."""
+    import torch
+
+    from neuroface_studio.vision import registry
+    from neuroface_studio.vision.fan import build_fan
+    torch.manual_seed(seed)
+    src = tmp_path / f"fan{num_modules}-{seed}.pth"
+    torch.save(build_fan(num_modules).state_dict(), src)
+    registry.import_model(src, name, store)
+    return store
