@@ -335,23 +335,10 @@ def recover_journal(session: ProjectSession) -> dict:
                 continue
             project.landmark_sets.pop(e.set_id, None)
     if entries:
-        session.apply(_Recovered(len(entries)))
+        session.undo.mark_changed(f"recover {len(entries)} annotation edit(s) from the journal")
         project.log(current_user(), "recover annotations",
                     f"{len(entries)} edit(s) replayed from the journal, {skipped} skipped")
     return {"edits": len(entries), "skipped": skipped, "frames": sorted(frames)}
-
-
-class _Recovered(Command):
-    """Marks the project unsaved after a journal replay (not undoable: the replay is history)."""
-
-    def __init__(self, n: int) -> None:
-        self.label = f"recover {n} annotation edit(s) from the journal"
-
-    def do(self) -> None:
-        pass
-
-    def undo(self) -> None:
-        raise ValueError("a recovered journal cannot be undone; close without saving to discard it")
 
 
 class ClearAnnotation(Command):

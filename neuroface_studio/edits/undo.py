@@ -98,6 +98,14 @@ class UndoStack:
         self._since_clean.clear()
         self._changed()
 
+    def mark_changed(self, label: str) -> None:
+        """The document changed outside the stack (e.g. unsaved edits replayed after a crash): it is
+        now unsaved, nothing new can be undone, and ``label`` goes to the audit log with the next save."""
+        self._clean = None
+        self._since_clean.append(label)
+        self._merge_open = False
+        self._changed()
+
     def set_clean(self) -> None:
         """Mark the current state as saved."""
         self._clean = len(self._done)

@@ -116,3 +116,14 @@ def test_commands_refuse_bad_edits(handmade_project):
     copy = LandmarkSet("copy", "P001-OPEN", 3, pts, s.project.landmark_sets[set_id].source, "now")
     copy.points_px[0] = -1  # a set never shares its caller's array
     assert pts[0, 0] != -1
+
+
+def test_a_change_outside_the_stack_makes_it_unsaved_and_is_logged():
+    log, stack = [], UndoStack()
+    stack.push(Append(log, 1))
+    stack.set_clean()
+    stack.mark_changed("recover 3 edits")
+    assert not stack.is_clean and stack.labels_since_clean() == ["recover 3 edits"]
+    assert stack.undo_label == "append 1"  # what came before stays undoable; nothing new to undo
+    stack.set_clean()
+    assert stack.is_clean
