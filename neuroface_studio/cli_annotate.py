@@ -85,9 +85,7 @@ def cmd_annotations(args, emit, progress_printer) -> int:
              "\n".join([f"{q.recording_id} frame {q.frame_index}: {q.reason}" for q in items]
                        + [f"{len(items)} frame(s) added; the queue holds {len(session.project.annotation_queue)}"]))
     elif args.action == "queue":
-        prog = ann.AnnotationService(session, "cli").progress() if session.project.annotation_queue else {}
-        done = prog.get("annotators", {})
-        done.pop("cli", None)
+        done = ann.queue_progress(session.project)["annotators"] if session.project.annotation_queue else {}
         items = session.project.annotation_queue
         emit(args, {"queue": [{"recording": q.recording_id, "frame": q.frame_index, "reason": q.reason} for q in items],
                     "done_by_annotator": done},

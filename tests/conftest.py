@@ -76,4 +76,3 @@ def make_handmade_project(folder, n_frames: int = 12, participants=(("P001", "HC
 def handmade_project(tmp_path):
     """Path of a fresh hand-made project (2 participants, 12-frame OPEN recordings)."""
     return make_handmade_project(tmp_path / "proj")
-

@@ -190,19 +190,8 @@ class AnnotationService:
         return list(self.session.project.annotation_queue)
 
     def progress(self) -> dict:
-        """Per participant and per annotator: queued frames done / total."""
-        project = self.session.project
-        out: dict = {"total": len(project.annotation_queue), "annotators": {}, "participants": {}}
-        for ann in sorted(set(project.annotators()) | {self.annotator_id}):
-            done = sum(project.annotation_of(q.recording_id, q.frame_index, ann) is not None
-                       for q in project.annotation_queue)
-            out["annotators"][ann] = done
-        for q in project.annotation_queue:
-            pid = project.participant_of(q.recording_id).id
-            d = out["participants"].setdefault(pid, {"total": 0, "done": 0})
-            d["total"] += 1
-            d["done"] += project.annotation_of(q.recording_id, q.frame_index, self.annotator_id) is not None
-        return out
+        """Per participant (for this annotator) and per annotator: queued frames done / total."""
+        return queue_progress(self.session.project, self.annotator_id)
 
     def next_item(self, after: QueueItem | None = None) -> QueueItem | None:
         """The first queued frame this annotator has not annotated (after ``after`` when given)."""
@@ -214,6 +203,22 @@ class AnnotationService:
             if self.annotation(q.recording_id, q.frame_index) is None:
                 return q
         return None
+
+
+def queue_progress(project, annotator_id: str | None = None) -> dict:
+    """``{"total", "annotators": {id: done}, "participants": {id: {"total", "done"}}}`` for the queue;
+    the per-participant counts are ``annotator_id``'s (none without one)."""
+    queue = project.annotation_queue
+    out: dict = {"total": len(queue), "annotators": {}, "participants": {}}
+    for ann in sorted(set(project.annotators()) | ({annotator_id} if annotator_id else set())):
+        out["annotators"][ann] = sum(project.annotation_of(q.recording_id, q.frame_index, ann) is not None
+                                     for q in queue)
+    if annotator_id:
+        for q in queue:
+            d = out["participants"].setdefault(project.participant_of(q.recording_id).id, {"total": 0, "done": 0})
+            d["total"] += 1
+            d["done"] += project.annotation_of(q.recording_id, q.frame_index, annotator_id) is not None
+    return out
 
 
 class SetQueue(Command):
