@@ -3,8 +3,8 @@
 Features come from :func:`app.kinematics.project_features` over the participant's recordings and
 the control group's (the reference range and z-scores); the trace per task from the stored
 landmarks (:func:`app.segmentation.trace_for_recording`, else the simulated truth). Reports are
-written for any participant; the consent flag governs sharing, so the report says whether the
-participant consented and the CLI refuses ``--share`` exports for those who did not.
+written for any participant (they stay in the lab); the report states whether the participant
+consented to sharing, so whoever hands it on can see it.
 """
 
 from __future__ import annotations
@@ -102,8 +102,7 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
         landmarks="; ".join(sources) or "none (no landmarks)",
         reference=f"{n_ref} {reference_group} participant(s) of this project, mean ± SD per repetition mean",
         tasks=tasks, symmetry=symmetry, over_time=over_time, generated=now_iso(),
-        software=f"NeuroFace Studio {__version__}" + ("" if participant.consent_to_share else
-                                                      " · participant has NOT consented to sharing"))
+        software=f"NeuroFace Studio {__version__}", consent_to_share=participant.consent_to_share)
 
 
 def write_report(session: ProjectSession, participant_id: str, out: Path, pagesize: str = "A4",

@@ -51,6 +51,12 @@ class PatientReport:
     over_time: dict[str, list[tuple[str, float]]] = field(default_factory=dict)  # "TASK feature" -> [(date, v)]
     generated: str = ""
     software: str = ""
+    consent_to_share: bool = False
+
+
+def consent_line(report: PatientReport) -> str:
+    return ("The participant consented to sharing." if report.consent_to_share else
+            "The participant has NOT consented to sharing: keep this report inside the lab.")
 
 
 def _fmt(v: float | None, digits: int = 3) -> str:
@@ -160,7 +166,7 @@ def render_pdf(report: PatientReport, path: Path, pagesize: str = "A4") -> Path:
         story.append(table(trows))
     story += [Spacer(1, 6 * mm), Paragraph(
         f"z-scores against the control group: |z| &gt; {Z_AMBER:g} amber, &gt; {Z_RED:g} red. Generated {escape(report.generated)} "
-        f"by {escape(report.software)}. Research use only; not a diagnosis.", small)]
+        f"by {escape(report.software)}. {consent_line(report)} Research use only; not a diagnosis.", small)]
     path = Path(path)
     tmp = path.with_name(f".{path.name}.part")
     SimpleDocTemplate(str(tmp), pagesize=size, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
@@ -202,6 +208,7 @@ def render_html(report: PatientReport) -> str:
         parts += [f"<tr><td>{escape(f.name)} ({escape(f.unit)})</td><td>{_fmt(f.value)}</td>"
                   f"<td>{_fmt(f.ref_mean)} ± {_fmt(f.ref_sd)}</td>{zcell(f.z)}</tr>" for f in sec.features]
         parts.append("</table>")
-    parts.append(f"<p><small>Generated {escape(report.generated)} by {escape(report.software)}. Research use only.</small>"
+    parts.append(f"<p><small>Generated {escape(report.generated)} by {escape(report.software)}. "
+                 f"{consent_line(report)} Research use only.</small>"
                  "</p></body></html>")
     return "\n".join(parts)

@@ -35,6 +35,8 @@ def test_report_pdf_and_html_carry_the_participants_numbers(study, tmp_path):
     rom = next(f for f in rep.tasks[0].features if f.name == "range_of_motion")
     assert f"{rom.value:.3g}" in text  # the number in the PDF is the computed one
     assert not any(page.images for page in reader.pages)  # never a face image
+    consented = study.project.participants[patient].consent_to_share
+    assert ("consented to sharing." if consented else "NOT consented to sharing") in " ".join(text.split())
     page_html = html.read_text()
     assert "<svg" in page_html and patient in page_html
 
