@@ -37,12 +37,12 @@ TRACKS_DIR = "tracks"
 FORMAT_ID = "neuroface-studio-landmark-track"
 SCHEMA_VERSION = 1
 N_LANDMARKS = 68
-_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 def track_path(project_folder: Path, recording_id: str, model_name: str) -> Path:
     """``<project>/tracks/<recording>/<model>.h5``."""
-    if not _SAFE_NAME.match(model_name):
+    if not SAFE_NAME.match(model_name):
         raise ValueError(f"model name {model_name!r} cannot name a file; use letters, digits, '_', '.', '-'")
     return Path(project_folder) / TRACKS_DIR / recording_id / f"{model_name}.h5"
 

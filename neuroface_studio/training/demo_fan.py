@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from neuroface_studio.training.augment import AugmentParams, Sample, augment, crop_to_heatmap, make_sample
-from neuroface_studio.training.engine import _inputs, evaluate
+from neuroface_studio.training.engine import network_inputs, evaluate
 from neuroface_studio.training.fan_parts import SplitFan
 from neuroface_studio.training.losses import adaptive_wing_loss, gaussian_heatmaps
 from neuroface_studio.vision.fan import build_fan
@@ -113,7 +113,7 @@ def train_demo_fan(tasks, config: DemoFanConfig = DemoFanConfig(), log=print) ->
                                    .to(device), 64, 1.5, torch.from_numpy(np.stack([s.visible for s in batch])).to(device))
         fan.train()
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-            outs = fan(_inputs(batch, device))
+            outs = fan(network_inputs(batch, device))
             loss = sum(adaptive_wing_loss(o.float(), target) for o in outs) / len(outs)
         opt.zero_grad(set_to_none=True)
         loss.backward()

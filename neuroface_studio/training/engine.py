@@ -97,7 +97,7 @@ def _device(name: str) -> torch.device:
     return torch.device(name)
 
 
-def _inputs(samples: list[Sample], device) -> torch.Tensor:
+def network_inputs(samples: list[Sample], device) -> torch.Tensor:
     return torch.from_numpy(geo.to_network_input(np.stack([s.crop for s in samples]))).to(device)
 
 
@@ -114,7 +114,7 @@ def evaluate(net: SplitFan, samples: list[Sample], device, batch_size: int = 8) 
     with torch.inference_mode():
         for i in range(0, len(samples), batch_size):
             batch = samples[i:i + batch_size]
-            hm = net(_inputs(batch, device)).float().cpu().numpy()
+            hm = net(network_inputs(batch, device)).float().cpu().numpy()
             pts, _ = geo.decode_heatmaps(hm)
             for s, p in zip(batch, pts):
                 per.append((s.group, _nrmse_crop(heatmap_to_crop(p), s.points, s.visible)))
@@ -198,7 +198,7 @@ def finetune(train: list[Sample], val: list[Sample], base_state: dict, config: F
                 if cancelled():
                     raise TrainingCancelled("training stopped while preparing the data; nothing was changed")
                 batch = items[i:i + config.batch_size]
-                feats = net.trunk(_inputs(batch, device)).to(torch.float16).cpu()
+                feats = net.trunk(network_inputs(batch, device)).to(torch.float16).cpu()
                 cached += [(f, s.points, s.visible) for f, s in zip(feats, batch)]
                 emit(FinetuneEvent("caching", start_epoch, i + len(batch), len(items)))
     n_items = len(cached) if config.cache_features else len(train)
@@ -220,7 +220,7 @@ def finetune(train: list[Sample], val: list[Sample], base_state: dict, config: F
             else:
                 batch = [augmented(train[i], 1) for i in idx]
                 with torch.no_grad():
-                    feats = net.trunk(_inputs(batch, device))
+                    feats = net.trunk(network_inputs(batch, device))
                 pts, vis = np.stack([s.points for s in batch]), np.stack([s.visible for s in batch])
             target = gaussian_heatmaps(torch.from_numpy(crop_to_heatmap(pts)).float().to(device), 64, config.sigma,
                                        torch.from_numpy(vis).to(device))

@@ -258,10 +258,10 @@ def register_weights(state_dict: dict, name: str, origin: str, metrics: dict | N
 
 
 def _check_name(name: str) -> None:
-    from neuroface_studio.store.tracks_file import _SAFE_NAME
+    from neuroface_studio.store.tracks_file import SAFE_NAME
     if name in (BUILTIN, DEMO_FAN):
         raise ModelRegistryError(f"{BUILTIN} is the built-in model; choose another name")
-    if not _SAFE_NAME.match(name):
+    if not SAFE_NAME.match(name):
         raise ModelRegistryError(f"model name {name!r}: use letters, digits, '_', '.', '-'")
 
 
