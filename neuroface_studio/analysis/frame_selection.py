@@ -141,9 +141,8 @@ def _cluster_frames(shapes: np.ndarray, pool: np.ndarray, k: int, chosen: list[S
                     seed: int) -> list[SelectedFrame]:
     from sklearn.cluster import KMeans
 
-    k = min(k, len(pool))
-    if len(np.unique(shapes.round(6), axis=0)) < k:  # fewer distinct shapes than clusters
-        k = max(1, len(np.unique(shapes.round(6), axis=0)))
+    distinct = len(np.unique(shapes.round(6), axis=0))
+    k = max(1, min(k, len(pool), distinct))  # never more clusters than distinct shapes
     labels = KMeans(n_clusters=k, n_init=4, random_state=seed).fit(shapes)
     out: list[SelectedFrame] = []
     dist = np.linalg.norm(shapes[:, None, :] - labels.cluster_centers_[None], axis=2)  # (N, k)

@@ -26,6 +26,7 @@ from neuroface_studio.domain.annotations import LandmarkSet, LandmarkSource, Que
 from neuroface_studio.domain.landmarks import N_LANDMARKS
 from neuroface_studio.domain.project import now_iso
 from neuroface_studio.edits.undo import Command
+from neuroface_studio.store.errors import StoreError
 from neuroface_studio.store.journal import Journal, journal_path, read_journal
 
 _SAFE_ANNOTATOR = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
@@ -137,7 +138,7 @@ class AnnotationService:
                 name = active if active in names else names[0]
                 try:
                     track = read_track(self.session, recording_id, name)
-                except Exception:  # noqa: BLE001 - a damaged track: fall back to running the model
+                except StoreError:  # a damaged track: fall back to running the model
                     track = None
             self._tracks[recording_id] = track
         return self._tracks[recording_id]
