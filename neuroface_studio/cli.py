@@ -56,6 +56,10 @@ def build_parser() -> argparse.ArgumentParser:
     rc = prs.add_parser("recover", help="add back recordings left by an interrupted recorder")
     rc.add_argument("path", type=Path)
     rc.add_argument("--json", action="store_true")
+    au = prs.add_parser("audit", help="the audit log: who changed what, when")
+    au.add_argument("path", type=Path)
+    au.add_argument("--filter", default="", help="only entries containing this text (any column)")
+    au.add_argument("--json", action="store_true")
 
     s = sub.add_parser("simulate", help="add simulated participants with ground truth to a project")
     s.add_argument("project", type=Path)
@@ -114,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_annotate.add_parsers(sub)
     from neuroface_studio import cli_analysis
     cli_analysis.add_parsers(sub)
+    from neuroface_studio import cli_export
+    cli_export.add_parsers(sub)
     return p
 
 
@@ -155,6 +161,9 @@ def cmd_project(args) -> int:
         s = ProjectSession.create(args.path, name=args.name, protocol_path=args.protocol)
         _emit(args, {"project": str(s.folder), "name": s.project.name}, f"created project {s.project.name} at {s.folder}")
         return 0
+    if args.action == "audit":
+        from neuroface_studio import cli_export
+        return cli_export.cmd_audit(args, _emit)
     s = ProjectSession.open(args.path)
     if args.action == "recover":
         from neuroface_studio.app.recover import recover_orphans
@@ -302,6 +311,19 @@ def _analysis_command(name: str):
 
 
 COMMANDS.update({n: _analysis_command(n) for n in ("features", "classify", "report")})
+
+
+def _export_command(args) -> int:
+    from neuroface_studio import cli_export
+    return cli_export.cmd_export(args, _emit, _progress_printer)
+
+
+def _key_command(args) -> int:
+    from neuroface_studio import cli_export
+    return cli_export.cmd_key(args, _emit)
+
+
+COMMANDS.update({"export": _export_command, "key": _key_command})
 
 
 def main(argv: list[str] | None = None) -> int:
