@@ -1,0 +1,75 @@
+"""What the frozen app must carry besides Python modules: one list, read by the PyInstaller spec
+(``neuroface-studio.spec``) and by ``tests/packaging/test_bundle_manifest.py`` (which fails when a
+listed file moves, so a moved resource breaks CI instead of the shipped app).
+
+Plain Python, no PyInstaller import, so the test runs without building anything.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Repository files the code opens at run time. The code finds them as
+#: ``Path(__file__).resolve().parents[2] / "resources"`` (app/paths.py, simulation/face_model.py,
+#: vision/registry.py); in the bundle ``__file__`` is ``<_internal>/neuroface_studio/<pkg>/<mod>.py``,
+#: so resources/ must sit at the top of ``_internal`` -- which is where the spec puts it.
+REQUIRED_RESOURCES = (
+    "resources/protocols/toronto_neuroface.json",  # default protocol of every new project
+    "resources/faces/astronaut.json",  # reference landmarks of the simulated participants
+)
+
+#: Whole repository folders copied into the bundle (destination = same relative path), so new
+#: protocols, faces or a shipped demo model (resources/models/fan-demo.pth) need no spec edit.
+REPO_TREES = ("resources",)
+
+#: Desktop integration files, copied next to the executable by build_linux.sh (not into _internal).
+DESKTOP_FILES = (
+    "packaging/neuroface-studio.desktop",
+    "packaging/icons/neuroface-studio.svg",
+    "packaging/icons/neuroface-studio-256.png",
+    "packaging/icons/neuroface-studio-128.png",
+    "packaging/icons/neuroface-studio-48.png",
+)
+
+#: Data files inside installed packages that no PyInstaller hook collects (package, path inside it).
+#: Only what is used: face_recognition_models also ships a 5-point model, a CNN detector and a
+#: face-recognition network (~26 MB) that the app never loads.
+PACKAGE_FILES = (
+    ("face_recognition_models", "models/shape_predictor_68_face_landmarks.dat"),  # dlib 68-point
+    ("skimage", "data/astronaut.png"),  # face of the simulated participants (hook-skimage.data takes only .pyi)
+)
+
+
+def package_dir(name: str) -> Path:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError(f"package {name} is not installed")
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def repo_datas() -> list[tuple[str, str]]:
+    """``(source, destination folder)`` pairs in PyInstaller's ``datas`` format."""
+    return [(str(ROOT / tree), tree) for tree in REPO_TREES]
+
+
+def package_datas() -> list[tuple[str, str]]:
+    out = []
+    for package, rel in PACKAGE_FILES:
+        src = package_dir(package) / rel
+        out.append((str(src), str(Path(package) / Path(rel).parent)))
+    return out
+
+
+def missing() -> list[str]:
+    """Every listed file that does not exist (empty when the bundle can be built)."""
+    gone = [rel for rel in (*REQUIRED_RESOURCES, *REPO_TREES, *DESKTOP_FILES) if not (ROOT / rel).exists()]
+    for package, rel in PACKAGE_FILES:
+        try:
+            if not (package_dir(package) / rel).is_file():
+                gone.append(f"{package}/{rel}")
+        except ModuleNotFoundError as exc:
+            gone.append(str(exc))
+    return gone
