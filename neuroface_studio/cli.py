@@ -118,6 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
     cli_annotate.add_parsers(sub)
     from neuroface_studio import cli_analysis
     cli_analysis.add_parsers(sub)
+    from neuroface_studio import cli_batch
+    cli_batch.add_parsers(sub)
     from neuroface_studio import cli_export
     cli_export.add_parsers(sub)
     return p
@@ -311,6 +313,14 @@ def _analysis_command(name: str):
 
 
 COMMANDS.update({n: _analysis_command(n) for n in ("features", "classify", "report")})
+
+
+def _batch_command(args) -> int:
+    from neuroface_studio import cli_batch
+    return cli_batch.cmd_batch(args, _emit, _progress_printer)
+
+
+COMMANDS["batch"] = _batch_command
 
 
 def _export_command(args) -> int:
