@@ -26,6 +26,7 @@ from neuroface_studio.gui.annotate_workspace import AnnotateWorkspacePanel
 from neuroface_studio.gui.job_progress import run_with_progress
 from neuroface_studio.gui.project_browser import ProjectBrowserPanel
 from neuroface_studio.gui.record_workspace import RecordWorkspacePanel
+from neuroface_studio.gui.report_workspace import ReportWorkspacePanel
 from neuroface_studio.gui.segment_workspace import SegmentWorkspacePanel
 from neuroface_studio.gui.train_workspace import TrainWorkspacePanel
 from neuroface_studio.gui.video_viewer import VideoViewerWidget
@@ -64,11 +65,13 @@ class MainWindow(QMainWindow):
         self.annotate_panel = AnnotateWorkspacePanel(review=self.viewer, track_job=self._track)
         self.train_panel = TrainWorkspacePanel(track_job=self._track)
         self.analyze_panel = AnalyzeWorkspacePanel(track_job=self._track, review=self.viewer)
+        self.report_panel = ReportWorkspacePanel(track_job=self._track)
         self.workspace_stack = WorkspaceStackWidget(self.viewer, pages={"record": self.record_panel,
                                                                         "segment": self.segment_panel,
                                                                         "annotate": self.annotate_panel,
                                                                         "train": self.train_panel,
-                                                                        "analyze": self.analyze_panel})
+                                                                        "analyze": self.analyze_panel,
+                                                                        "report": self.report_panel})
         self.welcome = WelcomePanel()
         self.central = QStackedWidget()
         self.central.addWidget(self.welcome)
@@ -87,6 +90,7 @@ class MainWindow(QMainWindow):
         self.browser_dock.setMinimumWidth(410)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.browser_dock)
         self.browser.recording_selected.connect(self._on_recording_selected)
+        self.browser.participant_selected.connect(self.report_panel.set_participant)
 
         self.welcome.new_requested.connect(self.new_project)
         self.welcome.open_requested.connect(self.choose_project)
@@ -179,6 +183,7 @@ class MainWindow(QMainWindow):
         self.annotate_panel.set_session(session)
         self.train_panel.set_session(session)
         self.analyze_panel.set_session(session)
+        self.report_panel.set_session(session)
         self.browser.set_project(session.project if session else None)
         has = session is not None
         self.central.setCurrentWidget(self.workspace_stack if has else self.welcome)
@@ -353,7 +358,7 @@ class MainWindow(QMainWindow):
     def _on_recording_selected(self, recording_id: str) -> None:
         if self.workspace_stack.current_key() == "segment":  # Segment follows the browser in place
             self.segment_panel.open_recording(recording_id)
-        elif self.workspace_stack.current_key() != "analyze":  # Analyze's trace follows the viewer in place
+        elif self.workspace_stack.current_key() not in ("analyze", "report"):  # both follow the browser in place
             self.workspace_bar.select("review")
         self.viewer.open_recording(recording_id)
 

@@ -1,7 +1,8 @@
 """The project browser: participants -> sessions -> recordings, in a dock on the left.
 
 A read-only view of the open Project. It emits ``recording_selected(recording_id)`` when
-the user picks a recording; it never changes the project.
+the user picks a recording, and ``participant_selected(participant_id)`` with the participant of
+any row picked (participant, session or recording); it never changes the project.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ class ProjectBrowserPanel(QWidget):
     """Tree of the project's participants (ID, group, consent), sessions and recordings."""
 
     recording_selected = Signal(str)
+    participant_selected = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -122,6 +124,16 @@ class ProjectBrowserPanel(QWidget):
         """Make ``recording_id`` current (emits recording_selected if it changed). False if absent."""
         return self._select(recording_id)
 
+    def current_participant(self) -> str | None:
+        """The participant of the current row (participant, session or recording), None if none."""
+        item = self.tree.currentItem()
+        while item is not None and item.parent() is not None:
+            item = item.parent()
+        return item.data(0, _ROLE_ID) if item is not None else None
+
     def _on_current_changed(self, current: QTreeWidgetItem | None, _previous) -> None:
         if current is not None and current.data(0, _ROLE_KIND) == "recording":
             self.recording_selected.emit(current.data(0, _ROLE_ID))
+        participant = self.current_participant()
+        if participant is not None:
+            self.participant_selected.emit(participant)

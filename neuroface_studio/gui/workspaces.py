@@ -3,9 +3,10 @@
 Review is the working video viewer, Record the capture workspace (gui/record_workspace.py),
 Segment the repetition timeline (gui/segment_workspace.py), Annotate the landmark correction
 workspace (gui/annotate_workspace.py) and Analyze the landmark accuracy, kinematic traces, features
-and ROC (gui/analyze_workspace.py, which lists its parts still to come).
-The other workspaces are planned; each shows an honest page saying it is not available yet and
-what it will hold, with no controls that pretend to work.
+and ROC (gui/analyze_workspace.py, which lists its parts still to come), Report the assessment
+report and study summary with their preview (gui/report_workspace.py).
+A workspace still planned shows an honest page saying it is not available yet and what it will
+hold, with no controls that pretend to work.
 """
 
 from __future__ import annotations
@@ -32,10 +33,7 @@ WORKSPACES: tuple[Workspace, ...] = (
     Workspace("annotate", "Annotate", "Correct the 68 landmarks on selected frames, one layer per annotator."),
     Workspace("train", "Train", "Fine-tune the FAN landmark model on corrected frames, with live curves."),
     Workspace("analyze", "Analyze", "Landmark error (NRMSE) per group; kinematic traces, features vs controls, ROC."),
-    Workspace("report", "Report", "Assessment reports.", (
-        "Per-patient assessment report (PDF) with traces and features against controls",
-        "Group-level result tables for publication",
-    )),
+    Workspace("report", "Report", "Per-patient assessment report and study summary: preview, then export PDF/HTML."),
 )
 
 

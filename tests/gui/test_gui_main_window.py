@@ -113,10 +113,10 @@ def test_workspace_navigation_switches_pages(opened_window):
     assert stack.currentWidget() is opened_window.analyze_panel
     bar.actions_by_key["segment"].trigger()
     assert stack.currentWidget() is opened_window.segment_panel
-    for key in ("report",):
-        bar.actions_by_key[key].trigger()
-        assert stack.current_key() == key
-        assert stack.currentWidget().title_text.endswith("not available yet")
+    bar.actions_by_key["report"].trigger()
+    assert stack.currentWidget() is opened_window.report_panel
+    opened_window.browser.select_recording("P002-OPEN")  # Report follows the browser's participant in place
+    assert stack.current_key() == "report" and opened_window.report_panel.request().participant == "P002"
     bar.actions_by_key["review"].trigger()
     assert stack.currentWidget() is opened_window.viewer
     opened_window.browser.select_recording("P002-OPEN")  # choosing a recording returns to Review
