@@ -19,9 +19,10 @@ def add_parsers(sub) -> None:
     f.add_argument("--no-filter", action="store_true", help="no 5-point median filter")
     f.add_argument("--csv", type=Path, default=None, help="also write the table as CSV")
     f.add_argument("--json", action="store_true")
-    r = sub.add_parser("report", help="per-patient assessment report (PDF, optionally HTML)")
+    r = sub.add_parser("report", help="per-patient assessment report, or the study summary (PDF, optionally HTML)")
     r.add_argument("project", type=Path)
-    r.add_argument("--participant", required=True)
+    r.add_argument("--participant", default=None, help="participant ID: that participant's assessment report")
+    r.add_argument("--study", action="store_true", help="the study summary: cohort, NRMSE + CED, ROC, methods")
     r.add_argument("--out", type=Path, required=True, help="FILE.pdf")
     r.add_argument("--html", type=Path, default=None, help="also write FILE.html")
     r.add_argument("--letter", action="store_true", help="US Letter pages (default A4)")
@@ -90,10 +91,39 @@ def cmd_classify(args, emit, progress_printer) -> int:
 def cmd_report(args, emit, progress_printer) -> int:
     from neuroface_studio.app.project_service import ProjectSession
     from neuroface_studio.app.report import write_report
+    if args.study and args.participant is not None:
+        raise ValueError("give either --participant ID (one participant's report) or --study (the study summary), "
+                         "not both")
+    if not args.study and args.participant is None:
+        raise ValueError("say which report: --participant ID (one participant's report) or --study (the study summary)")
     session = ProjectSession.open(args.project)
+    if args.study:
+        return _study_report(args, session, emit, progress_printer)
     rep = write_report(session, args.participant, args.out, "LETTER" if args.letter else "A4", args.html, args.model)
     emit(args, {"pdf": str(args.out), "html": str(args.html) if args.html else None, "participant": rep.participant,
                 "tasks": [t.task for t in rep.tasks], "landmarks": rep.landmarks},
          f"wrote {args.out}" + (f" and {args.html}" if args.html else "") + f" ({len(rep.tasks)} task(s); "
          f"landmarks: {rep.landmarks})")
+    return 0
+
+
+def _study_report(args, session, emit, progress_printer) -> int:
+    from neuroface_studio.app.study_report import write_study_report
+    try:
+        rep = write_study_report(session, args.out, "LETTER" if args.letter else "A4", args.html, args.model,
+                                 progress=progress_printer(args.json))
+    finally:
+        print(file=sys.stderr)
+    aucs = [{"task": r.task, "contrast": r.contrast, "auc": r.auc, "auc_ci95": list(r.ci95),
+             "participants": [r.n_control, r.n_patient]} for r in rep.roc]
+    nrmse = [{"model": r.model, "group": r.group, "mean": r.mean, "sd": r.sd, "n": r.n} for r in rep.nrmse_rows]
+    lines = [f"wrote {args.out}" + (f" and {args.html}" if args.html else "")
+             + f": {sum(c.participants for c in rep.cohort)} participants in {len(rep.cohort)} group(s)"]
+    lines += [f"  NRMSE {r.model} {r.group}: {100 * r.mean:.2f} ± {100 * r.sd:.2f}% ({r.n} frames)"
+              for r in rep.nrmse_rows if r.group == "all"] or [f"  {rep.nrmse_note}"]
+    lines += [f"  {r.task} {r.contrast}: AUC {r.auc:.2f} (95% CI {r.ci95[0]:.2f}-{r.ci95[1]:.2f})" for r in rep.roc]
+    lines += [f"  {t} {c}: no classifier ({why})" for t, c, why in rep.roc_skipped]
+    emit(args, {"pdf": str(args.out), "html": str(args.html) if args.html else None, "study": True,
+                "cohort": [vars(c) for c in rep.cohort], "nrmse": nrmse, "nrmse_note": rep.nrmse_note, "roc": aucs,
+                "roc_skipped": [list(x) for x in rep.roc_skipped], "methods": rep.methods}, "\n".join(lines))
     return 0
