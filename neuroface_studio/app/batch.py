@@ -127,6 +127,12 @@ class _Executor:
                 break
         return done
 
+    def cancel_queued(self, futures) -> None:
+        """Drop the pool's tasks not started yet (a Dask cluster's see the cancel file and return at once)."""
+        if self._pool is not None:
+            for f in futures:
+                f.cancel()
+
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
@@ -307,6 +313,7 @@ def _run_chain(run: _Run, executor: _Executor, chains: dict[str, list[str]], can
             run.report.cancelled = True
         if run.report.cancelled:
             Path(run.opts.cancel_file).touch()  # running tasks stop at their next frame
+            executor.cancel_queued(list(in_flight))
         try:
             finished = executor.wait(list(in_flight), 0.5)
         except KeyboardInterrupt:  # Ctrl-C: collect what the running tasks finish (a second one stops at once)
@@ -322,8 +329,9 @@ def _run_chain(run: _Run, executor: _Executor, chains: dict[str, list[str]], can
             run.apply(r)
             run.record(r)
             if r.status in ("failed", "cancelled"):
-                for later in todo[target]:
-                    run.record(bt.TaskResult(later, target, "skipped", f"not run: {step} {r.status}"))
+                if r.status == "failed":
+                    for later in todo[target]:
+                        run.record(bt.TaskResult(later, target, "skipped", f"not run: {step} failed"))
                 todo[target] = []
             else:
                 advance(target)

@@ -94,6 +94,7 @@ def _guard(step: str, target: str, fn, *args) -> TaskResult:
     from neuroface_studio.app.jobs import JobCancelled
     t0 = time.perf_counter()
     try:
+        FileCancel(args[-1].cancel_file).raise_if_cancelled()  # queued before the cancel: do not start
         result = fn(*args)
     except (JobCancelled, KeyboardInterrupt):
         result = TaskResult(step, target, "cancelled", "stopped; the work done so far is kept")
