@@ -71,6 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--fps", type=float, default=50.0)
     s.add_argument("--duration-scale", type=float, default=1.0, help="< 1 shortens every task")
     s.add_argument("--annotators", type=int, default=1, help="simulated annotators labelling frames (0-3)")
+    s.add_argument("--sessions", type=int, default=1,
+                   help="sessions per participant, 8 weeks apart (patients progress or recover; default 1)")
     s.add_argument("--create", action="store_true", help="create the project folder if it does not exist")
     s.add_argument("--json", action="store_true")
 
@@ -189,7 +191,7 @@ def cmd_simulate(args) -> int:
         session = ProjectSession.open(args.project)
     req = SimulationRequest(participants=args.participants, groups=args.groups, tasks=args.tasks, seed=args.seed,
                             no_effect=args.no_effect, fps=args.fps, duration_scale=args.duration_scale,
-                            annotators=args.annotators)
+                            annotators=args.annotators, sessions=args.sessions)
     unknown = [t for t in (req.tasks or ()) if t not in session.project.protocol.codes]
     if unknown:
         raise ValueError(f"unknown task(s) {', '.join(unknown)}; the protocol has "

@@ -27,6 +27,19 @@ from neuroface_studio.store.recording_file import RecordingWriter
 from neuroface_studio.store.truth_file import write_truth
 
 
+MAX_SESSIONS = 6
+
+
+def session_id(pid: str, visit: int) -> str:
+    """``{pid}-S1``, ``{pid}-S2``, ... (visit 0 is the first session)."""
+    return f"{pid}-S{visit + 1}"
+
+
+def recording_id(pid: str, visit: int, task_code: str) -> str:
+    """``{pid}-{task}`` in the first session (as always), ``{pid}-S2-{task}`` in later ones."""
+    return f"{pid}-{task_code}" if visit == 0 else f"{pid}-S{visit + 1}-{task_code}"
+
+
 @dataclass(frozen=True)
 class SimulationRequest:
     participants: int = 6
@@ -38,6 +51,7 @@ class SimulationRequest:
     duration_scale: float = 1.0  # < 1 shortens every task (quick demos and tests)
     annotators: int = 1  # simulated annotators who label the selected frames (0-3)
     frames_per_repetition: int = 2
+    sessions: int = 1  # sessions per participant, clinic.FOLLOW_UP_WEEKS apart (patients progress/recover)
 
     def __post_init__(self) -> None:
         if self.participants < 1:
@@ -50,6 +64,8 @@ class SimulationRequest:
             raise ValueError("duration scale must be between 0.05 and 4")
         if not 0 <= self.annotators <= len(clinic.ANNOTATORS):
             raise ValueError(f"annotators must be between 0 and {len(clinic.ANNOTATORS)}")
+        if not 1 <= self.sessions <= MAX_SESSIONS:
+            raise ValueError(f"sessions must be between 1 and {MAX_SESSIONS}")
 
 
 def _next_ids(existing: set[str], n: int) -> list[str]:
@@ -78,8 +94,11 @@ def simulate_into_project(session: ProjectSession, request: SimulationRequest,
                           progress: ProgressFn = no_progress, cancel: CancelToken | None = None) -> list[str]:
     """Generate ``request.participants`` participants into the open project and save it.
 
-    Returns the new participant IDs. On cancel the recording in progress is deleted, the
-    completed ones are kept and saved, and JobCancelled is raised.
+    Returns the new participant IDs. With ``request.sessions`` > 1 each participant comes back
+    every :data:`clinic.FOLLOW_UP_WEEKS` weeks (:func:`clinic.follow_up_identity`: ALS and PD
+    progress, PS and FP partly recover, controls stay); the first session is exactly what
+    ``sessions=1`` makes. On cancel the recording in progress is deleted, the completed ones are
+    kept and saved, and JobCancelled is raised.
     """
     cancel = cancel or CancelToken()
     project = session.project
@@ -90,37 +109,47 @@ def simulate_into_project(session: ProjectSession, request: SimulationRequest,
     plans = []
     for pid, group in zip(pids, groups):
         pseed = int(np.random.SeedSequence([request.seed, zlib.crc32(pid.encode())]).generate_state(1)[0])
-        identity = clinic.make_identity(pid, group, pseed, no_effect=request.no_effect)
-        for task in tasks:
-            plan = clinic.plan_recording(identity, task, fps=request.fps, seed=pseed,
-                                         duration_scale=request.duration_scale)
-            plans.append((pid, group, identity, task, plan))
-    total = sum(p[4].n_frames for p in plans)
+        first_identity = clinic.make_identity(pid, group, pseed, no_effect=request.no_effect)
+        for visit in range(request.sessions):
+            identity = clinic.follow_up_identity(first_identity, visit)
+            vseed = pseed if visit == 0 else int(np.random.SeedSequence([pseed, visit]).generate_state(1)[0])
+            for task in tasks:
+                plan = clinic.plan_recording(identity, task, fps=request.fps, seed=vseed,
+                                             duration_scale=request.duration_scale)
+                plans.append((pid, visit, group, identity, task, plan))
+    total = sum(p[5].n_frames for p in plans)
     done = 0
     (session.folder / RECORDINGS_DIR).mkdir(exist_ok=True)
     (session.folder / TRUTH_DIR).mkdir(exist_ok=True)
     base_date = date(2026, 1, 5) + timedelta(days=int(request.seed % 300))
     details = {pid: (_clinical_scores(g, rng), bool(rng.random() < 0.8)) for pid, g in zip(pids, groups)}
     try:
-        for pid, group, identity, task, plan in plans:
+        for pid, visit, group, identity, task, plan in plans:
             first = pid not in project.participants
             if first:
                 scores, consent = details[pid]
                 project.add_participant(Participant(
                     id=pid, group=group, clinical_scores=scores, consent_to_share=consent,
                     notes="simulated participant" + (" (no group effect)" if request.no_effect else "")))
-                project.add_session(Session(id=f"{pid}-S1", participant_id=pid,
-                                            date=(base_date + timedelta(days=pids.index(pid))).isoformat()))
+            sid = session_id(pid, visit)
+            new_session = sid not in project.sessions
+            if new_session:
+                day = pids.index(pid) + 7 * clinic.FOLLOW_UP_WEEKS * visit
+                project.add_session(Session(id=sid, participant_id=pid,
+                                            date=(base_date + timedelta(days=day)).isoformat()))
             try:
-                _write_recording(session, f"{pid}-{task.code}", f"{pid}-S1", identity, plan, request, progress,
-                                 cancel, done, total)
-            except BaseException:
-                if first:  # a cancel leaves no participant without recordings
-                    del project.sessions[f"{pid}-S1"], project.participants[pid]
+                _write_recording(session, recording_id(pid, visit, task.code), sid, identity, plan, request,
+                                 progress, cancel, done, total)
+            except BaseException:  # a cancel leaves no participant or session without recordings
+                if new_session:
+                    del project.sessions[sid]
+                if first:
+                    del project.participants[pid]
                 raise
             done += plan.n_frames
     finally:
         session.save("simulate", f"{len(pids)} participants, seed {request.seed}"
+                     + (f", {request.sessions} sessions each" if request.sessions > 1 else "")
                      + (", no effect" if request.no_effect else ""))
     return pids
 

@@ -21,15 +21,15 @@ import numpy as np
 from neuroface_studio.simulation.annotators import (
     ANNOTATORS, SimulatedAnnotator, annotate, choose_annotation_frames,
 )
-from neuroface_studio.simulation.identity import Identity, make_identity
+from neuroface_studio.simulation.identity import FOLLOW_UP_WEEKS, Identity, follow_up_identity, make_identity
 from neuroface_studio.simulation.planning import (
     SIMULATOR_VERSION, RecordingPlan, plan_recording, simulated_camera,
 )
 from neuroface_studio.simulation.render import render_frame
 
 __all__ = [
-    "ANNOTATORS", "SIMULATOR_VERSION", "Identity", "RecordingPlan", "SimulatedAnnotator", "annotate",
-    "choose_annotation_frames", "iter_frames", "make_identity", "plan_recording", "render_frame",
+    "ANNOTATORS", "FOLLOW_UP_WEEKS", "SIMULATOR_VERSION", "Identity", "RecordingPlan", "SimulatedAnnotator", "annotate",
+    "choose_annotation_frames", "follow_up_identity", "iter_frames", "make_identity", "plan_recording", "render_frame",
     "simulated_camera",
 ]
 

@@ -176,3 +176,34 @@ def identity_shape_mm(identity: Identity) -> np.ndarray:
     shape[:, 1] *= identity.face_scale[1]
     shape[:N_LANDMARKS] += np.asarray(identity.shape_offsets_mm)
     return shape
+
+
+#: Per follow-up interval (8 weeks), how each group's motor profile changes: ALS and PD progress
+#: (smaller, slower movements; ALS more jitter and fatigue), post-stroke and facial palsy recover
+#: part of the one-sided weakness, controls stay as they were.
+FOLLOW_UP_WEEKS = 8
+
+
+def follow_up_identity(identity: Identity, visits: int) -> Identity:
+    """The same participant ``visits`` follow-up intervals (:data:`FOLLOW_UP_WEEKS` each) later.
+
+    Deterministic (no random draws): the look is unchanged, the motor profile progresses by group
+    (``effective_group``, so a no-effect participant never changes). ``visits=0`` returns ``identity``.
+    """
+    from dataclasses import replace
+    if visits <= 0:
+        return identity
+    eff = identity.effective_group
+    if eff is Group.ALS:
+        return replace(identity, amplitude=identity.amplitude * 0.85 ** visits,
+                       speed=identity.speed * 1.08 ** visits, jitter=identity.jitter * 1.2 ** visits,
+                       fatigue=min(identity.fatigue + 0.05 * visits, 0.6),
+                       speech_rate_hz=identity.speech_rate_hz / 1.08 ** visits)
+    if eff is Group.PD:
+        return replace(identity, amplitude=identity.amplitude * 0.95 ** visits,
+                       tremor_amp=identity.tremor_amp * 1.1 ** visits)
+    if eff in (Group.PS, Group.FP):
+        keep = 0.7 ** visits  # each interval recovers 30% of what is still missing
+        return replace(identity, side_factor=1.0 - (1.0 - identity.side_factor) * keep,
+                       droop_mm=identity.droop_mm * keep, amplitude=identity.amplitude * 1.03 ** visits)
+    return identity
