@@ -18,7 +18,7 @@ from neuroface_studio.analysis.traces import compute_trace
 from neuroface_studio.app.kinematics import FeatureTable, project_features
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.domain.project import now_iso
-from neuroface_studio.reporting.patient_report import FeatureLine, PatientReport, TaskSection
+from neuroface_studio.reporting.patient_report import ClassifierLine, FeatureLine, PatientReport, TaskSection
 
 REPORT_FEATURES = ("range_of_motion", "peak_opening_velocity", "peak_closing_velocity", "duration", "width_range",
                    "corner_asymmetry", "lower_lip_path", "jaw_range", "sparc", "ldj")
@@ -42,8 +42,32 @@ def _mean(rows: list[dict], feature: str) -> float:
     return float(v.mean()) if v.size else float("nan")
 
 
+def participant_classifiers(table: FeatureTable, project, participant_id: str, tasks: list[str],
+                            reference_group: str = "HC", cancel=None) -> tuple[list[ClassifierLine], str]:
+    """Per task, the participant's leave-one-subject-out probability of the patient group (their
+    own group against the reference; for a control, each other group present) and that
+    classifier's AUC; and a note saying which could not be built and why."""
+    from neuroface_studio.app.study_report import classify_tasks, contrasts, groups_present
+    group = project.participants[participant_id].group.value
+    present = groups_present(project)
+    if reference_group not in present or len(present) < 2:
+        return [], (f"No classifier: the project needs {reference_group} participants and a patient group "
+                    f"(groups here: {', '.join(present)}).")
+    pairs = [p for p in contrasts(present, reference_group) if group in p]
+    results, skipped = classify_tasks(table, tasks, pairs, cancel)
+    lines = []
+    for (task, patient), res in results.items():
+        mine = res["participants"].get(participant_id)
+        if mine is None:
+            continue
+        lines.append(ClassifierLine(task, reference_group, patient, mine["probability"], res["auc"],
+                                    tuple(res["auc_ci95"]), res["n_participants"]))
+    return lines, " ".join(f"{t}, {c}: no classifier ({why})." for t, c, why in skipped)
+
+
 def build_report(session: ProjectSession, participant_id: str, reference_group: str = "HC",
-                 table: FeatureTable | None = None, model: str | None = None) -> PatientReport:
+                 table: FeatureTable | None = None, model: str | None = None,
+                 classifiers: bool = True) -> PatientReport:
     project = session.project
     if participant_id not in project.participants:
         raise ValueError(f"no participant {participant_id!r} in this project; see `neuroface-studio project info`")
@@ -53,9 +77,12 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
     if not recs:
         raise ValueError(f"participant {participant_id} has no recordings yet")
     if table is None:
-        controls = [r.id for r in project.recordings.values()
-                    if project.participant_of(r.id).group.value == reference_group]
-        table = project_features(session, sorted({r.id for r in recs} | set(controls)), model=model)
+        if classifiers:  # the classifiers need every participant's features
+            table = project_features(session, sorted(project.recordings), model=model)
+        else:
+            controls = [r.id for r in project.recordings.values()
+                        if project.participant_of(r.id).group.value == reference_group]
+            table = project_features(session, sorted({r.id for r in recs} | set(controls)), model=model)
     ref_rows = [r for r in table.rows if r["group"] == reference_group and r["participant"] != participant_id]
     n_ref = len({r["participant"] for r in ref_rows})
     protocol_rows, tasks, symmetry, over_time = [], [], [], {}
@@ -75,9 +102,11 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
         except (KeyError, ValueError):
             task = None
         name, trace = _trace(session, rec.id)
+        date = next(s.date for s in sessions if s.id == session_id)
         sec = TaskSection(rec.task_code, getattr(task, "name", rec.task_code), name,
                           (np.arange(rec.n_frames) / rec.fps).tolist(), trace.tolist(),
-                          [(r.start_frame / rec.fps, (r.end_frame + 1) / rec.fps) for r in reps])
+                          [(r.start_frame / rec.fps, (r.end_frame + 1) / rec.fps) for r in reps],
+                          session=f"session {session_id}, {date}" if len(sessions) > 1 else "")
         ref_task = [r for r in ref_rows if r["task"] == rec.task_code]
         for f in REPORT_FEATURES:
             value = _mean(mine, f)
@@ -88,12 +117,18 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
             z = (value - mu) / sd if sd and np.isfinite(sd) and sd > 0 else float("nan")
             sec.features.append(FeatureLine(f, UNITS[f], value, mu, sd, z))
         if mine:
-            symmetry.append((rec.task_code, _mean(mine, "corner_asymmetry"), _mean(mine, "brow_asymmetry")))
+            label = f"{rec.task_code} ({date})" if len(sessions) > 1 else rec.task_code
+            symmetry.append((label, _mean(mine, "corner_asymmetry"), _mean(mine, "brow_asymmetry")))
         tasks.append(sec)
         if len(sessions) > 1:
-            date = next(s.date for s in sessions if s.id == session_id)
             for f in ("range_of_motion", "peak_opening_velocity", "sparc"):
                 over_time.setdefault(f"{rec.task_code} {f}", []).append((date, _mean(mine, f)))
+    lines, note = [], ""
+    if classifiers:
+        lines, note = participant_classifiers(table, project, participant_id,
+                                              list(dict.fromkeys(r.task_code for r in recs)), reference_group)
+        for sec in tasks:
+            sec.probability = next((c.probability for c in lines if c.task == sec.task), None)
     sources = sorted(set(table.sources.get(r.id, "") for r in recs) - {""})
     from neuroface_studio import __version__
     return PatientReport(
@@ -102,7 +137,8 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
         landmarks="; ".join(sources) or "none (no landmarks)",
         reference=f"{n_ref} {reference_group} participant(s) of this project, mean ± SD per repetition mean",
         tasks=tasks, symmetry=symmetry, over_time=over_time, generated=now_iso(),
-        software=f"NeuroFace Studio {__version__}", consent_to_share=participant.consent_to_share)
+        software=f"NeuroFace Studio {__version__}", consent_to_share=participant.consent_to_share,
+        classifiers=lines, classifier_note=note)
 
 
 def write_report(session: ProjectSession, participant_id: str, out: Path, pagesize: str = "A4",

@@ -26,6 +26,19 @@ class FeatureLine:
 
 
 @dataclass
+class ClassifierLine:
+    """The participant's leave-one-subject-out probability on one task and contrast."""
+
+    task: str
+    control: str
+    patient: str
+    probability: float  # of the patient group, participant held out
+    auc: float  # of the classifier over all participants of the contrast
+    ci95: tuple[float, float]
+    n_participants: int
+
+
+@dataclass
 class TaskSection:
     task: str
     task_name: str
@@ -35,6 +48,7 @@ class TaskSection:
     repetitions_s: list[tuple[float, float]] = field(default_factory=list)
     features: list[FeatureLine] = field(default_factory=list)
     probability: float | None = None  # classifier probability of the patient group, when one exists
+    session: str = ""  # the session (id, date) of this recording
 
 
 @dataclass
@@ -52,6 +66,20 @@ class PatientReport:
     generated: str = ""
     software: str = ""
     consent_to_share: bool = False
+    classifiers: list[ClassifierLine] = field(default_factory=list)
+    classifier_note: str = ""  # why (some) classifiers could not be built
+
+
+def classifier_rows(report: PatientReport) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the classifier table (numbers formatted once, for PDF and HTML alike)."""
+    rows = [[c.task, f"{c.control} vs {c.patient}", f"{c.probability:.2f}", f"{c.auc:.2f}",
+             f"{c.ci95[0]:.2f}–{c.ci95[1]:.2f}", str(c.n_participants)] for c in report.classifiers]
+    return ["Task", "Contrast", "Probability of patient group", "Classifier AUC", "AUC 95% CI", "Participants"], rows
+
+
+CLASSIFIER_CAPTION = ("Random forest on the repetition features, leave-one-subject-out: the probability is this "
+                      "participant's, from a classifier trained without any of their recordings (all sessions); the "
+                      "AUC is that classifier's over every participant of the contrast.")
 
 
 def consent_line(report: PatientReport) -> str:
@@ -63,6 +91,23 @@ def _fmt(v: float | None, digits: int = 3) -> str:
     if v is None or not math.isfinite(v):
         return "–"
     return f"{v:.{digits}g}"
+
+
+OVER_TIME_CAPTION = ("Mean over the repetitions of each session's recording; change = last session minus first "
+                     "(range of motion in mm, peak opening velocity in mm/s; SPARC: less negative is smoother).")
+
+
+def over_time_rows(report: PatientReport) -> tuple[list[str], list[list[str]]]:
+    """Header ("Measure", dates..., "Change") and one row per measure."""
+    dates = sorted({d for vals in report.over_time.values() for d, _ in vals})
+    rows = []
+    for name, vals in report.over_time.items():
+        by = dict(vals)
+        first, last = by.get(dates[0]), by.get(dates[-1])
+        change = last - first if first is not None and last is not None else None
+        rows.append([name.replace("_", " "), *[_fmt(by.get(d)) for d in dates],
+                     "–" if change is None or not math.isfinite(change) else f"{change:+.3g}"])
+    return ["Measure", *dates, "Change"], rows
 
 
 # ------------------------------------------------------------------------------------ PDF
@@ -142,11 +187,17 @@ def render_pdf(report: PatientReport, path: Path, pagesize: str = "A4") -> Path:
     rows += [[r["session"], r["task"], r["frames"], f"{r['seconds']:.1f}", r["repetitions"],
               "–" if r["frontal"] is None else f"{100 * r['frontal']:.0f}%", r["dropped"]] for r in report.protocol_rows]
     story.append(table(rows))
+    if report.classifiers or report.classifier_note:
+        story.append(Paragraph("Classifier probabilities", h2))
+        if report.classifiers:
+            header, crows = classifier_rows(report)
+            story += [table([header] + crows, [width * w for w in (0.12, 0.18, 0.24, 0.16, 0.16, 0.14)]),
+                      Paragraph(CLASSIFIER_CAPTION, small)]
+        if report.classifier_note:
+            story.append(Paragraph(escape(report.classifier_note), small))
     for sec in report.tasks:
-        block = [Paragraph(f"{escape(sec.task)} — {escape(sec.task_name)}", h2), trace_plot(sec)]
-        if sec.probability is not None:
-            block.append(Paragraph(f"Classifier probability of the patient group on this task: "
-                                   f"<b>{sec.probability:.2f}</b> (leave-one-subject-out random forest).", small))
+        title = f"{escape(sec.task)} — {escape(sec.task_name)}" + (f" · {escape(sec.session)}" if sec.session else "")
+        block = [Paragraph(title, h2), trace_plot(sec)]
         frows = [["Feature", "Value", "Controls mean ± SD", "z"]]
         frows += [[f"{f.name.replace('_', ' ')} ({f.unit})", _fmt(f.value), f"{_fmt(f.ref_mean)} ± {_fmt(f.ref_sd)}",
                    _fmt(f.z, 2)] for f in sec.features]
@@ -157,13 +208,9 @@ def render_pdf(report: PatientReport, path: Path, pagesize: str = "A4") -> Path:
         story += [Paragraph("Symmetry (0 = symmetric)", h2),
                   table([["Task", "Mouth corners", "Brows"]] + [[t, _fmt(c, 2), _fmt(b, 2)] for t, c, b in report.symmetry])]
     if report.over_time:
-        story.append(Paragraph("Change over time", h2))
-        dates = sorted({d for vals in report.over_time.values() for d, _ in vals})
-        trows = [["Measure", *dates]]
-        for name, vals in report.over_time.items():
-            by = dict(vals)
-            trows.append([name.replace("_", " "), *[_fmt(by.get(d)) for d in dates]])
-        story.append(table(trows))
+        header, trows = over_time_rows(report)
+        story += [Paragraph("Change over time", h2), table([header] + trows),
+                  Paragraph(OVER_TIME_CAPTION, small)]
     story += [Spacer(1, 6 * mm), Paragraph(
         f"z-scores against the control group: |z| &gt; {Z_AMBER:g} amber, &gt; {Z_RED:g} red. Generated {escape(report.generated)} "
         f"by {escape(report.software)}. {consent_line(report)} Research use only; not a diagnosis.", small)]
@@ -197,8 +244,18 @@ def render_html(report: PatientReport) -> str:
         parts.append(f"<tr><td>{escape(r['session'])}</td><td>{escape(r['task'])}</td><td>{r['frames']}</td>"
                      f"<td>{r['repetitions']}</td><td>{frontal}</td></tr>")
     parts.append("</table>")
+    if report.classifiers or report.classifier_note:
+        parts.append("<h2>Classifier probabilities</h2>")
+        if report.classifiers:
+            header, crows = classifier_rows(report)
+            parts.append("<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr>"
+                         + "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in r) + "</tr>" for r in crows)
+                         + f"</table><p><small>{escape(CLASSIFIER_CAPTION)}</small></p>")
+        if report.classifier_note:
+            parts.append(f"<p><small>{escape(report.classifier_note)}</small></p>")
     for sec in report.tasks:
-        parts.append(f"<h2>{escape(sec.task)} — {escape(sec.task_name)}</h2>")
+        parts.append(f"<h2>{escape(sec.task)} — {escape(sec.task_name)}"
+                     + (f" · {escape(sec.session)}" if sec.session else "") + "</h2>")
         try:
             parts.append(line_plot({sec.trace_name: (sec.time_s, sec.trace)}, "", "time (s)", sec.trace_name,
                                    markers=False))
@@ -208,6 +265,11 @@ def render_html(report: PatientReport) -> str:
         parts += [f"<tr><td>{escape(f.name)} ({escape(f.unit)})</td><td>{_fmt(f.value)}</td>"
                   f"<td>{_fmt(f.ref_mean)} ± {_fmt(f.ref_sd)}</td>{zcell(f.z)}</tr>" for f in sec.features]
         parts.append("</table>")
+    if report.over_time:
+        header, trows = over_time_rows(report)
+        parts.append("<h2>Change over time</h2><table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in header)
+                     + "</tr>" + "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in r) + "</tr>" for r in trows)
+                     + f"</table><p><small>{escape(OVER_TIME_CAPTION)}</small></p>")
     parts.append(f"<p><small>Generated {escape(report.generated)} by {escape(report.software)}. "
                  f"{consent_line(report)} Research use only.</small>"
                  "</p></body></html>")
