@@ -12,6 +12,7 @@ Registered by :mod:`neuroface_studio.cli`; only argparse is imported at start-up
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -26,6 +27,7 @@ def add_parsers(sub) -> None:
     e.add_argument("--all-participants", action="store_true",
                    help="include participants who did not consent to sharing (for use inside the lab only)")
     e.add_argument("--model", default=None, help="landmark track for features and face regions (default as `features`)")
+    e.add_argument("--trees", type=int, default=200, help=argparse.SUPPRESS)
     e.add_argument("--json", action="store_true")
 
     k = sub.add_parser("key", help="the pseudonym key (pseudonym -> real identity), kept out of every export")
@@ -48,7 +50,7 @@ def cmd_export(args, emit, progress_printer) -> int:
     from neuroface_studio.app.export import ExportOptions, export_study, parse_parts
     from neuroface_studio.app.project_service import ProjectSession
     options = ExportOptions(parts=parse_parts(args.include), blur_faces=args.blur_faces,
-                            all_participants=args.all_participants, model=args.model)
+                            all_participants=args.all_participants, model=args.model, trees=args.trees)
     session = ProjectSession.open(args.project)
     try:
         res = export_study(session, args.out, options, progress=progress_printer(args.json))
