@@ -2,8 +2,8 @@
 
 PySide6-Essentials has no QtPdf module (it ships with the much larger PySide6-Addons), so pages are
 rendered with PDFium through ``pypdfium2`` (imported lazily) and shown as pixmaps. The document is
-read from bytes held in memory: no file stays open, so the previewed file can be removed or copied
-freely. Zoom: fit width (default) or a fixed scale of the page's printed size at 96 dpi; pages are
+read from bytes held in memory and opened only while pages are drawn: no file or document stays
+open. Zoom: fit width (default) or a fixed scale of the page's printed size at 96 dpi; pages are
 re-rendered at the shown size, so text stays sharp. Previous/next page scroll to the page.
 """
 
@@ -23,30 +23,34 @@ MAX_PAGE_WIDTH = 4000  # px: a bound on the rendered width, whatever the zoom an
 
 
 class PdfPages:
-    """A PDF document held in memory; ``render(k, width_px)`` draws page ``k`` (0-based) as a QImage."""
+    """A PDF held in memory (its bytes); ``render(widths_px)`` draws its pages as QImages."""
 
     def __init__(self, pdf: bytes) -> None:
+        self.pdf = pdf
+        with self._open() as doc:  # raises PdfiumError on a damaged file
+            self.sizes_pt: list[tuple[float, float]] = [tuple(doc[k].get_size()) for k in range(len(doc))]
+
+    def _open(self):
         import pypdfium2 as pdfium
-        self._doc = pdfium.PdfDocument(pdf)  # raises PdfiumError on a damaged file
-        self.sizes_pt: list[tuple[float, float]] = [tuple(self._doc[k].get_size()) for k in range(len(self._doc))]
+        return pdfium.PdfDocument(self.pdf)
 
     def __len__(self) -> int:
         return len(self.sizes_pt)
 
-    def render(self, k: int, width_px: int) -> QImage:
-        """Page ``k`` rendered ``width_px`` wide (height from the page's aspect), white background."""
-        width_pt, _ = self.sizes_pt[k]
-        scale = max(1, min(int(width_px), MAX_PAGE_WIDTH)) / width_pt
-        bitmap = self._doc[k].render(scale=scale, fill_color=(255, 255, 255, 255), rev_byteorder=True)
-        array = bitmap.to_numpy()  # (H, W, 3) RGB, uint8
-        h, w = array.shape[:2]
-        channels = array.shape[2] if array.ndim == 3 else 1
-        fmt = {3: QImage.Format.Format_RGB888, 4: QImage.Format.Format_RGBA8888}.get(channels,
-                                                                                  QImage.Format.Format_Grayscale8)
-        return QImage(array.tobytes(), w, h, w * channels, fmt).copy()  # copy: own the pixels
+    def render(self, widths_px: list[int]) -> list[QImage]:
+        """Page k drawn ``widths_px[k]`` wide (height from the page's aspect), on white."""
+        with self._open() as doc:
+            return [_image(doc[k], self.sizes_pt[k][0], w) for k, w in enumerate(widths_px)]
 
-    def close(self) -> None:
-        self._doc.close()
+
+def _image(page, width_pt: float, width_px: int) -> QImage:
+    scale = max(1, min(int(width_px), MAX_PAGE_WIDTH)) / width_pt
+    array = page.render(scale=scale, fill_color=(255, 255, 255, 255), rev_byteorder=True).to_numpy()  # (H, W, 3) RGB
+    h, w = array.shape[:2]
+    channels = array.shape[2] if array.ndim == 3 else 1
+    fmt = {3: QImage.Format.Format_RGB888, 4: QImage.Format.Format_RGBA8888}.get(channels,
+                                                                              QImage.Format.Format_Grayscale8)
+    return QImage(array.tobytes(), w, h, w * channels, fmt).copy()  # copy: own the pixels
 
 
 class PdfPreviewWidget(QWidget):
@@ -99,6 +103,8 @@ class PdfPreviewWidget(QWidget):
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setWidget(self.sheet)
         self.scroll.verticalScrollBar().valueChanged.connect(lambda _v: self._track_page())
+        self.scroll.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
+        self._keep_where: float | None = None  # place in the document (0-1) to keep across a re-render
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -127,8 +133,8 @@ class PdfPreviewWidget(QWidget):
             self.page_labels.append(label)
             self.sheet_layout.addWidget(label, 0, Qt.AlignmentFlag.AlignHCenter)
         self.sheet_layout.addStretch(1)
-        self._render(force=True)
         self.scroll.verticalScrollBar().setValue(0)
+        self._render(force=True)
         self._set_page(0)
 
     def clear(self, text: str) -> None:
@@ -145,10 +151,8 @@ class PdfPreviewWidget(QWidget):
         self.page_labels = []
         while self.sheet_layout.count() > 1:  # the stretch after the pages
             self.sheet_layout.takeAt(self.sheet_layout.count() - 1)
-        if self.pages is not None:
-            self.pages.close()
         self.pages = None
-        self._rendered_width = None
+        self._rendered_width = self._keep_where = None
 
     def page_image(self, k: int) -> QImage:
         """The image shown for page ``k``."""
@@ -162,8 +166,9 @@ class PdfPreviewWidget(QWidget):
         self.zoom_combo.setCurrentIndex(max(self.zoom_combo.findData(value), 0))
 
     def _page_width(self, k: int) -> int:
-        if self.zoom() == FIT_WIDTH:
-            return max(200, self.scroll.viewport().width() - 2 * PAGE_GAP)
+        if self.zoom() == FIT_WIDTH:  # room left of the vertical scroll bar (long pages need it): no horizontal one
+            room = self.scroll.width() - 2 * self.scroll.frameWidth() - self.scroll.verticalScrollBar().sizeHint().width()
+            return max(200, room - 2 * PAGE_GAP)
         return int(round(self.pages.sizes_pt[k][0] / POINTS_PER_INCH * SCREEN_DPI * self.zoom()))
 
     def _render(self, force: bool = False) -> None:
@@ -173,13 +178,15 @@ class PdfPreviewWidget(QWidget):
         if not force and width == self._rendered_width:
             return
         self._rendered_width = width
+        bar = self.scroll.verticalScrollBar()
+        where = bar.value() / bar.maximum() if bar.maximum() > 0 else 0.0  # kept: the same place in the document
         ratio = self.devicePixelRatioF()
-        for k, label in enumerate(self.page_labels):
-            w = self._page_width(k)
-            image = self.pages.render(k, int(w * ratio))
+        images = self.pages.render([int(self._page_width(k) * ratio) for k in range(len(self.pages))])
+        for label, image in zip(self.page_labels, images):
             image.setDevicePixelRatio(ratio)
             label.setPixmap(QPixmap.fromImage(image))
             label.setFixedSize(QSize(image.width(), image.height()) / ratio)
+        self._keep_where = where  # applied when the scroll range follows the new page sizes
 
     def go_to_page(self, k: int) -> None:
         if not self.page_labels:
@@ -187,6 +194,12 @@ class PdfPreviewWidget(QWidget):
         k = max(0, min(k, len(self.page_labels) - 1))
         self.scroll.verticalScrollBar().setValue(self.page_labels[k].y() - PAGE_GAP)
         self._set_page(k)
+
+    def _on_range_changed(self, _minimum: int, maximum: int) -> None:
+        if self._keep_where is not None:
+            where, self._keep_where = self._keep_where, None
+            self.scroll.verticalScrollBar().setValue(round(where * maximum))
+        self._track_page()
 
     def _track_page(self) -> None:
         if not self.page_labels:

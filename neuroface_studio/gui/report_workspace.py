@@ -160,8 +160,6 @@ class ReportWorkspacePanel(QWidget):
         self.pagesize_combo.addItems(PAGE_SIZES)
         self.pagesize_combo.currentIndexChanged.connect(lambda _i: self._options_changed())
         self.landmarks_combo = QComboBox()
-        self.landmarks_combo.setToolTip("Landmarks the features are measured on (as Analyze → Features); recordings "
-                                        "without a track of the model chosen are left out")
         self.landmarks_combo.currentIndexChanged.connect(lambda _i: self._options_changed())
         options_box = QGroupBox("Options")
         options = QFormLayout(options_box)
@@ -185,7 +183,7 @@ class ReportWorkspacePanel(QWidget):
         privacy.setStyleSheet("color: #5b6675;")
 
         left = QWidget()
-        left.setMinimumWidth(280)
+        left.setMinimumWidth(300)
         left.setMaximumWidth(380)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(10, 10, 10, 10)
@@ -276,6 +274,9 @@ class ReportWorkspacePanel(QWidget):
 
     def _options_changed(self) -> None:
         self.participant_combo.setEnabled(self.participant_radio.isChecked())
+        self.participant_note.setVisible(self.participant_radio.isChecked())
+        self.landmarks_combo.setToolTip(f"{self.landmarks_combo.currentText()}: the landmarks the features are "
+                                        "measured on (as Analyze → Features)")
         pid = self.participant_combo.currentData()
         if self.session is not None and pid in self.session.project.participants:
             consented = self.session.project.participants[pid].consent_to_share
