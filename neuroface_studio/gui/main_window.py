@@ -133,6 +133,11 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
+        project_menu = bar.addMenu("&Project")
+        self.audit_action = self._action("&Audit log…", self.show_audit_log,
+                                         tip="Who changed what in this project, and when")
+        project_menu.addAction(self.audit_action)
+
         edit_menu = bar.addMenu("&Edit")
         self.undo_action = self._action("Undo", self.undo, QKeySequence.StandardKey.Undo)
         self.redo_action = self._action("Redo", self.redo, QKeySequence.StandardKey.Redo)
@@ -189,7 +194,8 @@ class MainWindow(QMainWindow):
         self.central.setCurrentWidget(self.workspace_stack if has else self.welcome)
         self.workspace_bar.setVisible(has)
         self.browser_dock.setVisible(has)
-        for action in (self.save_action, self.simulate_action, self.landmark_action, self.landmark_all_action):
+        for action in (self.save_action, self.simulate_action, self.landmark_action, self.landmark_all_action,
+                       self.audit_action):
             action.setEnabled(has)
         if session is not None:
             session.undo.subscribe(lambda s=session: self._on_undo_changed(s))
@@ -419,6 +425,11 @@ class MainWindow(QMainWindow):
         from neuroface_studio.gui.models_dialog import ModelsDialog
         dialog = ModelsDialog(self)
         dialog.exec()
+
+    def show_audit_log(self) -> None:
+        from neuroface_studio.gui.audit_dialog import AuditLogDialog
+        if self.session is not None:
+            AuditLogDialog(self.session.project, self, unsaved=self.session.dirty).exec()
 
     def landmark_recordings(self, current: bool = False, model: str | None = None) -> None:
         """Landmark the recording shown (``current``) or all recordings with ``model`` (None: the
