@@ -104,7 +104,7 @@ def store(tmp_path_factory):
 
 
 def test_headless_study_flow_opens_no_socket(guard, tmp_path, store, capsys, monkeypatch):
-    """create -> simulate -> landmark (dlib) -> segment -> features -> report -> export (with classification) -> models."""
+    """create -> simulate -> landmark (dlib) -> record (synthetic) -> segment -> features -> report -> export (with classification) -> models."""
     monkeypatch.setenv("NEUROFACE_HOME", str(tmp_path / "home"))
     proj = tmp_path / "study"
     p = str(proj)
@@ -112,6 +112,8 @@ def test_headless_study_flow_opens_no_socket(guard, tmp_path, store, capsys, mon
     assert main(["simulate", p, "--participants", "4", "--groups", "HC,ALS", "--tasks", "OPEN", "--fps", "8",
                  "--duration-scale", "0.25", "--annotators", "1", "--seed", "2"]) == 0
     assert main(["landmark", p, "--model", "dlib68", "--store", str(store)]) == 0
+    assert main(["record", p, "--participant", "SIM001", "--task", "SPREAD", "--source", "synthetic",
+                 "--duration", "0.5", "--fps", "8"]) == 0
     assert main(["segment", p, "--apply", "--model", "dlib68", "--store", str(store)]) == 0
     assert main(["features", p, "--model", "dlib68", "--csv", str(tmp_path / "f.csv")]) == 0
     pytest.importorskip("reportlab")
@@ -124,9 +126,14 @@ def test_headless_study_flow_opens_no_socket(guard, tmp_path, store, capsys, mon
     assert manifest["results"]["classification"] == 1 and manifest["recordings"]["faces_blurred"]
     assert main(["models", "--store", str(store), "list"]) == 0
     assert main(["project", "info", p]) == 0
-    assert main(["project", "audit", p]) == 0
     out = capsys.readouterr().out
     assert "exported landmarks, features, results, recordings" in out
+    assert main(["project", "audit", p, "--json"]) == 0
+    audit = json.loads(capsys.readouterr().out)["audit_log"]
+    assert {"create project", "simulate", "landmark", "record", "segment", "export"} <= {r["action"] for r in audit}
+    assert all(r["user"] and r["time"] and r["detail"] for r in audit)  # who, when and what, every time
+    videos = manifest["recordings"]["videos"]
+    assert videos["SIM001-SPREAD"]["frames"] >= 1  # the recording made above
 
 
 def test_fan_landmarking_with_torch_opens_no_socket(guard, tmp_path, store):

@@ -136,6 +136,18 @@ def test_blurred_video_really_hides_the_face(study, tmp_path):
     assert np.abs(a[0][-20:, :40].astype(int) - b[0][-20:, :40].astype(int)).mean() < 8  # rest of frame kept
 
 
+def test_face_found_by_the_detector_where_there_are_no_landmarks(study):
+    from neuroface_studio.app.export_video import FaceBlurrer
+    from neuroface_studio.vision.dlib68 import Dlib68
+    with study.open_recording("SIM002-OPEN") as reader:
+        frame = reader.color(2)
+    detector = Dlib68()
+    assert detector.detect(frame, upsample=1)
+    blur = FaceBlurrer(None, detector=detector)
+    out = blur(0, frame)
+    assert blur.stats.from_detector == 1 and detector.detect(out, upsample=1) == []
+
+
 def test_frame_without_any_face_region_is_blurred_whole():
     from neuroface_studio.app.export_video import FaceBlurrer
 
