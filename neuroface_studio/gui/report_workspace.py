@@ -89,17 +89,27 @@ def build_report_files(session: ProjectSession, request: ReportRequest, progress
     with tempfile.TemporaryDirectory(prefix="neuroface-report-") as tmp:
         pdf, html = Path(tmp) / "report.pdf", Path(tmp) / "report.html"
         if request.kind == PARTICIPANT:
+            from neuroface_studio.app.kinematics import project_features
             from neuroface_studio.app.report import build_report
             from neuroface_studio.reporting.patient_report import render_html, render_pdf
-            progress(0, 3, f"Features of {request.participant} and of the control group…")
-            report = build_report(session, request.participant, model=request.model)
+            project, pid = session.project, request.participant
+            table = None  # build_report says why when there is nothing to report
+            if pid in project.participants and any(project.recordings_of(s.id) for s in project.sessions_of(pid)):
+                # the features build_report would compute (every recording: the classifiers need them all),
+                # here with progress and Cancel
+                ids = sorted(project.recordings)
+                table = project_features(session, ids, model=request.model, cancel=cancel,
+                                         progress=lambda d, n, m: progress(d, n + 3, f"Features: {m}"))
+            n = len(project.recordings) + 3
+            progress(n - 3, n, "Classifiers (leave-one-subject-out) and the report…")
+            report = build_report(session, pid, table=table, model=request.model)
             cancel.raise_if_cancelled()
-            progress(1, 3, "Laying out the PDF…")
+            progress(n - 2, n, "Laying out the PDF…")
             render_pdf(report, pdf, request.pagesize)
             cancel.raise_if_cancelled()
-            progress(2, 3, "Writing the HTML…")
+            progress(n - 1, n, "Writing the HTML…")
             html.write_text(render_html(report), encoding="utf-8")
-            progress(3, 3, "Done")
+            progress(n, n, "Done")
         else:
             try:
                 from neuroface_studio.app.study_report import write_study_report
