@@ -77,7 +77,7 @@ def test_imports_and_help_in_a_fresh_interpreter_open_no_socket():
 import importlib, pkgutil
 import neuroface_studio
 for m in ("torch", "face_alignment", "numba", "onnxruntime", "dlib", "cv2", "h5py", "hdf5plugin", "sklearn",
-          "scipy.signal", "reportlab.pdfgen.canvas", "PySide6.QtWidgets", "pyqtgraph"):
+          "scipy.signal", "reportlab.pdfgen.canvas", "PySide6.QtWidgets", "pyqtgraph", "dask", "distributed"):
     try:
         importlib.import_module(m)
     except ImportError as exc:
