@@ -17,6 +17,18 @@ import warnings
 import numpy as np
 
 
+def rank_auc(truth: np.ndarray, score: np.ndarray) -> float:
+    """ROC AUC as the Mann-Whitney statistic (ties count one half): the value of sklearn's
+    ``roc_auc_score`` without its input validation, which made the 1000 bootstrap resamples
+    take seconds (~25 ms each on a loaded machine)."""
+    from scipy.stats import rankdata
+    truth = np.asarray(truth, bool)
+    ranks = rankdata(score)
+    n_pos = int(truth.sum())
+    n_neg = truth.size - n_pos
+    return float((ranks[truth].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
 def loso_random_forest(X: np.ndarray, y: np.ndarray, participants: list[str] | np.ndarray, n_estimators: int = 200,
                        seed: int = 0, n_boot: int = 1000, feature_names: list[str] | None = None) -> dict:
     from sklearn.ensemble import RandomForestClassifier
@@ -58,8 +70,8 @@ def loso_random_forest(X: np.ndarray, y: np.ndarray, participants: list[str] | n
     boots = []
     for _ in range(n_boot):
         k = rng.integers(0, len(ids), len(ids))
-        if len(set(truth[k].tolist())) == 2:
-            boots.append(roc_auc_score(truth[k], score[k]))
+        if 0 < truth[k].sum() < len(k):
+            boots.append(rank_auc(truth[k], score[k]))
     ci = (float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))) if boots else (float("nan"),) * 2
     imp = np.mean(importances, axis=0)
     names = feature_names or [f"f{i}" for i in range(X.shape[1])]

@@ -145,3 +145,14 @@ def test_fast_row_median_equals_nanmedian():
             warnings.simplefilter("ignore", RuntimeWarning)
             ref = np.nanmedian(a, axis=1)
         assert np.allclose(_row_nanmedian(a), ref, equal_nan=True)
+
+
+def test_rank_auc_is_sklearns_auc_with_ties():
+    from sklearn.metrics import roc_auc_score
+
+    from neuroface_studio.analysis.classify import rank_auc
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        y = np.r_[0, 1, rng.integers(0, 2, int(rng.integers(0, 20)))]
+        s = np.round(rng.random(len(y)), 1)  # many ties
+        assert rank_auc(y, s) == pytest.approx(roc_auc_score(y, s), abs=1e-12)
