@@ -269,6 +269,7 @@ def build_study_report(session: ProjectSession, *, model: str | None = None, pro
         report.roc_skipped.append(("all tasks", f"{REFERENCE_GROUP} vs patients",
                                    f"the project needs {REFERENCE_GROUP} participants and another group"))
     report.methods = _methods(session, report, table, settings, acc)
+    _check(cancel)
     progress(100, 100, "study report assembled")
     return report
 
