@@ -104,7 +104,8 @@ def store(tmp_path_factory):
 
 
 def test_headless_study_flow_opens_no_socket(guard, tmp_path, store, capsys, monkeypatch):
-    """create -> simulate -> landmark (dlib) -> record (synthetic) -> segment -> features -> report -> export (with classification) -> models."""
+    """create -> simulate -> landmark (dlib) -> record (synthetic) -> segment -> features -> report
+    -> export (recordings blurred, classification) -> models list -> project info/audit."""
     monkeypatch.setenv("NEUROFACE_HOME", str(tmp_path / "home"))
     proj = tmp_path / "study"
     p = str(proj)

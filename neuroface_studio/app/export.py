@@ -113,7 +113,9 @@ def _write_csv(path: Path, header: list[str], rows) -> None:
 
 
 def _fmt(v) -> str:
-    return "" if v is None or (isinstance(v, float) and not np.isfinite(v)) else (f"{v:.3f}" if isinstance(v, float) else str(v))
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):.6g}" if np.isfinite(v) else ""
+    return "" if v is None else str(v)
 
 
 class _Exporter:
@@ -141,7 +143,8 @@ class _Exporter:
         rows = []
         for pid in self.participants:
             p = project.participants[pid]
-            rows.append([pid, p.group.value, int(p.consent_to_share)] + [_fmt(p.clinical_scores.get(k)) for k in scores])
+            rows.append([pid, p.group.value, int(p.consent_to_share),
+                         *(_fmt(p.clinical_scores.get(k)) for k in scores)])
         _write_csv(self.root / "participants.csv", ["participant", "group", "consent_to_share", *scores], rows)
 
     def landmarks(self) -> None:
