@@ -9,7 +9,7 @@ re-rendered at the shown size, so text stays sharp. Previous/next page scroll to
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
                                QWidget)
@@ -105,6 +105,10 @@ class PdfPreviewWidget(QWidget):
         self.scroll.verticalScrollBar().valueChanged.connect(lambda _v: self._track_page())
         self.scroll.verticalScrollBar().rangeChanged.connect(self._on_range_changed)
         self._keep_where: float | None = None  # place in the document (0-1) to keep across a re-render
+        self._resize_timer = QTimer(self)  # a window being resized redraws the pages once it pauses
+        self._resize_timer.setSingleShot(True)
+        self._resize_timer.setInterval(120)
+        self._resize_timer.timeout.connect(self._render)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -220,5 +224,5 @@ class PdfPreviewWidget(QWidget):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
-        if self.zoom() == FIT_WIDTH:
-            self._render()
+        if self.zoom() == FIT_WIDTH and self.pages is not None:
+            self._resize_timer.start()
