@@ -93,6 +93,11 @@ def test_pseudonym_key_is_kept_out_of_the_project_and_every_export(study, tmp_pa
     for path, data in files.items():
         assert not any(n in data for n in needles), path
     assert "pseudonym key" in [e.action for e in ProjectSession.open(study.folder).project.audit_log]
+    pytest.importorskip("reportlab")
+    html = tmp_path / "report.html"  # the per-patient report neither reads the key nor shows the identity
+    assert main(["report", folder, "--participant", "SIM002", "--out", str(tmp_path / "r.pdf"),
+                 "--html", str(html)]) == 0
+    assert "SIM002" in html.read_text() and "Testperson" not in html.read_text()
 
 
 def _hf_energy(gray_face):
