@@ -12,6 +12,15 @@ from neuroface_studio.app.simulate import SimulationRequest, simulate_into_proje
 from neuroface_studio.cli import main  # noqa: E402
 
 
+@pytest.fixture(scope="module", autouse=True)
+def few_trees():
+    """The classifier sections use 25 trees here instead of 200 (speed); the AUC is still the computed one."""
+    from neuroface_studio.app import study_report
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(study_report.CLASSIFIER_SETTINGS, "n_estimators", 25)
+        yield
+
+
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
     s = ProjectSession.create(tmp_path_factory.mktemp("rep") / "study")
@@ -46,3 +55,40 @@ def test_report_errors(study, tmp_path, capsys):
     assert "no participant 'NOPE'" in capsys.readouterr().err
     some = sorted(study.project.participants)[0]
     assert main(["report", str(study.folder), "--participant", some, "--out", str(tmp_path / "x.txt")]) == 2
+
+
+def test_classifier_probabilities_per_task(study, tmp_path):
+    from neuroface_studio.app.kinematics import classify, project_features
+    from neuroface_studio.app.report import build_report
+    from neuroface_studio.reporting.patient_report import render_pdf
+    patient = next(p for p, x in sorted(study.project.participants.items()) if x.group.value == "ALS")
+    rep = build_report(study, patient)
+    assert [(c.task, c.control, c.patient) for c in rep.classifiers] == [("OPEN", "HC", "ALS"), ("SPREAD", "HC", "ALS")]
+    table = project_features(study)
+    for line in rep.classifiers:  # the participant's own LOSO probability and the classifier's AUC
+        res = classify(table, line.task, ("HC", "ALS"), n_estimators=25, seed=0)
+        assert line.probability == pytest.approx(res["participants"][patient]["probability"])
+        assert line.auc == pytest.approx(res["auc"]) and line.n_participants == res["n_participants"] == 5
+    render_pdf(rep, tmp_path / "r.pdf")
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(str(tmp_path / "r.pdf")).pages).split())
+    c = rep.classifiers[0]
+    assert "Classifier probabilities" in text
+    assert f"OPEN HC vs ALS {c.probability:.2f} {c.auc:.2f} {c.ci95[0]:.2f}–{c.ci95[1]:.2f} 5" in text
+    control = next(p for p, x in sorted(study.project.participants.items()) if x.group.value == "HC")
+    assert {c.patient for c in build_report(study, control).classifiers} == {"ALS"}  # a control: vs each group
+
+
+def test_classifier_skipped_with_the_reason(study, tmp_path):
+    from simhelpers import copy_project
+
+    from neuroface_studio.app.report import build_report
+    from neuroface_studio.domain.participants import Group
+    session = copy_project(study.folder, tmp_path)
+    als = sorted(p for p, x in session.project.participants.items() if x.group is Group.ALS)
+    session.project.participants[als[0]].group = Group.HC  # one ALS participant left: too few for LOSO
+    rep = build_report(session, als[1])
+    assert not rep.classifiers and "at least 2 participants in each group" in rep.classifier_note
+    for pid in als:
+        session.project.participants[pid].group = Group.HC  # one group only
+    rep = build_report(session, als[1])
+    assert not rep.classifiers and rep.classifier_note.startswith("No classifier: the project needs HC participants")
