@@ -84,9 +84,17 @@ def build_report_files(session: ProjectSession, request: ReportRequest, progress
                        cancel: CancelToken) -> tuple[bytes, str]:
     """Build the report ``request`` asks for: (PDF bytes, HTML text). Runs on a worker thread.
 
-    Raises ValueError with a message for the user (unknown participant, no recordings, ...).
+    Raises ValueError with a message for the user (unknown participant, no recordings, a full disk...).
     """
-    with tempfile.TemporaryDirectory(prefix="neuroface-report-") as tmp:
+    try:
+        return _build_files(session, request, progress, cancel)
+    except OSError as exc:  # the temporary folder full, a recording file unreadable, ...
+        raise ValueError(describe_os_error(exc) + (f" ({exc.filename})" if exc.filename else "")) from exc
+
+
+def _build_files(session: ProjectSession, request: ReportRequest, progress: Callable[[int, int, str], None],
+                 cancel: CancelToken) -> tuple[bytes, str]:
+    with tempfile.TemporaryDirectory(prefix="neuroface-report-") as tmp:  # in the system's temporary folder
         pdf, html = Path(tmp) / "report.pdf", Path(tmp) / "report.html"
         if request.kind == PARTICIPANT:
             from neuroface_studio.app.kinematics import project_features

@@ -110,7 +110,8 @@ def test_preview_shows_rendered_pages_and_export_writes_the_previewed_report(qtb
         assert panel.preview.current_page == 1 and panel.preview.page_label.text().startswith("Page 2 of")
 
 
-def test_cancel_then_a_participant_without_recordings_then_a_failed_write(qtbot, main_window, study, tmp_path):
+def test_cancel_then_a_participant_without_recordings_then_a_failed_write(qtbot, main_window, study, tmp_path,
+                                                                          monkeypatch):
     from PySide6.QtWidgets import QProgressDialog, QPushButton
     from simhelpers import copy_project
 
@@ -133,19 +134,23 @@ def test_cancel_then_a_participant_without_recordings_then_a_failed_write(qtbot,
     assert "NEW01 has no recordings yet" in blocker.args[0] and "Traceback" not in blocker.args[0]
     assert panel.message_label.isVisible() and panel.report is None and panel.build_button.isEnabled()
 
-    panel.set_participant(_patient(study))
-    _build(qtbot, panel)
+    from neuroface_studio.gui import report_workspace
 
     def full(*_a, **_k):
-        raise OSError(errno.ENOSPC, "No space left on device")
-    import neuroface_studio.gui.report_workspace as report_workspace
-    original = report_workspace.atomic_write_bytes
-    report_workspace.atomic_write_bytes = full
-    try:
+        raise OSError(errno.ENOSPC, "No space left on device", "/tmp/neuroface-report-x/report.pdf")
+    panel.set_participant(_patient(study))
+    with monkeypatch.context() as m:  # the temporary folder's disk is full while building
+        m.setattr(report_workspace, "_build_files", full)
+        with qtbot.waitSignal(panel.stopped, timeout=60000) as blocker:
+            panel.build_button.click()
+    assert blocker.args[0] == ("Participant report failed: the disk is full (no space left on the device); free "
+                               "some space or choose another drive (/tmp/neuroface-report-x/report.pdf)")
+    _build(qtbot, panel)
+    with monkeypatch.context() as m:  # the export's disk is full
+        m.setattr(report_workspace, "atomic_write_bytes", full)
         assert panel.export(tmp_path / "x.pdf", ".pdf") is None
-    finally:
-        report_workspace.atomic_write_bytes = original
     assert "the disk is full" in panel.message_label.text() and not (tmp_path / "x.pdf").exists()
+    assert panel.report is not None and panel.pdf_button.isEnabled()  # the preview is still there to export
 
 
 def test_study_summary_preview_or_said_unavailable(qtbot, main_window, study, monkeypatch):
