@@ -13,6 +13,7 @@ from html import escape
 from pathlib import Path
 
 Z_AMBER, Z_RED = 1.0, 2.0
+TRACE_MM = 46  # height of a task's trace plot: two task sections fit on an A4 or a Letter page
 
 
 @dataclass
@@ -130,7 +131,8 @@ def render_pdf(report: PatientReport, path: Path, pagesize: str = "A4") -> Path:
         t = Table(rows, colWidths=widths, repeatRows=1)
         style = [("FONTSIZE", (0, 0), (-1, -1), 8), ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
                  ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#b0b8c0")),
-                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE")]
+                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                 ("TOPPADDING", (0, 0), (-1, -1), 1.5), ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5)]
         for r, z in enumerate(zvalues or [], start=1):
             if z is not None and math.isfinite(z) and abs(z) > Z_AMBER:
                 colour = "#f6c6c6" if abs(z) > Z_RED else "#fbe7b0"
@@ -139,13 +141,13 @@ def render_pdf(report: PatientReport, path: Path, pagesize: str = "A4") -> Path:
         return t
 
     def trace_plot(sec: TaskSection):
-        d = Drawing(width, 55 * mm)
+        d = Drawing(width, TRACE_MM * mm)
         pts = [(t, v) for t, v in zip(sec.time_s, sec.trace) if v is not None and math.isfinite(v)]
         if len(pts) < 2:
             d.add(String(10, 60, "no trace (no landmarks for this recording)", fontSize=9))
             return d
         lp = LinePlot()
-        lp.x, lp.y, lp.width, lp.height = 40, 22, width - 55, 55 * mm - 35
+        lp.x, lp.y, lp.width, lp.height = 40, 22, width - 55, TRACE_MM * mm - 35
         lo = min(v for _, v in pts)
         hi = max(v for _, v in pts)
         t_end = max(t for t, _ in pts)
@@ -188,13 +190,14 @@ def render_pdf(report: PatientReport, path: Path, pagesize: str = "A4") -> Path:
               "–" if r["frontal"] is None else f"{100 * r['frontal']:.0f}%", r["dropped"]] for r in report.protocol_rows]
     story.append(table(rows))
     if report.classifiers or report.classifier_note:
-        story.append(Paragraph("Classifier probabilities", h2))
+        block = [Paragraph("Classifier probabilities", h2)]
         if report.classifiers:
             header, crows = classifier_rows(report)
-            story += [table([header] + crows, [width * w for w in (0.12, 0.18, 0.24, 0.16, 0.16, 0.14)]),
+            block += [table([header] + crows, [width * w for w in (0.12, 0.18, 0.24, 0.16, 0.16, 0.14)]),
                       Paragraph(CLASSIFIER_CAPTION, small)]
         if report.classifier_note:
-            story.append(Paragraph(escape(report.classifier_note), small))
+            block.append(Paragraph(escape(report.classifier_note), small))
+        story.append(KeepTogether(block))
     for sec in report.tasks:
         title = f"{escape(sec.task)} — {escape(sec.task_name)}" + (f" · {escape(sec.session)}" if sec.session else "")
         block = [Paragraph(title, h2), trace_plot(sec)]
@@ -205,12 +208,12 @@ def render_pdf(report: PatientReport, path: Path, pagesize: str = "A4") -> Path:
                            [f.z for f in sec.features]))
         story.append(KeepTogether(block))
     if report.symmetry:
-        story += [Paragraph("Symmetry (0 = symmetric)", h2),
-                  table([["Task", "Mouth corners", "Brows"]] + [[t, _fmt(c, 2), _fmt(b, 2)] for t, c, b in report.symmetry])]
+        story.append(KeepTogether([Paragraph("Symmetry (0 = symmetric)", h2), table(
+            [["Task", "Mouth corners", "Brows"]] + [[t, _fmt(c, 2), _fmt(b, 2)] for t, c, b in report.symmetry])]))
     if report.over_time:
         header, trows = over_time_rows(report)
-        story += [Paragraph("Change over time", h2), table([header] + trows),
-                  Paragraph(OVER_TIME_CAPTION, small)]
+        story.append(KeepTogether([Paragraph("Change over time", h2), table([header] + trows),
+                                   Paragraph(OVER_TIME_CAPTION, small)]))
     story += [Spacer(1, 6 * mm), Paragraph(
         f"z-scores against the control group: |z| &gt; {Z_AMBER:g} amber, &gt; {Z_RED:g} red. Generated {escape(report.generated)} "
         f"by {escape(report.software)}. {consent_line(report)} Research use only; not a diagnosis.", small)]

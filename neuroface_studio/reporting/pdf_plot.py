@@ -29,14 +29,16 @@ def _runs(xs, ys) -> list[list[tuple[float, float]]]:
 def line_chart(series: dict[str, tuple[list, list]], width: float, height: float, title: str = "",
                xlabel: str = "", ylabel: str = "", x_range: tuple[float, float] | None = None,
                y_range: tuple[float, float] | None = None, diagonal: bool = False, dashed: set[str] = frozenset(),
-               legend_width: float = 120.0):
+               legend_width: float = 120.0, markers: bool = False):
     """A reportlab ``Drawing`` of the series (name -> (x values, y values)).
 
     ``x_range``/``y_range`` fix the axes (default: nice ticks around the data); ``diagonal``
-    adds the chance line y = x (ROC); names in ``dashed`` are drawn dashed.
+    adds the chance line y = x (ROC); names in ``dashed`` are drawn dashed; ``markers`` puts a dot
+    on every point (a ROC curve that runs along the axes stays visible).
     """
     from reportlab.graphics.charts.lineplots import LinePlot
     from reportlab.graphics.shapes import Drawing, Group, Line, String
+    from reportlab.graphics.widgets.markers import makeMarker
     from reportlab.lib import colors
 
     d = Drawing(width, height)
@@ -70,8 +72,11 @@ def line_chart(series: dict[str, tuple[list, list]], width: float, height: float
             lp.lines[k].strokeWidth = 0.6
             lp.lines[k].strokeDashArray = [2, 2]
             continue
-        lp.lines[k].strokeColor = colors.HexColor(PALETTE[order.index(name) % len(PALETTE)])
+        colour = colors.HexColor(PALETTE[order.index(name) % len(PALETTE)])
+        lp.lines[k].strokeColor = colour
         lp.lines[k].strokeWidth = 1.3
+        if markers:
+            lp.lines[k].symbol = makeMarker("FilledCircle", size=3.2, fillColor=colour, strokeColor=colour)
         if name in dashed:
             lp.lines[k].strokeDashArray = [4, 2]
     lp.xValueAxis.valueMin, lp.xValueAxis.valueMax = xt[0], xt[-1]

@@ -222,7 +222,8 @@ def render_pdf(report: StudyReport, path: Path, pagesize: str = "A4") -> Path:
         for task in roc_tasks(report):
             story.append(KeepTogether([line_chart(_roc_series(report, task), width * 0.75, 62 * mm, f"ROC, {task}",
                                                   "false positive rate", "true positive rate", x_range=(0, 1),
-                                                  y_range=(0, 1), diagonal=True, legend_width=140)]))
+                                                  y_range=(0, 1), diagonal=True, legend_width=140,
+                                                  markers=True)]))
     else:
         story.append(Paragraph("No classifier could be built.", body))
     for task, contrast, why in report.roc_skipped:
@@ -275,7 +276,7 @@ def render_html(report: StudyReport) -> str:
         for task in roc_tasks(report):
             series = {**_roc_series(report, task), "chance": ([0, 1], [0, 1])}
             parts.append(line_plot(series, f"ROC, {task}", "false positive rate", "true positive rate",
-                                   width=620, height=360, markers=False))
+                                   width=620, height=360, markers=True))
     else:
         parts.append("<p>No classifier could be built.</p>")
     parts += [f"<p><small>{escape(t)}, {escape(c)}: not computed ({escape(w)}).</small></p>"
