@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Build the Linux app folder and tarball with PyInstaller (one-folder build).
 #
-#   packaging/build_linux.sh [--clean]
+#   packaging/build_linux.sh [--clean] [--no-tar]
 #
 # Uses the repository's venv (.venv, or $NEUROFACE_VENV); installs PyInstaller through the
 # project's `packaging` extra when it is missing. Outputs (all git-ignored):
@@ -17,7 +17,14 @@ APP=NeuroFace-Studio
 DIST="$ROOT/dist"
 WORK="$ROOT/build/pyinstaller"
 CLEAN=()
-[[ "${1:-}" == "--clean" ]] && CLEAN=(--clean)
+TARBALL=1
+for arg in "$@"; do
+    case "$arg" in
+        --clean) CLEAN=(--clean) ;;   # rebuild from scratch (PyInstaller's caches in build/)
+        --no-tar) TARBALL=0 ;;        # only the app folder (a test run; gzip of ~1.5 GB takes minutes)
+        *) sed -n '2,11p' "$0"; exit 2 ;;
+    esac
+done
 
 cd "$ROOT"
 [[ -x "$PY" ]] || { echo "error: no Python at $PY (create the venv with scripts/run.sh first)" >&2; exit 2; }
@@ -46,11 +53,14 @@ chmod +x "$OUT/install-desktop-entry.sh"
 
 BUILT=$(date +%s)
 TAR="$DIST/$APP-$VERSION-linux-$ARCH.tar.gz"
-tar -C "$DIST" -czf "$TAR" "$APP"
+rm -f "$TAR"
+if [[ $TARBALL == 1 ]]; then
+    tar -C "$DIST" -cf - "$APP" | nice -n 10 gzip -6 > "$TAR"
+fi
 END=$(date +%s)
 
 echo
 echo "app folder : $OUT ($(du -sh "$OUT" | cut -f1), $(find "$OUT" -type f | wc -l) files)"
-echo "tarball    : $TAR ($(du -h "$TAR" | cut -f1))"
+[[ $TARBALL == 1 ]] && echo "tarball    : $TAR ($(du -h "$TAR" | cut -f1))"
 echo "time       : PyInstaller $((BUILT - START)) s, tar.gz $((END - BUILT)) s, total $((END - START)) s"
 echo "run        : $OUT/neuroface-studio --help"

@@ -42,6 +42,20 @@ PACKAGE_FILES = (
     ("skimage", "data/astronaut.png"),  # face of the simulated participants (hook-skimage.data takes only .pyi)
 )
 
+#: The hdf5plugin filters left out of the bundle (names as in ``hdf5plugin.FILTERS``).
+DROPPED_HDF5_FILTERS = ("sz", "sz3", "sperr", "zfp", "htj2k", "fcidecomp")
+
+#: Files the hooks collect that no code path of the app opens, dropped from the bundle:
+#: ``(destination prefix, destinations kept)``. The spec filters its datas and binaries with it.
+DROPPED = (
+    ("torch/test/", ()),  # torch's C++ test executables (83 MB)
+    ("torch/bin/", ("torch/bin/torch_shm_manager",)),  # C++ tests and protoc; keep the shm manager
+    # HDF5 filters for lossy scientific compressors (SZ, SZ3, SPERR, ZFP, HTJ2K, FCIDECOMP; ~130 MB).
+    # Recordings use Blosc-LZ4; the lossless Blosc, Blosc2, Bitshuffle, LZ4, Zstd and BZip2 filters
+    # stay. rthook_neuroface.py silences hdf5plugin's "File not found" log for exactly these.
+    *((f"hdf5plugin/plugins/libh5{name}.", ()) for name in DROPPED_HDF5_FILTERS),
+)
+
 
 def package_dir(name: str) -> Path:
     spec = importlib.util.find_spec(name)

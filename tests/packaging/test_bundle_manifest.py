@@ -106,3 +106,27 @@ def test_install_desktop_entry_points_exec_at_the_app_folder(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert not (data / "applications" / "neuroface-studio.desktop").exists()
+
+
+def test_dropped_files_are_real_and_spare_what_recordings_need():
+    """Each dropped prefix still matches installed files (no stale entry), the HDF5 filters left out
+    are real hdf5plugin filter names, the runtime hook silences exactly those, and the Blosc
+    filter that recordings are written with stays."""
+    import ast
+
+    import hdf5plugin
+
+    m = _manifest()
+    for prefix, keep in m.DROPPED:
+        package, _, rest = prefix.partition("/")
+        folder, _, stem = rest.rpartition("/")
+        matches = list((m.package_dir(package) / folder).glob(stem + "*"))
+        assert matches, f"nothing installed matches dropped prefix {prefix}"
+        for kept in keep:
+            assert (m.package_dir(package) / kept.partition("/")[2]).exists(), kept
+    assert set(m.DROPPED_HDF5_FILTERS) <= set(hdf5plugin.FILTERS)
+    assert "blosc" not in m.DROPPED_HDF5_FILTERS
+    hook = ast.parse((PACKAGING / "rthook_neuroface.py").read_text())
+    left_out = next(ast.literal_eval(node.value) for node in ast.walk(hook)
+                    if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "_LEFT_OUT")
+    assert tuple(left_out) == tuple(m.DROPPED_HDF5_FILTERS)
