@@ -181,7 +181,7 @@ class _Run:
         ran = c["done"] + c["failed"] + c["cancelled"]
         elapsed = time.perf_counter() - self.t0
         eta = ""
-        if ran and finished < rep.total:
+        if ran and finished < rep.total and not rep.cancelled:
             eta = f", ETA {elapsed / finished * (rep.total - finished):.0f} s"
         status = r.status.upper() if r.status in ("failed", "cancelled") else r.status
         took = f" in {r.seconds:.1f} s" if r.status == "done" else ""

@@ -174,12 +174,18 @@ def test_local_dask_cluster_gives_the_same_results_as_the_process_pool(master, r
     distributed = pytest.importorskip("distributed")
     folder = _copy(master, tmp_path)
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster:
-        rc = main(["batch", str(folder), "--steps", STEPS, "--scheduler", cluster.scheduler_address, "--json"])
+        rc = main(["batch", str(folder), "--steps", STEPS + ",report", "--scheduler", cluster.scheduler_address,
+                   "--json"])
     assert rc == 0
     data = json.loads(capsys.readouterr().out)
     assert data["executor"].startswith("Dask cluster at tcp://") and data["counts"]["failed"] == 0
     assert data["applied_repetitions"] == ["SIM002-OPEN"]
     _assert_same(_outputs(folder), _outputs(reference[0]))
+    # one report per participant, after the recordings' steps
+    assert sorted((t["step"], t["target"], t["status"]) for t in data["tasks"][-2:]) == [
+        ("report", "SIM001", "done"), ("report", "SIM002", "done")]
+    for pid in ("SIM001", "SIM002"):
+        assert batch_tasks.report_path(folder, pid).read_bytes().startswith(b"%PDF")
 
 
 def test_clear_errors_before_any_work(master, tmp_path, capsys):
