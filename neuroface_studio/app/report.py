@@ -67,7 +67,9 @@ def participant_classifiers(table: FeatureTable, project, participant_id: str, t
 
 def build_report(session: ProjectSession, participant_id: str, reference_group: str = "HC",
                  table: FeatureTable | None = None, model: str | None = None,
-                 classifiers: bool = True) -> PatientReport:
+                 classifiers: bool = True, cancel=None) -> PatientReport:
+    """The participant's report. ``classifiers``: also the LOSO classifier per task (features of every
+    recording are then needed); ``cancel`` (an app.jobs.CancelToken) is checked between classifiers."""
     project = session.project
     if participant_id not in project.participants:
         raise ValueError(f"no participant {participant_id!r} in this project; see `neuroface-studio project info`")
@@ -126,7 +128,7 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
     lines, note = [], ""
     if classifiers:
         lines, note = participant_classifiers(table, project, participant_id,
-                                              list(dict.fromkeys(r.task_code for r in recs)), reference_group)
+                                              list(dict.fromkeys(r.task_code for r in recs)), reference_group, cancel)
         for sec in tasks:
             sec.probability = next((c.probability for c in lines if c.task == sec.task), None)
     sources = sorted(set(table.sources.get(r.id, "") for r in recs) - {""})

@@ -95,11 +95,11 @@ def test_sessions_one_is_the_simulator_as_before(tmp_path):
 
 def test_two_sessions_follow_up_weeks_later_with_progression(tmp_path):
     from neuroface_studio.simulation import clinic
+    tiny = dict(fps=8.0, duration_scale=0.2, tasks=("OPEN",), annotators=0, groups=(Group.HC, Group.ALS), seed=4)
     one = ProjectSession.create(tmp_path / "one")
-    simulate_into_project(one, SimulationRequest(participants=2, groups=(Group.HC, Group.ALS), seed=4, **SMALL))
+    simulate_into_project(one, SimulationRequest(participants=2, **tiny))
     two = ProjectSession.create(tmp_path / "two")
-    simulate_into_project(two, SimulationRequest(participants=2, groups=(Group.HC, Group.ALS), seed=4, sessions=2,
-                                                 **SMALL))
+    simulate_into_project(two, SimulationRequest(participants=2, sessions=2, **tiny))
     p = two.project
     assert sorted(p.sessions) == ["SIM001-S1", "SIM001-S2", "SIM002-S1", "SIM002-S2"]
     assert sorted(p.recordings) == ["SIM001-OPEN", "SIM001-S2-OPEN", "SIM002-OPEN", "SIM002-S2-OPEN"]

@@ -47,7 +47,7 @@ def few_trees():
 @pytest.fixture(scope="module")
 def study(tmp_path_factory):
     folder = simulate_project(tmp_path_factory.mktemp("study") / "p", participants=4, groups=("HC", "ALS"),
-                              tasks=("OPEN",), fps=10, duration_scale=0.3, annotators=0, seed=2, sessions=2)
+                              tasks=("OPEN",), fps=8, duration_scale=0.25, annotators=0, seed=2, sessions=2)
     session = ProjectSession.open(folder)
     _fake_tracks(session)
     return session
@@ -70,7 +70,7 @@ def test_cohort_and_methods_are_the_projects(written):
     assert report.recordings_per_task == {"OPEN": {"HC": 4, "ALS": 4}}
     assert "Study summary" in text and "Cohort" in text and "Total 4 8 8 40" in text
     m = report.methods
-    assert "4 participants (2 HC, 2 ALS)" in m and "8 sessions" in m and "at 10 fps" in m
+    assert "4 participants (2 HC, 2 ALS)" in m and "8 sessions" in m and "at 8 fps" in m
     assert "fanA version 1 (sha256 000000000000…)" in m and "fanB version 1" in m  # the tracks' provenance
     assert "intercanthal" in m and "nojaw landmarks (51 points)" in m
     assert f"({TREES} trees" in m and "1000 resamples" in m and "range_of_motion" in m and "ldj" in m
