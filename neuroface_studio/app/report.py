@@ -144,12 +144,15 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
 
 
 def write_report(session: ProjectSession, participant_id: str, out: Path, pagesize: str = "A4",
-                 html: Path | None = None, model: str | None = None) -> PatientReport:
+                 html: Path | None = None, model: str | None = None, classifiers: bool = True,
+                 cancel=None) -> PatientReport:
+    """Build and write the report. With ``classifiers`` the report depends on every participant's
+    features (the LOSO classifiers), not only on this participant's."""
     from neuroface_studio.reporting.patient_report import render_html, render_pdf
-    report = build_report(session, participant_id, model=model)
     out = Path(out)
     if out.suffix.lower() != ".pdf":
         raise ValueError(f"--out {out}: give a .pdf file name")
+    report = build_report(session, participant_id, model=model, classifiers=classifiers, cancel=cancel)
     render_pdf(report, out, pagesize)
     if html is not None:
         from neuroface_studio.store.atomic import atomic_write_bytes
