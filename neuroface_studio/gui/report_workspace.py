@@ -110,7 +110,7 @@ def _build_files(session: ProjectSession, request: ReportRequest, progress: Call
                                          progress=lambda d, n, m: progress(d, n + 3, f"Features: {m}"))
             n = len(project.recordings) + 3
             progress(n - 3, n, "Classifiers (leave-one-subject-out) and the report…")
-            report = build_report(session, pid, table=table, model=request.model)
+            report = build_report(session, pid, table=table, model=request.model, cancel=cancel)
             cancel.raise_if_cancelled()
             progress(n - 2, n, "Laying out the PDF…")
             render_pdf(report, pdf, request.pagesize)
