@@ -30,6 +30,7 @@ from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.domain.participants import Group
 from neuroface_studio.domain.project import now_iso
 from neuroface_studio.reporting.study_report import CedCurve, CohortRow, NrmseRow, RocCurve, StudyReport
+from neuroface_studio.store.errors import StoreError
 
 #: How features are computed for the report (passed to project_features; stated in the methods).
 FEATURE_SETTINGS = {"use_3d": True, "head_frame": True, "median": 5, "window_s": 5.0}
@@ -126,10 +127,9 @@ def landmark_accuracy(session: ProjectSession, report: StudyReport, settings, ca
         return {}
     models = sorted(coverage, key=lambda m: (-coverage[m], m))
     common = [m for m in models if all(m in tracked[r] for r in recs)] or [models[0]]
-    held = None
     try:
         held = held_out_participants(common, session.project.name)
-    except Exception:  # a track of a model this machine's registry does not know: no held-out set
+    except ValueError:  # ModelRegistryError: a track of a model this machine's registry does not know
         held = None
     keep = [i for i, rid in enumerate(frames.recordings)
             if all(m in tracked[rid] for m in common) and (held is None or frames.participants[i] in held)]
@@ -186,7 +186,7 @@ def _feature_sources(session: ProjectSession, table) -> list[str]:
         if base.startswith("model "):
             try:
                 base = "model " + describe_model(_track_info(session, rid, base[len("model "):]))
-            except Exception:  # noqa: BLE001 - provenance unreadable: name only
+            except (StoreError, OSError):  # track unreadable: the model's name only
                 pass
         out[base] = out.get(base, 0) + 1
     return [f"{k} ({n} recording{'s' if n != 1 else ''})" for k, n in out.items()]
