@@ -29,12 +29,13 @@ def _runs(xs, ys) -> list[list[tuple[float, float]]]:
 def line_chart(series: dict[str, tuple[list, list]], width: float, height: float, title: str = "",
                xlabel: str = "", ylabel: str = "", x_range: tuple[float, float] | None = None,
                y_range: tuple[float, float] | None = None, diagonal: bool = False, dashed: set[str] = frozenset(),
-               legend_width: float = 120.0, markers: bool = False):
+               legend_width: float = 120.0, markers: bool = False, legend: bool | None = None):
     """A reportlab ``Drawing`` of the series (name -> (x values, y values)).
 
     ``x_range``/``y_range`` fix the axes (default: nice ticks around the data); ``diagonal``
     adds the chance line y = x (ROC); names in ``dashed`` are drawn dashed; ``markers`` puts a dot
-    on every point (a ROC curve that runs along the axes stays visible).
+    on every point (a ROC curve that runs along the axes stays visible); ``legend`` (default: when
+    there is more than one series) names the series on the right.
     """
     from reportlab.graphics.charts.lineplots import LinePlot
     from reportlab.graphics.shapes import Drawing, Group, Line, String
@@ -44,7 +45,7 @@ def line_chart(series: dict[str, tuple[list, list]], width: float, height: float
     d = Drawing(width, height)
     data = {name: _runs(xs, ys) for name, (xs, ys) in series.items()}
     pts = [p for runs in data.values() for r in runs for p in r]
-    has_legend = len(series) > 1
+    has_legend = len(series) > 1 if legend is None else legend
     plot_w = width - 48 - (legend_width if has_legend else 8)
     top = 16 if title else 6
     if title:

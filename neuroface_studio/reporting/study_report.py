@@ -223,7 +223,7 @@ def render_pdf(report: StudyReport, path: Path, pagesize: str = "A4") -> Path:
             story.append(KeepTogether([line_chart(_roc_series(report, task), width * 0.75, 62 * mm, f"ROC, {task}",
                                                   "false positive rate", "true positive rate", x_range=(0, 1),
                                                   y_range=(0, 1), diagonal=True, legend_width=140,
-                                                  markers=True)]))
+                                                  markers=True, legend=True)]))
     else:
         story.append(Paragraph("No classifier could be built.", body))
     for task, contrast, why in report.roc_skipped:
