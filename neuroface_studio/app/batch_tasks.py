@@ -188,6 +188,9 @@ def features_path(folder: str | Path, recording_id: str, model: str) -> Path:
     return Path(folder) / FEATURES_DIR / recording_id / f"{name}.json"
 
 
+_TRACK_KEYS: dict = {}  # (track path, mtime_ns, size) -> digest: each track is read once per process
+
+
 def features_inputs(folder: str | Path, project, recording_id: str, opts: StepOptions) -> dict:
     """Every input the features of ``recording_id`` depend on (their hash is the cache key)."""
     import numpy as np
@@ -197,13 +200,23 @@ def features_inputs(folder: str | Path, project, recording_id: str, opts: StepOp
     rec = project.recordings[recording_id]
     reps = opts.repetitions if opts.repetitions is not None else tuple(
         (r.start_frame, r.end_frame) for r in project.repetitions_of(recording_id))
+    path = track_path(Path(folder), recording_id, opts.model)
     try:
-        track = read_track(track_path(Path(folder), recording_id, opts.model))
-        digest = hashlib.sha256(np.ascontiguousarray(track.landmarks_px).tobytes())
-        digest.update(str(track.frames_done).encode())
-        track_key = {"sha256": digest.hexdigest(), "model_sha256": track.model.get("sha256")}
-    except StoreError:
-        track_key = None
+        st = path.stat()
+        seen = (str(path), st.st_mtime_ns, st.st_size)
+    except OSError:
+        seen = None
+    track_key = _TRACK_KEYS.get(seen) if seen else None
+    if track_key is None:
+        try:
+            track = read_track(path)
+            digest = hashlib.sha256(np.ascontiguousarray(track.landmarks_px).tobytes())
+            digest.update(str(track.frames_done).encode())
+            track_key = {"sha256": digest.hexdigest(), "model_sha256": track.model.get("sha256")}
+            if seen:
+                _TRACK_KEYS[seen] = track_key
+        except StoreError:
+            track_key = None
     try:
         size = (Path(folder) / rec.file).stat().st_size
     except OSError:
