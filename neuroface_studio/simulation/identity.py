@@ -179,7 +179,7 @@ def identity_shape_mm(identity: Identity) -> np.ndarray:
 
 
 #: Per follow-up interval (8 weeks), how each group's motor profile changes: ALS and PD progress
-#: (smaller, slower movements; ALS more jitter and fatigue), post-stroke and facial palsy recover
+#: (smaller, slower movements; ALS more fatigue), post-stroke and facial palsy recover
 #: part of the one-sided weakness, controls stay as they were.
 FOLLOW_UP_WEEKS = 8
 
@@ -196,8 +196,7 @@ def follow_up_identity(identity: Identity, visits: int) -> Identity:
     eff = identity.effective_group
     if eff is Group.ALS:
         return replace(identity, amplitude=identity.amplitude * 0.85 ** visits,
-                       speed=identity.speed * 1.08 ** visits, jitter=identity.jitter * 1.2 ** visits,
-                       fatigue=min(identity.fatigue + 0.05 * visits, 0.6),
+                       speed=identity.speed * 1.08 ** visits, fatigue=min(identity.fatigue + 0.05 * visits, 0.6),
                        speech_rate_hz=identity.speech_rate_hz / 1.08 ** visits)
     if eff is Group.PD:
         return replace(identity, amplitude=identity.amplitude * 0.95 ** visits,
