@@ -28,7 +28,7 @@ import io
 import os
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,17 +95,27 @@ class _Executor:
         self.workers, self.scheduler = workers, scheduler
         self._pool = None
         self._client = None
+        self._capacity = 0  # a Dask cluster's: from its worker threads
         self.description = (f"Dask cluster at {scheduler}" if scheduler
                             else f"local process pool, {workers} worker(s)")
 
     def _start(self) -> None:
         if self.scheduler:
             self._client = connect(self.scheduler)
+            try:
+                self._capacity = 2 * max(1, sum(self._client.nthreads().values()))
+            except Exception:  # noqa: BLE001 - the scheduler did not say: a fixed number
+                self._capacity = 16
         else:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
             self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
                                              initializer=bt.worker_init)
+
+    @property
+    def capacity(self) -> int:
+        """How many tasks to keep out at once: two per worker thread (so none waits for the next)."""
+        return self._capacity or 2 * self.workers
 
     def submit(self, fn, *args):
         if self._pool is None and self._client is None:
@@ -286,15 +296,20 @@ def _run_recordings(run: _Run, executor: _Executor, ids: list[str], steps: list[
 
 
 def _run_chain(run: _Run, executor: _Executor, chains: dict[str, list[str]], cancel: CancelToken | None) -> None:
-    """Run each target's steps in order; targets run in parallel. Skips are decided here, unsent."""
+    """Run each target's steps in order; targets run in parallel. Skips are decided here, unsent.
+
+    At most ``executor.capacity`` tasks are out at a time and a target's next step goes out as
+    soon as its previous one is back, so recordings finish one by one (not step by step).
+    """
     todo = {t: list(s) for t, s in chains.items()}
     in_flight: dict = {}
-    order = list(todo)
+    waiting = deque(todo)
+
+    def stopped() -> bool:
+        return run.report.cancelled or (cancel is not None and cancel.cancelled)
 
     def advance(target: str) -> None:
-        while todo[target]:
-            if cancel is not None and cancel.cancelled or run.report.cancelled:
-                return
+        while todo[target] and not stopped():
             step = todo[target].pop(0)
             reason = run.done_reason(step, target)
             if reason:
@@ -304,10 +319,11 @@ def _run_chain(run: _Run, executor: _Executor, chains: dict[str, list[str]], can
             in_flight[fut] = (step, target)
             return
 
-    for target in order:
-        advance(target)
-        if cancel is not None and cancel.cancelled:
-            break
+    def fill() -> None:
+        while waiting and not stopped() and len(in_flight) < executor.capacity:
+            advance(waiting.popleft())
+
+    fill()
     while in_flight:
         if cancel is not None and cancel.cancelled and not run.report.cancelled:
             run.report.cancelled = True
@@ -335,6 +351,7 @@ def _run_chain(run: _Run, executor: _Executor, chains: dict[str, list[str]], can
                 todo[target] = []
             else:
                 advance(target)
+        fill()
     if cancel is not None and cancel.cancelled:
         run.report.cancelled = True
 
