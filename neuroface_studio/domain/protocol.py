@@ -51,12 +51,19 @@ class Protocol:
                     duration_s=None if t.get("duration_s") is None else float(t["duration_s"]),
                     trace=str(t.get("trace", "lip_aperture")),
                 ))
+                last = tasks[-1]
+                if last.duration_s is not None and not 0 < last.duration_s < 3600:
+                    raise ValueError(f"task {last.code}: duration_s must be between 0 and 3600 seconds")
+                if last.repetitions is not None and not 0 <= last.repetitions <= 1000:
+                    raise ValueError(f"task {last.code}: repetitions must be between 0 and 1000")
             codes = [t.code for t in tasks]
             if len(set(codes)) != len(codes):
                 raise ValueError("task codes must be unique")
             return cls(name=str(data["name"]), version=str(data.get("version", "1")), tasks=tuple(tasks))
         except KeyError as exc:
             raise ValueError(f"protocol is missing the field {exc.args[0]!r}") from None
+        except (TypeError, AttributeError) as exc:  # a list where an object belongs, and the like
+            raise ValueError(f"protocol is malformed ({exc})") from None
 
     def to_dict(self) -> dict:
         return {

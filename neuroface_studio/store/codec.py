@@ -15,6 +15,7 @@ from neuroface_studio.domain.participants import Group, Participant, Session
 from neuroface_studio.domain.project import AuditEntry, Project
 from neuroface_studio.domain.protocol import Protocol
 from neuroface_studio.domain.recordings import Recording, Repetition
+from neuroface_studio.store.fields import check, get, items, relative_path
 
 FORMAT_ID = "neuroface-studio-project"
 SCHEMA_VERSION = 2  # 2: annotation_queue
@@ -26,8 +27,22 @@ def _intr_to(i: Intrinsics) -> dict:
     return d
 
 
-def _intr_from(d: dict) -> Intrinsics:
-    return Intrinsics(**{**d, "coeffs": tuple(d.get("coeffs", (0.0,) * 5))})
+def _floats(d: dict, key: str, n: int, where: str, default: tuple) -> tuple[float, ...]:
+    v = get(d, key, list, where, default=list(default))
+    if len(v) != n:
+        raise ValueError(f"{where}.{key} must hold {n} numbers, not {len(v)}")
+    return tuple(check(x, float, f"{where}.{key}[{i}]") for i, x in enumerate(v))
+
+
+def _intr_from(d: dict, where: str = "camera") -> Intrinsics:
+    width, height = get(d, "width", int, where), get(d, "height", int, where)
+    if width <= 0 or height <= 0:
+        raise ValueError(f"{where}: image size must be positive, not {width}x{height}")
+    coeffs = get(d, "coeffs", list, where, default=[0.0] * 5)
+    return Intrinsics(width=width, height=height, fx=get(d, "fx", float, where), fy=get(d, "fy", float, where),
+                      cx=get(d, "cx", float, where), cy=get(d, "cy", float, where),
+                      model=get(d, "model", str, where, default="brown_conrady"),
+                      coeffs=tuple(check(x, float, f"{where}.coeffs[{i}]") for i, x in enumerate(coeffs)))
 
 
 def camera_to_dict(c: CameraInfo) -> dict:
@@ -40,15 +55,16 @@ def camera_to_dict(c: CameraInfo) -> dict:
     }
 
 
-def camera_from_dict(d: dict) -> CameraInfo:
-    ext = d.get("depth_to_color", {})
+def camera_from_dict(d: dict, where: str = "camera") -> CameraInfo:
+    ext = get(d, "depth_to_color", dict, where, default={})
     return CameraInfo(
-        color=_intr_from(d["color"]), depth=_intr_from(d["depth"]),
-        depth_to_color=Extrinsics(tuple(ext.get("rotation", Extrinsics().rotation)),
-                                  tuple(ext.get("translation_m", (0.0, 0.0, 0.0)))),
-        depth_scale_m=float(d.get("depth_scale_m", 0.001)),
-        depth_aligned_to_color=bool(d.get("depth_aligned_to_color", True)),
-        device=str(d.get("device", "unknown")),
+        color=_intr_from(get(d, "color", dict, where), f"{where}.color"),
+        depth=_intr_from(get(d, "depth", dict, where), f"{where}.depth"),
+        depth_to_color=Extrinsics(_floats(ext, "rotation", 9, f"{where}.depth_to_color", Extrinsics().rotation),
+                                  _floats(ext, "translation_m", 3, f"{where}.depth_to_color", (0.0, 0.0, 0.0))),
+        depth_scale_m=get(d, "depth_scale_m", float, where, default=0.001),
+        depth_aligned_to_color=get(d, "depth_aligned_to_color", bool, where, default=True),
+        device=get(d, "device", str, where, default="unknown"),
     )
 
 
@@ -62,11 +78,22 @@ def landmark_set_to_dict(s: LandmarkSet) -> dict:
     }
 
 
-def landmark_set_from_dict(d: dict) -> LandmarkSet:
+def landmark_set_from_dict(d: dict, where: str = "landmark set") -> LandmarkSet:
+    src = get(d, "source", dict, where)
+    source = LandmarkSource(**{k: get(src, k, str, f"{where}.source") for k in src
+                               if k in ("kind", "name", "version", "sha256", "annotator_id")})
+    points = get(d, "points_px", list, where)
+    visible = get(d, "visible", list, where)
+    try:
+        points_px = np.asarray(points, dtype=np.float64)
+        visible_arr = np.asarray(visible, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: points_px and visible must be lists of numbers") from None
     return LandmarkSet(
-        id=d["id"], recording_id=d["recording"], frame_index=int(d["frame"]),
-        points_px=np.asarray(d["points_px"], dtype=np.float64), source=LandmarkSource(**d["source"]),
-        created=d["created"], visible=np.asarray(d["visible"], dtype=bool), corrects=d.get("corrects"),
+        id=get(d, "id", str, where), recording_id=get(d, "recording", str, where),
+        frame_index=get(d, "frame", int, where), points_px=points_px, source=source,
+        created=get(d, "created", str, where), visible=visible_arr.astype(bool),
+        corrects=get(d, "corrects", str, where, default=None, optional=True),
     )
 
 
@@ -101,25 +128,39 @@ def project_to_dict(p: Project) -> dict:
 
 
 def project_from_dict(d: dict) -> Project:
-    """Build a Project from a current-version dict. Raises KeyError/ValueError/TypeError on bad data."""
-    p = Project(name=d["name"], protocol=Protocol.from_dict(d["protocol"]), created=d["created"])
-    for x in d["participants"]:
+    """Build a Project from a current-version dict. Raises ValueError (naming the field) on bad data."""
+    p = Project(name=get(d, "name", str, "project"), protocol=Protocol.from_dict(get(d, "protocol", dict, "project")),
+                created=get(d, "created", str, "project"))
+    for i, x in enumerate(items(d, "participants", "project")):
+        w = f"participants[{i}]"
+        scores = get(x, "clinical_scores", dict, w, default={})
         p.add_participant(Participant(
-            id=x["id"], group=Group.parse(x["group"]),
-            clinical_scores={k: float(v) for k, v in x.get("clinical_scores", {}).items()},
-            consent_to_share=bool(x.get("consent_to_share", False)), notes=x.get("notes", "")))
-    for s in d["sessions"]:
-        p.add_session(Session(**s))
-    for r in d["recordings"]:
+            id=get(x, "id", str, w), group=Group.parse(get(x, "group", str, w)),
+            clinical_scores={str(k): check(v, float, f"{w}.clinical_scores.{k}") for k, v in scores.items()},
+            consent_to_share=get(x, "consent_to_share", bool, w, default=False),
+            notes=get(x, "notes", str, w, default="")))
+    for i, x in enumerate(items(d, "sessions", "project")):
+        w = f"sessions[{i}]"
+        p.add_session(Session(id=get(x, "id", str, w), participant_id=get(x, "participant_id", str, w),
+                              date=get(x, "date", str, w), notes=get(x, "notes", str, w, default="")))
+    for i, r in enumerate(items(d, "recordings", "project")):
+        w = f"recordings[{i}]"
+        truth = get(r, "truth_file", str, w, default=None, optional=True)
         p.add_recording(Recording(
-            id=r["id"], session_id=r["session"], task_code=r["task"], fps=float(r["fps"]),
-            n_frames=int(r["n_frames"]), camera=camera_from_dict(r["camera"]), file=r["file"],
-            truth_file=r.get("truth_file"), created=r["created"], notes=r.get("notes", ""),
-            quality=dict(r.get("quality", {}))))
-    for r in d["repetitions"]:
-        p.add_repetition(Repetition(r["recording"], int(r["start"]), int(r["end"]), r.get("source", "manual")))
+            id=get(r, "id", str, w), session_id=get(r, "session", str, w), task_code=get(r, "task", str, w),
+            fps=get(r, "fps", float, w), n_frames=get(r, "n_frames", int, w),
+            camera=camera_from_dict(get(r, "camera", dict, w), f"{w}.camera"),
+            file=relative_path(get(r, "file", str, w), f"{w}.file"),
+            truth_file=None if truth is None else relative_path(truth, f"{w}.truth_file"),
+            created=get(r, "created", str, w), notes=get(r, "notes", str, w, default=""),
+            quality=dict(get(r, "quality", dict, w, default={}))))
+    for i, r in enumerate(items(d, "repetitions", "project")):
+        w = f"repetitions[{i}]"
+        p.add_repetition(Repetition(get(r, "recording", str, w), get(r, "start", int, w), get(r, "end", int, w),
+                                    get(r, "source", str, w, default="manual")))
     # a correction refers to the set it corrects: add sets in dependency order
-    pending = [landmark_set_from_dict(s) for s in d["landmark_sets"]]
+    pending = [landmark_set_from_dict(s, f"landmark_sets[{i}]")
+               for i, s in enumerate(items(d, "landmark_sets", "project"))]
     while pending:
         ready = [s for s in pending if s.corrects is None or s.corrects in p.landmark_sets]
         if not ready:
@@ -127,9 +168,14 @@ def project_from_dict(d: dict) -> Project:
         for s in ready:
             p.add_landmark_set(s)
         pending = [s for s in pending if s.id not in p.landmark_sets]
-    for q in d["annotation_queue"]:
-        if q["recording"] not in p.recordings:
-            raise ValueError(f"annotation queue: unknown recording {q['recording']}")
-        p.annotation_queue.append(QueueItem(q["recording"], int(q["frame"]), str(q.get("reason", "manual"))))
-    p.audit_log = [AuditEntry(**e) for e in d.get("audit_log", [])]
+    for i, q in enumerate(items(d, "annotation_queue", "project")):
+        w = f"annotation_queue[{i}]"
+        rec, frame = get(q, "recording", str, w), get(q, "frame", int, w)
+        if rec not in p.recordings:
+            raise ValueError(f"annotation queue: unknown recording {rec}")
+        if not 0 <= frame < p.recordings[rec].n_frames:
+            raise ValueError(f"annotation queue: frame {frame} is outside recording {rec}")
+        p.annotation_queue.append(QueueItem(rec, frame, get(q, "reason", str, w, default="manual")))
+    p.audit_log = [AuditEntry(*(get(e, k, str, f"audit_log[{i}]", default="") for k in ("time", "user", "action", "detail")))
+                   for i, e in enumerate(items(d, "audit_log", "project", default=[]))]
     return p

@@ -96,7 +96,10 @@ class ModelIndex:
             raise ModelIndexError(self._damaged(exc)) from exc
         if not isinstance(data, dict) or data.get("format") != FORMAT_ID:
             raise ModelIndexError(self._damaged("not a model index"))
-        if int(data.get("schema_version", 0)) > SCHEMA_VERSION:
+        version = data.get("schema_version", 0)
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise ModelIndexError(self._damaged(f"schema_version is {version!r}, not a whole number"))
+        if version > SCHEMA_VERSION:
             raise UnsupportedVersionError(
                 f"the model index {self.path} was written by a newer NeuroFace Studio; update to use it")
         return data

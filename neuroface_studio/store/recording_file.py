@@ -28,6 +28,7 @@ import numpy as np
 from neuroface_studio.domain.camera import CameraInfo
 from neuroface_studio.store.codec import camera_from_dict, camera_to_dict
 from neuroface_studio.store.errors import RecordingFileError, UnsupportedVersionError
+from neuroface_studio.store.h5text import read_text, text
 
 RECORDING_FORMAT_ID = "neuroface-studio-recording"
 RECORDING_SCHEMA_VERSION = 1
@@ -69,10 +70,10 @@ class RecordingWriter:
     def _create_layout(self, recording_id, task, fps, camera, created, participant_id) -> None:
         h, w = self._shape
         f = self._f
-        f.attrs.update(format=RECORDING_FORMAT_ID, schema_version=RECORDING_SCHEMA_VERSION,
-                       recording_id=recording_id, task=task, fps=float(fps),
-                       camera=json.dumps(camera_to_dict(camera)), created=created,
-                       participant_id=participant_id, n_frames=0, complete=False)
+        f.attrs.update(format=text(RECORDING_FORMAT_ID), schema_version=RECORDING_SCHEMA_VERSION,
+                       recording_id=text(recording_id), task=text(task), fps=float(fps),
+                       camera=text(json.dumps(camera_to_dict(camera))), created=text(created),
+                       participant_id=text(participant_id), n_frames=0, complete=False)
         comp = frame_compression()
         self._color = f.create_dataset("color", shape=(0, h, w, 3), maxshape=(None, h, w, 3), dtype=np.uint8,
                                        chunks=(1, h, w, 3), **comp)
@@ -151,13 +152,49 @@ class RecordingWriter:
             with h5py.File(self.path, "r+") as f:
                 f.attrs["n_frames"] = self._n
                 f.attrs["complete"] = True
-                f.attrs["stop_reason"] = stop_reason
+                f.attrs["stop_reason"] = text(stop_reason)
 
     def __enter__(self) -> "RecordingWriter":
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         self.close(complete=exc_type is None)
+
+
+def _swmr_access_list(attempts: int = 8):
+    """A file-access property list for SWMR reads that gives up after ``attempts`` metadata reads.
+
+    HDF5 retries a SWMR read whose checksum fails (the writer may be mid-flush), doubling a sleep
+    each time, 100 times by default: on a damaged file that is an endless hang. h5py does not
+    expose H5Pset_metadata_read_attempts, so it is called in the HDF5 library h5py loaded; where
+    that library cannot be found (other wheel layouts) HDF5's default stays.
+    """
+    import ctypes
+    import glob
+
+    fapl = h5py.h5p.create(h5py.h5p.FILE_ACCESS)
+    libs = os.path.join(os.path.dirname(h5py.__file__), os.pardir, "h5py.libs")
+    for lib in sorted(glob.glob(os.path.join(libs, "libhdf5-*.so*")) + glob.glob(os.path.join(libs, "libhdf5*.dylib"))):
+        try:
+            fn = ctypes.CDLL(lib).H5Pset_metadata_read_attempts
+        except (OSError, AttributeError):
+            continue
+        fn.argtypes, fn.restype = [ctypes.c_int64, ctypes.c_uint], ctypes.c_int
+        fn(fapl.id, attempts)
+        break
+    return fapl
+
+
+def _open_for_read(path: Path) -> h5py.File:
+    """Open a finished recording plainly; one still open for writing (or left by a killed
+    writer, whose consistency flags stay set) in SWMR mode, with few metadata read attempts."""
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        if "already open for write" not in str(exc):
+            raise
+    fid = h5py.h5f.open(os.fsencode(path), h5py.h5f.ACC_RDONLY | h5py.h5f.ACC_SWMR_READ, fapl=_swmr_access_list())
+    return h5py.File(fid)
 
 
 class RecordingReader:
@@ -168,13 +205,13 @@ class RecordingReader:
         if not self.path.exists():
             raise RecordingFileError(f"recording file {self.path} is missing; restore it from your backup")
         try:
-            self._f = h5py.File(self.path, "r", swmr=True)
-        except OSError as exc:
+            self._f = _open_for_read(self.path)
+        except (OSError, RuntimeError) as exc:  # h5py raises either for a damaged file
             raise RecordingFileError(
                 f"{self.path} is not a readable HDF5 recording ({exc}); it may be damaged or not a recording"
             ) from exc
         a = self._f.attrs
-        if a.get("format") != RECORDING_FORMAT_ID:
+        if read_text(a, "format") != RECORDING_FORMAT_ID:
             self._f.close()
             raise RecordingFileError(f"{self.path} is HDF5 but not a NeuroFace Studio recording")
         if int(a.get("schema_version", 0)) > RECORDING_SCHEMA_VERSION:
@@ -186,17 +223,20 @@ class RecordingReader:
             raise RecordingFileError(f"{self.path} lacks {', '.join(missing)}; the file is damaged")
         try:
             self._read_attrs(a)
-        except (KeyError, ValueError, TypeError) as exc:  # JSONDecodeError is a ValueError
+        except (KeyError, ValueError, TypeError, AttributeError) as exc:  # JSONDecodeError is a ValueError
             self._f.close()
             raise RecordingFileError(f"{self.path} is damaged ({exc!r}); restore it from your backup") from exc
 
     def _read_attrs(self, a) -> None:
-        self.recording_id = str(a["recording_id"])
-        self.participant_id = str(a.get("participant_id", ""))
-        self.created = str(a.get("created", ""))
-        self.task = str(a["task"])
+        missing = [k for k in ("recording_id", "task", "fps", "camera") if k not in a]
+        if missing:
+            raise KeyError(missing[0])
+        self.recording_id = read_text(a, "recording_id")
+        self.participant_id = read_text(a, "participant_id", "")
+        self.created = read_text(a, "created", "")
+        self.task = read_text(a, "task")
         self.fps = float(a["fps"])
-        self.camera = camera_from_dict(json.loads(a["camera"]))
+        self.camera = camera_from_dict(json.loads(read_text(a, "camera", "")))
         self.complete = bool(a.get("complete", False))
         # an incomplete file may hold allocated-but-unwritten frames past the last flush
         n = int(a["n_frames"]) if self.complete else int(self._f["committed_frames"][0])
@@ -209,30 +249,38 @@ class RecordingReader:
     def color(self, i: int) -> np.ndarray:
         """Frame ``i`` as ``(H, W, 3) uint8 RGB``."""
         self._check(i)
-        return self._f["color"][i]
+        return self._read("color", i)
 
     def depth(self, i: int) -> np.ndarray:
         """Frame ``i`` as ``(H, W) uint16`` depth units (multiply by camera.depth_scale_m for metres)."""
         self._check(i)
-        return self._f["depth"][i]
+        return self._read("depth", i)
 
     def timestamps_s(self) -> np.ndarray:
-        return self._f["timestamps_s"][: self.n_frames]
+        return self._read("timestamps_s", slice(0, self.n_frames))
 
     def frame_numbers(self) -> np.ndarray:
-        return self._f["frame_numbers"][: self.n_frames]
+        return self._read("frame_numbers", slice(0, self.n_frames))
 
     def pose(self) -> np.ndarray:
         """(T, 4) float32 yaw/pitch/roll deg + distance mm of the live estimate; NaN = none."""
         if "pose" not in self._f:
             return np.full((self.n_frames, 4), np.nan, np.float32)
-        return self._f["pose"][: self.n_frames]
+        return self._read("pose", slice(0, self.n_frames))
 
     def quality(self) -> np.ndarray:
         """(T,) uint8 live feedback level per frame: 0 unknown, 1 green, 2 amber, 3 red."""
         if "quality" not in self._f:
             return np.zeros(self.n_frames, np.uint8)
-        return self._f["quality"][: self.n_frames]
+        return self._read("quality", slice(0, self.n_frames))
+
+    def _read(self, name: str, index):
+        try:
+            return self._f[name][index]
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:  # a damaged chunk or index
+            where = f"frame {index}" if isinstance(index, int) else name
+            raise RecordingFileError(f"{self.path}: {where} cannot be read ({exc}); the file is damaged there. "
+                                     "Other frames may still be readable; restore the file from your backup") from exc
 
     def close(self) -> None:
         self._f.close()

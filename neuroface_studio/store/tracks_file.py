@@ -32,6 +32,7 @@ import numpy as np
 
 from neuroface_studio.store.atomic import atomic_write
 from neuroface_studio.store.errors import RecordingFileError, UnsupportedVersionError
+from neuroface_studio.store.h5text import read_text, text
 
 TRACKS_DIR = "tracks"
 FORMAT_ID = "neuroface-studio-landmark-track"
@@ -101,12 +102,12 @@ class TrackWriter:
                 f = None  # unreadable: start again
             if f is not None:
                 try:
-                    same = (f.attrs.get("format") == FORMAT_ID
+                    same = (read_text(f.attrs, "format") == FORMAT_ID
                             and int(f.attrs.get("schema_version", 0)) == SCHEMA_VERSION
                             and int(f.attrs["n_frames"]) == n_frames
-                            and json.loads(f.attrs["model"]).get("sha256") == model.get("sha256")
-                            and json.loads(f.attrs.get("params", "{}")) == params)
-                except (KeyError, ValueError):
+                            and json.loads(read_text(f.attrs, "model", "{}")).get("sha256") == model.get("sha256")
+                            and json.loads(read_text(f.attrs, "params", "{}")) == params)
+                except (KeyError, ValueError, OSError):  # damaged attributes: start again
                     same = False
                 if same:
                     return cls(path, f)
@@ -115,13 +116,13 @@ class TrackWriter:
 
         def write(tmp: Path) -> None:
             with h5py.File(tmp, "w") as g:
-                g.attrs["format"] = FORMAT_ID
+                g.attrs["format"] = text(FORMAT_ID)
                 g.attrs["schema_version"] = SCHEMA_VERSION
-                g.attrs["recording_id"] = recording_id
+                g.attrs["recording_id"] = text(recording_id)
                 g.attrs["n_frames"] = int(n_frames)
-                g.attrs["model"] = json.dumps(model)
-                g.attrs["params"] = json.dumps(params)
-                g.attrs["created"] = created
+                g.attrs["model"] = text(json.dumps(model))
+                g.attrs["params"] = text(json.dumps(params))
+                g.attrs["created"] = text(created)
                 g.attrs["frames_done"] = np.int64(0)
                 g.create_dataset("landmarks_px", data=np.full((n_frames, N_LANDMARKS, 2), np.nan, np.float32))
                 g.create_dataset("scores", data=np.zeros((n_frames, N_LANDMARKS), np.float32))
@@ -178,15 +179,23 @@ def read_track(path: Path) -> Track:
         raise RecordingFileError(f"no landmark track at {path}; run landmarking for this recording first")
     try:
         with h5py.File(path, "r") as f:
-            if f.attrs.get("format") != FORMAT_ID:
+            if read_text(f.attrs, "format") != FORMAT_ID:
                 raise RecordingFileError(f"{path} is not a NeuroFace Studio landmark track")
             if int(f.attrs.get("schema_version", 0)) > SCHEMA_VERSION:
                 raise UnsupportedVersionError(f"{path} was written by a newer NeuroFace Studio; update to read it")
-            return Track(recording_id=str(f.attrs["recording_id"]), landmarks_px=f["landmarks_px"][()],
-                         scores=f["scores"][()], detected=f["detected"][()], model=json.loads(f.attrs["model"]),
-                         params=json.loads(f.attrs.get("params", "{}")), created=str(f.attrs.get("created", "")),
-                         frames_done=int(f.attrs["frames_done"]))
-    except (KeyError, ValueError) as exc:
+            track = Track(recording_id=read_text(f.attrs, "recording_id", ""), landmarks_px=f["landmarks_px"][()],
+                          scores=f["scores"][()], detected=f["detected"][()],
+                          model=json.loads(read_text(f.attrs, "model", "")),
+                          params=json.loads(read_text(f.attrs, "params", "{}")),
+                          created=read_text(f.attrs, "created", ""),
+                          frames_done=int(f.attrs["frames_done"]))
+        t = track.landmarks_px.shape[0] if track.landmarks_px.ndim else -1
+        if (track.landmarks_px.shape != (t, N_LANDMARKS, 2) or track.scores.shape != (t, N_LANDMARKS)
+                or track.detected.shape != (t,) or not isinstance(track.model, dict)
+                or not isinstance(track.params, dict) or not 0 <= track.frames_done <= t):
+            raise ValueError("its arrays or attributes do not fit together")
+        return track
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:  # TypeError: a dataset damaged into a group
         raise RecordingFileError(f"{path} is damaged ({exc!r}); landmark the recording again") from exc
-    except OSError as exc:
+    except (OSError, RuntimeError) as exc:  # h5py raises either for a damaged file
         raise RecordingFileError(f"{path} is not a readable HDF5 track ({exc}); landmark the recording again") from exc

@@ -34,7 +34,7 @@ def test_round_trip_is_bit_exact_and_readable_with_plain_h5py(tmp_path):
         with pytest.raises(IndexError):
             r.color(70)
     with h5py.File(path, "r") as f:  # another lab's plain reader
-        assert f.attrs["format"] == "neuroface-studio-recording" and f.attrs["schema_version"] == 1
+        assert f.attrs["format"] == b"neuroface-studio-recording" and f.attrs["schema_version"] == 1
         assert f["color"].shape == (70, 48, 64, 3) and f["color"].chunks == (1, 48, 64, 3)
         assert str(hdf5plugin.BLOSC_ID) in f["color"]._filters and str(hdf5plugin.BLOSC_ID) in f["depth"]._filters
         assert np.array_equal(f["depth"][10], frames[10][1])

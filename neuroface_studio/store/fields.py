@@ -1,0 +1,66 @@
+"""Typed field access for JSON read from disk (project file, recording attributes, indexes).
+
+A file on disk is untrusted input: a hand-edited or damaged project file can hold a list where a
+number belongs, ``NaN`` as a frame rate or ``../../x`` as a recording path. These helpers check
+each value as it is read and raise ``ValueError`` naming where it is (``recordings[3].fps``) and
+what was expected, so the loader can turn any damage into one clear message instead of a
+``TypeError`` deep inside the app later.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import PurePosixPath, PureWindowsPath
+
+_MISSING = object()
+
+
+def _kind_name(v) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "true/false", type(None): "null"}.get(
+        type(v), "a number" if isinstance(v, (int, float)) else type(v).__name__)
+
+
+def check(value, kind, where: str, optional: bool = False):
+    """``value`` as ``kind`` (str, int, float, bool, list or dict); ValueError says where and what."""
+    if value is None and optional:
+        return None
+    if kind is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            return float(value)
+        want = "a finite number"
+    elif kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        want = "a whole number"
+    elif isinstance(value, kind) and not (kind is not bool and isinstance(value, bool)):
+        return value
+    else:
+        want = {str: "text", bool: "true or false", list: "a list", dict: "an object"}.get(kind, kind.__name__)
+    raise ValueError(f"{where} must be {want}, not {_kind_name(value)} ({str(value)[:40]!r})")
+
+
+def get(d, key: str, kind, where: str, default=_MISSING, optional: bool = False):
+    """``d[key]`` checked as ``kind``; ``default`` when absent (missing without a default raises)."""
+    if not isinstance(d, dict):
+        raise ValueError(f"{where} must be an object, not {_kind_name(d)}")
+    if key not in d:
+        if default is _MISSING:
+            raise ValueError(f"{where}: missing field {key!r}")
+        return default
+    return check(d[key], kind, f"{where}.{key}", optional=optional)
+
+
+def items(d, key: str, where: str, default=_MISSING) -> list:
+    """``d[key]`` as a list; each element is later checked by the caller."""
+    return get(d, key, list, where, default=default)
+
+
+def relative_path(value, where: str) -> str:
+    """A path inside the project folder: relative, POSIX separators, no ``..``."""
+    text = check(value, str, where)
+    p = PurePosixPath(text)
+    if not text or p.is_absolute() or ".." in p.parts or PureWindowsPath(text).drive or "\\" in text:
+        raise ValueError(f"{where} must be a path inside the project folder, not {text[:60]!r}")
+    return text
