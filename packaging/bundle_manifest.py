@@ -34,12 +34,15 @@ DESKTOP_FILES = (
     "packaging/icons/neuroface-studio-48.png",
 )
 
-#: Data files inside installed packages that no PyInstaller hook collects (package, path inside it).
-#: Only what is used: face_recognition_models also ships a 5-point model, a CNN detector and a
-#: face-recognition network (~26 MB) that the app never loads.
+#: Data files (or folders) inside installed packages that no PyInstaller hook collects
+#: (package, path inside it). Only what is used: face_recognition_models also ships a 5-point
+#: model, a CNN detector and a face-recognition network (~26 MB) that the app never loads.
 PACKAGE_FILES = (
     ("face_recognition_models", "models/shape_predictor_68_face_landmarks.dat"),  # dlib 68-point
     ("skimage", "data/astronaut.png"),  # face of the simulated participants (hook-skimage.data takes only .pyi)
+    # reportlab's fonts folder (Vera TTF, Type 1 metrics; 1.9 MB): the reports use the built-in
+    # Helvetica today, which needs no file, but registering a TTF (non-Latin-1 text) needs these.
+    ("reportlab", "fonts"),
 )
 
 #: The hdf5plugin filters left out of the bundle (names as in ``hdf5plugin.FILTERS``).
@@ -73,7 +76,8 @@ def package_datas() -> list[tuple[str, str]]:
     out = []
     for package, rel in PACKAGE_FILES:
         src = package_dir(package) / rel
-        out.append((str(src), str(Path(package) / Path(rel).parent)))
+        dest = Path(package) / (rel if src.is_dir() else Path(rel).parent)  # a folder: its contents go there
+        out.append((str(src), str(dest)))
     return out
 
 
@@ -82,7 +86,7 @@ def missing() -> list[str]:
     gone = [rel for rel in (*REQUIRED_RESOURCES, *REPO_TREES, *DESKTOP_FILES) if not (ROOT / rel).exists()]
     for package, rel in PACKAGE_FILES:
         try:
-            if not (package_dir(package) / rel).is_file():
+            if not (package_dir(package) / rel).exists():
                 gone.append(f"{package}/{rel}")
         except ModuleNotFoundError as exc:
             gone.append(str(exc))
