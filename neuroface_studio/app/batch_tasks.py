@@ -290,10 +290,11 @@ def report_path(folder: str | Path, participant_id: str) -> Path:
 
 
 def report_key(folder: str | Path, project, participant_id: str, opts: StepOptions) -> str:
-    """Key of a participant's report inputs: the feature inputs of theirs and the controls' recordings."""
+    """Key of a participant's report inputs: the feature inputs of every recording of the project
+    (the controls give the reference range, and the report's leave-one-subject-out classifier
+    probabilities depend on every participant's features)."""
     group = project.participants[participant_id].group.value
-    rids = sorted(r.id for r in project.recordings.values()
-                  if project.participant_of(r.id).id == participant_id or project.participant_of(r.id).group.value == "HC")
+    rids = sorted(project.recordings)
     plain = replace(opts, repetitions=None, cancel_file=None)
     return inputs_key({"participant": participant_id, "group": group,
                        "consent": project.participants[participant_id].consent_to_share,
