@@ -121,6 +121,8 @@ class MainWindow(QMainWindow):
         self.save_action = self._action("&Save", self.save, QKeySequence("Ctrl+S"))
         self.simulate_action = self._action("Si&mulate Participants…", self.simulate_participants,
                                             tip="Add simulated participants with ground truth to this project")
+        self.export_study_action = self._action("E&xport Study…", self.export_study,
+                                                tip="Export landmarks, features, results (and videos) for sharing")
         self.quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         file_menu.addAction(self.new_action)
         file_menu.addAction(self.open_action)
@@ -130,6 +132,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.simulate_action)
         file_menu.addActions(self.annotate_panel.menu_actions())
+        file_menu.addAction(self.export_study_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
 
@@ -158,6 +161,9 @@ class MainWindow(QMainWindow):
         tools_menu.addSeparator()
         tools_menu.addAction(self.landmark_action)
         tools_menu.addAction(self.landmark_all_action)
+        self.batch_action = self._action("&Batch process…", self.batch_process,
+                                         tip="Run landmarks, segment, features, report over the recordings in parallel")
+        tools_menu.addAction(self.batch_action)
         self.viewer.landmark_requested.connect(lambda _rid: self.landmark_recordings(current=True))
 
         help_menu = bar.addMenu("&Help")
@@ -195,7 +201,7 @@ class MainWindow(QMainWindow):
         self.workspace_bar.setVisible(has)
         self.browser_dock.setVisible(has)
         for action in (self.save_action, self.simulate_action, self.landmark_action, self.landmark_all_action,
-                       self.audit_action):
+                       self.audit_action, self.export_study_action, self.batch_action):
             action.setEnabled(has)
         if session is not None:
             session.undo.subscribe(lambda s=session: self._on_undo_changed(s))
@@ -419,6 +425,40 @@ class MainWindow(QMainWindow):
         self._track(run_with_progress(
             self, "Preparing the demo project", job, on_finished=lambda folder: self.open_project(Path(folder)),
             on_cancelled=lambda: self.statusBar().showMessage("Demo project cancelled", 6000)))
+
+    def export_study(self) -> None:
+        """File → Export study… (a window-modal dialog; kept in ``export_dialog``)."""
+        if self.session is None:
+            return
+        from neuroface_studio.gui.export_dialog import ExportStudyDialog
+        self.annotate_panel.commit_pending()
+        self.viewer.pause()
+        self.export_dialog = ExportStudyDialog(self.session, self, track_job=self._track)
+        self.export_dialog.open()
+
+    def batch_process(self) -> None:
+        """Tools → Batch process…: the batch writes the project file, so unsaved edits are saved first;
+        the project is reopened from disk when the batch ends (dialog kept in ``batch_dialog``)."""
+        if self.session is None:
+            return
+        from neuroface_studio.gui.batch_dialog import BatchDialog
+        self.annotate_panel.commit_pending()
+        if self.session.dirty:
+            answer = QMessageBox.question(
+                self, "Save first", "The batch writes the project file. Save your changes first?",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Save or not self.save():
+                return
+        self.viewer.pause()
+        folder = self.session.folder
+        self.batch_dialog = BatchDialog(self.session, self.browser.selected_recordings(), self, track_job=self._track)
+        self.batch_dialog.batch_ended.connect(lambda _report: self._reload_after_batch(folder))
+        self.batch_dialog.open()
+
+    def _reload_after_batch(self, folder: Path) -> None:
+        if self.session is not None and self.session.folder == folder:
+            self.open_project(folder, self.browser.current_recording())
+            self.statusBar().showMessage("Batch ended; the project was reloaded", 8000)
 
     # -- landmark models -------------------------------------------------------------------
     def show_models(self) -> None:

@@ -124,6 +124,17 @@ class ProjectBrowserPanel(QWidget):
         """Make ``recording_id`` current (emits recording_selected if it changed). False if absent."""
         return self._select(recording_id)
 
+    def selected_recordings(self) -> list[str]:
+        """The recordings under the current row: that recording, or a session's or participant's."""
+        item, out = self.tree.currentItem(), []
+        stack = [item] if item is not None else []
+        while stack:
+            it = stack.pop(0)
+            if it.data(0, _ROLE_KIND) == "recording":
+                out.append(it.data(0, _ROLE_ID))
+            stack.extend(it.child(i) for i in range(it.childCount()))
+        return out
+
     def current_participant(self) -> str | None:
         """The participant of the current row (participant, session or recording), None if none."""
         item = self.tree.currentItem()

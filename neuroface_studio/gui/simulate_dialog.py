@@ -17,7 +17,7 @@ GROUP_NAMES = {Group.HC: "healthy control", Group.ALS: "ALS", Group.PS: "post-st
 
 
 class SimulateDialog(QDialog):
-    """Participants, groups, tasks, seed, no-effect, fps, duration scale, annotators."""
+    """Participants, groups, tasks, seed, no-effect, fps, duration scale, annotators, sessions."""
 
     def __init__(self, protocol: Protocol, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +60,11 @@ class SimulateDialog(QDialog):
         self.annotators.setRange(0, 3)
         self.annotators.setValue(1)
         self.annotators.setToolTip("Simulated annotators who label selected frames")
+        self.sessions = QSpinBox()
+        self.sessions.setRange(1, 6)  # app.simulate.MAX_SESSIONS (imported late, with the simulator)
+        self.sessions.setValue(1)
+        self.sessions.setToolTip("Visits per participant, 8 weeks apart: patients progress (ALS, PD) or partly "
+                                 "recover (stroke); controls stay the same")
 
         form = QFormLayout()
         form.addRow("Participants:", self.participants)
@@ -70,6 +75,7 @@ class SimulateDialog(QDialog):
         form.addRow("Frame rate:", self.fps)
         form.addRow("Duration scale:", self.duration)
         form.addRow("Annotators:", self.annotators)
+        form.addRow("Sessions per participant:", self.sessions)
         self.error_label = QLabel()
         self.error_label.setStyleSheet("color: #c62828;")
         self.error_label.setWordWrap(True)
@@ -99,7 +105,7 @@ class SimulateDialog(QDialog):
         return SimulationRequest(participants=self.participants.value(), groups=groups, tasks=tasks,
                                  seed=self.seed.value(), no_effect=self.no_effect.isChecked(),
                                  fps=self.fps.value(), duration_scale=self.duration.value(),
-                                 annotators=self.annotators.value())
+                                 annotators=self.annotators.value(), sessions=self.sessions.value())
 
     def accept(self) -> None:
         try:
