@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QFor
                                QRadioButton, QSpinBox, QVBoxLayout, QWidget)
 
 from neuroface_studio.app.batch import STEPS, default_workers, run_batch
+from neuroface_studio.app.batch_tasks import report_path
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.gui.workers import JobWorker
 
@@ -301,6 +302,11 @@ class BatchDialog(QDialog):
                              "any: " + html.escape(", ".join(report.applied)) + ".")
             if report.features_csv:
                 lines.append(f"Features of every recording: {html.escape(report.features_csv)}")
+            reports = [r.target for r in report.results
+                       if r.step == "report" and report_path(self.folder, r.target).is_file()]
+            if reports:
+                folder = report_path(self.folder, reports[0]).parent
+                lines.append(f"Participant reports (PDF): {html.escape(str(folder))}")
             lines += [html.escape(f"FAILED {r.step} {r.target}: {r.detail}") for r in report.failed]
             if report.cancelled:
                 lines.append("Cancelled: finished work is kept; Run again resumes.")

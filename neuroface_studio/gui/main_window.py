@@ -161,6 +161,7 @@ class MainWindow(QMainWindow):
         tools_menu.addSeparator()
         tools_menu.addAction(self.landmark_action)
         tools_menu.addAction(self.landmark_all_action)
+        tools_menu.addSeparator()
         self.batch_action = self._action("&Batch process…", self.batch_process,
                                          tip="Run landmarks, segment, features, report over the recordings in parallel")
         tools_menu.addAction(self.batch_action)
