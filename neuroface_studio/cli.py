@@ -61,6 +61,18 @@ def build_parser() -> argparse.ArgumentParser:
     au.add_argument("--filter", default="", help="only entries containing this text (any column)")
     au.add_argument("--json", action="store_true")
 
+    pa = sub.add_parser("participant", help="add a participant (pseudonym) or change group, consent or notes")
+    pas = pa.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for name, text in (("add", "add a participant"), ("edit", "change a participant's group, consent or notes")):
+        x = pas.add_parser(name, help=text)
+        x.add_argument("path", type=Path, help="project folder")
+        x.add_argument("--id", required=True, help="pseudonym, e.g. P007 (never a name)")
+        x.add_argument("--group", type=str, required=name == "add", help="HC, ALS, PS, PD, FP, ...")
+        x.add_argument("--consent", choices=("yes", "no"), default="no" if name == "add" else None,
+                       help="consent to sharing data outside the lab (default for add: no)")
+        x.add_argument("--notes", default=None)
+        x.add_argument("--json", action="store_true")
+
     s = sub.add_parser("simulate", help="add simulated participants with ground truth to a project")
     s.add_argument("project", type=Path)
     s.add_argument("--participants", type=int, default=6)
@@ -181,6 +193,32 @@ def cmd_project(args) -> int:
     return 0
 
 
+def cmd_participant(args) -> int:
+    from neuroface_studio.app.project_service import ProjectSession
+    from neuroface_studio.domain.participants import Group, Participant
+    from neuroface_studio.edits.project_commands import AddParticipant, EditParticipant
+    s = ProjectSession.open(args.path)
+    if args.action == "add":
+        participant = Participant(args.id, Group.parse(args.group), consent_to_share=args.consent == "yes",
+                                  notes=args.notes or "")
+        s.apply(AddParticipant(s.project, participant))
+    else:
+        if args.id not in s.project.participants:
+            raise ValueError(f"no participant {args.id!r} in this project; add it with 'participant add'")
+        changes = {k: v for k, v in (("group", args.group), ("notes", args.notes)) if v is not None}
+        if args.consent is not None:
+            changes["consent_to_share"] = args.consent == "yes"
+        if not changes:
+            raise ValueError("nothing to change: give --group, --consent or --notes")
+        s.apply(EditParticipant(s.project, args.id, **changes))
+    p = s.project.participants[args.id]
+    detail = f"group {p.group.value}, consent to share: {'yes' if p.consent_to_share else 'no'}"
+    s.save(f"participant {args.action}", f"{args.id}: {detail}")
+    _emit(args, {"participant": p.id, "group": p.group.value, "consent_to_share": p.consent_to_share},
+          f"{'added' if args.action == 'add' else 'changed'} participant {p.id} ({detail})")
+    return 0
+
+
 def cmd_simulate(args) -> int:
     from neuroface_studio.app.project_service import ProjectSession
     from neuroface_studio.app.simulate import SimulationRequest, simulate_into_project
@@ -283,7 +321,8 @@ def _models_command(name: str):
     return run
 
 
-COMMANDS = {"demo": cmd_demo, "gui": cmd_gui, "project": cmd_project, "simulate": cmd_simulate,
+COMMANDS = {"demo": cmd_demo, "gui": cmd_gui, "project": cmd_project, "participant": cmd_participant,
+            "simulate": cmd_simulate,
             "record": cmd_record, "import": cmd_import, "bench": cmd_bench,
             **{n: _models_command(n) for n in ("models", "predict-image", "landmark", "finetune", "evaluate",
                                                          "evaluate-pts", "experiment")}}

@@ -12,6 +12,21 @@ from pathlib import Path
 SCREENSHOT_DELAY_MS = 800  # lets the window manager map the window and the first paint happen
 
 
+def display_problem(environ=None) -> str:
+    """Why no window can open here ("" when one can): on Linux without DISPLAY or WAYLAND_DISPLAY
+    Qt would abort the process with a message about xcb plugins that misleads more than it helps."""
+    import os
+    env = os.environ if environ is None else environ
+    if not sys.platform.startswith("linux") or env.get("QT_QPA_PLATFORM", "").split(":")[0] in (
+            "offscreen", "minimal", "vnc", "eglfs", "linuxfb"):
+        return ""
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return ""
+    return ("no display: the desktop application needs a graphical session (DISPLAY or WAYLAND_DISPLAY is not "
+            "set). Start it from the desktop, over ssh use 'ssh -X', or run a command-line command instead "
+            "(neuroface-studio --help)")
+
+
 def run_gui(project: Path | None = None, screenshot: Path | None = None, recording: str | None = None,
             frame: int | None = None) -> int:
     """Open the main window (with ``project`` if given). Returns the process exit status.
@@ -34,6 +49,10 @@ def run_gui(project: Path | None = None, screenshot: Path | None = None, recordi
             print(f"error: {exc}", file=sys.stderr)
             return 2
 
+    problem = display_problem()
+    if problem and QApplication.instance() is None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
