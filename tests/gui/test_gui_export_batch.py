@@ -223,3 +223,32 @@ def test_simulate_dialog_passes_sessions(window, qtbot):
     assert (dialog.sessions.minimum(), dialog.sessions.maximum()) == (1, 6)
     dialog.sessions.setValue(3)
     assert dialog.build_request().sessions == 3
+
+
+def test_export_cancel_writes_nothing(window, qtbot, tmp_path, monkeypatch):
+    import time
+
+    from PySide6.QtWidgets import QProgressDialog, QPushButton
+
+    from neuroface_studio.app import export
+    real = export._Exporter.participants_csv
+
+    def until_cancelled(self):  # the export is still running when Cancel is pressed
+        t0 = time.monotonic()
+        while not self.cancel.cancelled and time.monotonic() - t0 < 10:
+            time.sleep(0.01)
+        real(self)
+        self._tick(0, 1, "next step")
+
+    monkeypatch.setattr(export._Exporter, "participants_csv", until_cancelled)
+    window.export_study_action.trigger()
+    dialog = window.export_dialog
+    out = tmp_path / "export"
+    dialog.folder_edit.setText(str(out))
+    assert dialog.start_export() and not dialog.export_button.isEnabled()
+    dialog.findChild(QProgressDialog).findChild(QPushButton).click()
+    qtbot.waitUntil(lambda: dialog.worker.done, timeout=30000)
+    qtbot.waitUntil(lambda: "cancelled" in dialog.message_label.text())
+    assert dialog.message_label.text() == "Export cancelled; nothing was written."
+    assert not out.exists() and dialog.result is None and dialog.export_button.isEnabled()
+    dialog.close()
