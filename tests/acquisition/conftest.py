@@ -9,6 +9,7 @@ so content and index can be checked pixel-exactly (see :func:`pattern`).
 from __future__ import annotations
 
 import gc
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -67,6 +68,10 @@ def write_realsense_file(path: Path, numbers=range(20), streams=("depth", "color
     for name, sensor in sensors.items():
         sensor.open(profiles[name])
         sensor.start(lambda f: None)
+    # The recorder writes on its own threads and drops frames it cannot take yet: on a loaded
+    # machine the first frames were lost and once librealsense crashed on teardown. Let it start,
+    # pace the frames a little and let it drain before stopping (a few ms per file).
+    time.sleep(0.05)
     keep = []  # the SDK reads the pixels after on_video_frame returns
     for number in numbers:
         color, depth = pattern(number, width, height)
@@ -81,6 +86,8 @@ def write_realsense_file(path: Path, numbers=range(20), streams=("depth", "color
             f.timestamp, f.domain = 1000.0 * number / FIXTURE_FPS, rs.timestamp_domain.hardware_clock
             f.frame_number, f.profile = number, profiles[name].as_video_stream_profile()
             sensor.on_video_frame(f)
+        time.sleep(0.002)
+    time.sleep(0.1)
     for sensor in sensors.values():
         sensor.stop()
         sensor.close()

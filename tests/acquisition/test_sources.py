@@ -50,9 +50,11 @@ def test_synthetic_realtime_paces_to_fps():
         while time.perf_counter() - t0 < 0.5:
             frames.append(src.read(timeout_s=1.0))
     indices = [f.index for f in frames if f is not None]
-    assert 5 <= len(indices) <= 17  # ~15 at 30 fps in 0.5 s; loose for a busy machine
+    # ~15 frames at 30 fps in 0.5 s on a quiet machine; on a busy one fewer are delivered, but
+    # their indices still follow the camera clock (frames skipped, never invented or early)
+    assert 2 <= len(indices) <= 17
     assert indices == sorted(set(indices))
-    assert indices[-1] <= 17  # never ahead of the camera clock
+    assert 7 <= indices[-1] <= 17
 
 
 def test_synthetic_slow_consumer_sees_device_drops():
