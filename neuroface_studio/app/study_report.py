@@ -220,7 +220,10 @@ def _methods(session: ProjectSession, report: StudyReport, table, settings, acc_
         models = "; ".join(describe_model(i) for i in acc_models.values())
         text.append(f"Landmark accuracy: NRMSE = root mean square point error over the {settings.subset} landmarks "
                     f"({len(SUBSETS[settings.subset])} points) divided by the ground truth's {settings.normalizer} "
-                    f"distance, on {report.nrmse_data}; models: {models}; cumulative error distribution up to "
+                    f"distance, on {report.nrmse_data}, scored from the stored landmark tracks (the points the "
+                    "kinematics use, with the tracker's face boxes; `neuroface-studio evaluate` instead runs each "
+                    "model on a box around the ground truth, so its figures differ); "
+                    f"models: {models}; cumulative error distribution up to "
                     f"{100 * settings.ced_max:g}%; paired t-test, SMD and Wilcoxon signed-rank with Holm-Bonferroni "
                     "correction against the first model.")
     c = CLASSIFIER_SETTINGS
