@@ -72,7 +72,7 @@ def test_cohort_and_methods_are_the_projects(written):
     m = report.methods
     assert "4 participants (2 HC, 2 ALS)" in m and "8 sessions" in m and "at 8 fps" in m
     assert "fanA version 1 (sha256 000000000000…)" in m and "fanB version 1" in m  # the tracks' provenance
-    assert "intercanthal" in m and "nojaw landmarks (51 points)" in m
+    assert "intercanthal" in m and "nojaw landmarks (51 points)" in m and "from the stored landmark tracks" in m
     assert f"({TREES} trees" in m and "1000 resamples" in m and "range_of_motion" in m and "ldj" in m
     from neuroface_studio import __version__
     assert f"NeuroFace Studio {__version__}" in m
