@@ -116,7 +116,12 @@ def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     svg = OUT / f"{NAME}.svg"
     svg.write_text(build_svg())
-    for path in [svg, *render_pngs(svg)]:
+    pngs = render_pngs(svg)
+    # the running app's window icon (resources/ is bundled; packaging/ is not)
+    window_icon = ROOT / "resources" / "icons" / f"{NAME}.png"
+    window_icon.parent.mkdir(parents=True, exist_ok=True)
+    window_icon.write_bytes((OUT / f"{NAME}-128.png").read_bytes())
+    for path in [svg, *pngs, window_icon]:
         print(f"{path.relative_to(ROOT)}  {path.stat().st_size} bytes")
     return 0
 

@@ -27,6 +27,16 @@ def display_problem(environ=None) -> str:
             "(neuroface-studio --help)")
 
 
+def _set_window_icon(app) -> None:
+    """The app's icon on every window (title bar, task switcher); drawn by packaging/make_icons.py."""
+    from PySide6.QtGui import QIcon
+
+    from neuroface_studio.app.paths import resources_dir
+    path = resources_dir() / "icons" / "neuroface-studio.png"
+    if path.is_file():
+        app.setWindowIcon(QIcon(str(path)))
+
+
 def run_gui(project: Path | None = None, screenshot: Path | None = None, recording: str | None = None,
             frame: int | None = None) -> int:
     """Open the main window (with ``project`` if given). Returns the process exit status.
@@ -54,6 +64,7 @@ def run_gui(project: Path | None = None, screenshot: Path | None = None, recordi
         print(f"error: {problem}", file=sys.stderr)
         return 2
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    _set_window_icon(app)
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationVersion(__version__)

@@ -259,3 +259,10 @@ def test_opening_a_project_offers_to_recover_interrupted_recordings(handmade_pro
     assert asked and "P002-OPEN-2.h5" in asked[0]
     assert "P002-OPEN-2" in load_project(handmade_project).recordings
     assert "P002-OPEN-2" in win.browser.recording_ids()
+
+
+@pytest.mark.gui
+def test_the_app_has_its_icon(qapp):
+    from neuroface_studio.gui.main import _set_window_icon
+    _set_window_icon(qapp)
+    assert not qapp.windowIcon().isNull() and qapp.windowIcon().availableSizes()
