@@ -47,6 +47,20 @@ def list_cameras() -> list[dict]:
     return cameras
 
 
+def usb_note(rs, device) -> str:
+    """A warning when the camera is on a USB 2 link (too slow for VGA colour + depth at 60 fps)."""
+    try:
+        if not device.supports(rs.camera_info.usb_type_descriptor):
+            return ""
+        usb = str(device.get_info(rs.camera_info.usb_type_descriptor))
+    except (RuntimeError, AttributeError):
+        return ""
+    if usb.startswith("2"):
+        return (f"The camera is connected over USB {usb}: frames will drop at 60 fps. Plug it into a USB 3 port "
+                "(usually blue) with the cable that came with it.")
+    return ""
+
+
 class RealSenseSource:
     """A connected RealSense camera: colour RGB8 + depth Z16, depth aligned to colour.
 
@@ -85,6 +99,10 @@ class RealSenseSource:
         device = self._find_device(rs)
         fps = self._pick_fps(rs, device)
         serial = device.get_info(rs.camera_info.serial_number)
+        usb = usb_note(rs, device)
+        if usb:
+            self.note = f"{self.note} {usb}".strip()
+            log.warning(usb)
         config = rs.config()
         config.enable_device(serial)
         config.enable_stream(rs.stream.color, self.width, self.height, rs.format.rgb8, fps)

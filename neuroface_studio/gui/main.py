@@ -6,6 +6,7 @@ application quits with status 0 (used for documentation and the Xvfb test).
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -63,6 +64,10 @@ def run_gui(project: Path | None = None, screenshot: Path | None = None, recordi
     if problem and QApplication.instance() is None:
         print(f"error: {problem}", file=sys.stderr)
         return 2
+    from neuroface_studio.app.logfile import log_uncaught_exceptions, start_file_log
+    if start_file_log() is not None:
+        log_uncaught_exceptions()
+        logging.getLogger(__name__).info("NeuroFace Studio %s started (project: %s)", __version__, project or "none")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     _set_window_icon(app)
     app.setOrganizationName(ORGANIZATION)

@@ -168,6 +168,8 @@ class MainWindow(QMainWindow):
         self.viewer.landmark_requested.connect(lambda _rid: self.landmark_recordings(current=True))
 
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self._action("&Log file…", self.show_log_file,
+                                         tip="Where warnings and unexpected errors are written"))
         help_menu.addAction(self._action("&About NeuroFace Studio", self.show_about))
 
     def _fill_recent_menu(self) -> None:
@@ -503,6 +505,25 @@ class MainWindow(QMainWindow):
             on_finished=done, on_cancelled=cancelled))
 
     # -- misc -----------------------------------------------------------------------------
+    def show_log_file(self) -> QMessageBox:
+        """Say where the log file is and offer to open its folder (for a bug report or the IT desk)."""
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from neuroface_studio.app.logfile import log_path
+        path = log_path()
+        box = QMessageBox(QMessageBox.Icon.Information, "Log file",
+                          f"Warnings and unexpected errors are written to\n{path}\n\n"
+                          + ("Send this file with a problem report; it holds pseudonyms and file names, no images."
+                             if path.exists() else "Nothing has been written to it yet."), parent=self)
+        open_button = box.addButton("Open folder", QMessageBox.ButtonRole.ActionRole) if path.parent.exists() else None
+        box.addButton(QMessageBox.StandardButton.Close)
+        box.setObjectName("logFileBox")
+        box.finished.connect(lambda _r: QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.parent)))
+                             if open_button is not None and box.clickedButton() is open_button else None)
+        box.open()
+        return box
+
     def show_about(self) -> None:
         QMessageBox.about(self, "About NeuroFace Studio", ABOUT_HTML)
 

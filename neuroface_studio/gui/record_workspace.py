@@ -34,6 +34,7 @@ from neuroface_studio.gui.source_picker import REALSENSE, SYNTHETIC, SourcePicke
 log = logging.getLogger(__name__)
 
 MESSAGE_STYLES = {"error": "background: #fdecea; color: #8e1b1b; border: 1px solid #e57373;",
+                  "warning": "background: #fff8e1; color: #6d4c00; border: 1px solid #ffb300;",
                   "info": "background: #e8f5e9; color: #1b5e20; border: 1px solid #81c784;"}
 
 
@@ -175,7 +176,8 @@ class RecordWorkspacePanel(QWidget):
         self.mailbox = FrameMailbox()
         self.mailbox.frame_ready.connect(self._on_frame_ready)
         live.add_frame_listener(self.mailbox.put)
-        self.show_message("")
+        note = getattr(source, "note", "")  # e.g. another frame rate than asked for, or a USB 2 link
+        self.show_message(note, "warning" if note else "error")
         self.preview.show_feedback(None, None, 0.0 if live.pose is not None else None)
         self._clock.start()
         self._update_controls()

@@ -118,13 +118,13 @@ class FakeRealSense:
     ``context``, ``config`` and ``pipeline`` is the real pyrealsense2. ``unplug()`` makes the
     camera vanish."""
 
-    def __init__(self, n_cameras: int = 1):
+    def __init__(self, n_cameras: int = 1, usb: str = "3.2"):
         import pyrealsense2 as rs
 
         self._rs, self.n_cameras, self.unplugged, self.requested = rs, n_cameras, False, []
         self.dev = dev = rs.software_device()
         for key, value in ((rs.camera_info.name, "Fake D435"), (rs.camera_info.serial_number, "42"),
-                           (rs.camera_info.firmware_version, "5.16.0")):
+                           (rs.camera_info.firmware_version, "5.16.0"), (rs.camera_info.usb_type_descriptor, usb)):
             dev.register_info(key, value)
         self.profiles, self.sensors = {}, {}
         for uid, (name, kind, fmt, bpp, fx) in enumerate([("Depth", rs.stream.depth, rs.format.z16, 2, 50.0),

@@ -260,6 +260,19 @@ def test_live_with_fake_camera_streams_aligned_frames_and_reports_unplug(fake_re
         assert f.depth.shape == (48, 64) and f.depth.dtype == np.uint16 and f.depth.any()
 
 
+def test_live_on_usb2_says_so(fake_realsense, monkeypatch):
+    from neuroface_studio.acquisition import realsense_live
+    FakeRealSense = type(fake_realsense)  # noqa: N806 - the conftest's class
+    fake = FakeRealSense(usb="2.1")
+    monkeypatch.setattr(realsense_live, "import_rs", lambda error=None: fake)
+    src = realsense_live.RealSenseSource(width=64, height=48, fps=60)
+    with src:
+        assert "USB 2.1" in src.note and "USB 3 port" in src.note and "fps" not in src.note.split("USB")[0]
+    monkeypatch.setattr(realsense_live, "import_rs", lambda error=None: FakeRealSense(usb="3.2"))
+    with realsense_live.RealSenseSource(width=64, height=48, fps=60) as src:
+        assert src.note == ""
+
+
 def test_live_unknown_serial(fake_realsense):
     from neuroface_studio.acquisition.realsense_live import RealSenseSource
 

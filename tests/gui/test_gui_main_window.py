@@ -266,3 +266,14 @@ def test_the_app_has_its_icon(qapp):
     from neuroface_studio.gui.main import _set_window_icon
     _set_window_icon(qapp)
     assert not qapp.windowIcon().isNull() and qapp.windowIcon().availableSizes()
+
+
+@pytest.mark.gui
+def test_help_says_where_the_log_file_is(main_window, monkeypatch, tmp_path):
+    monkeypatch.setenv("NEUROFACE_HOME", str(tmp_path))
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "neuroface-studio.log").write_text("x")
+    box = main_window.show_log_file()
+    assert str(tmp_path / "logs" / "neuroface-studio.log") in box.text() and "problem report" in box.text()
+    assert any(b.text() == "Open folder" for b in box.buttons())
+    box.close()

@@ -141,6 +141,17 @@ def test_realsense_without_camera_shows_the_message(record):
     assert not record.runner.record_button.isEnabled()
 
 
+def test_a_camera_note_is_shown_as_a_warning(record, qtbot):
+    """What the camera says on opening (another frame rate, a USB 2 link) reaches the operator."""
+    from neuroface_studio.acquisition.synthetic import SyntheticSource
+    src = SyntheticSource(fps=30.0, realtime=True)
+    src.note = "The camera is connected over USB 2.1: frames will drop at 60 fps. Plug it into a USB 3 port."
+    assert record.start_preview(src)
+    assert record.message_label.isVisibleTo(record) and "USB 3 port" in record.message_label.text()
+    assert "#fff8e1" in record.message_label.styleSheet()  # the amber warning, not the red error
+    record.stop_preview()
+
+
 def test_camera_lost_keeps_what_was_recorded(record, opened_window, qtbot, monkeypatch):
     from neuroface_studio.acquisition.source import SourceError
     from neuroface_studio.gui import record_workspace
