@@ -8,6 +8,7 @@
     landmarks/annotations.csv    annotators' corrected frames (the `annotations export --format csv` layout)
     features/features.csv        per-repetition kinematic features
     results/classification.json  patient-vs-control LOSO ROC per task, recomputed on the exported participants
+    results/landmark_accuracy.json  NRMSE per model and group on the exported participants' ground-truth frames
     recordings/<rec>.mp4         colour video, faces blurred with ``blur_faces``
 
 Privacy: only participants who consented to sharing are exported unless ``all_participants``
@@ -204,7 +205,30 @@ class _Exporter:
         path.write_text(json.dumps({"method": "random forest, leave-one-subject-out ROC, on the exported "
                                               "participants only", "results": out, "not_computed": not_computed},
                                    indent=1, default=float), encoding="utf-8")
-        self.manifest["results"] = {"classification": len(out), "not_computed": len(not_computed)}
+        self.manifest["results"] = {"classification": len(out), "not_computed": len(not_computed),
+                                    "landmark_accuracy": self._landmark_accuracy()}
+
+    def _landmark_accuracy(self) -> str:
+        """results/landmark_accuracy.json: NRMSE per model and group on the exported participants'
+        ground-truth frames (consensus annotations or simulated truth), from the stored tracks."""
+        from neuroface_studio.app.evaluation import EvalSettings
+        from neuroface_studio.app.study_report import landmark_accuracy
+        from neuroface_studio.reporting.study_report import StudyReport
+        report = StudyReport(self.session.project.name, sorted({self.session.project.participants[p].group.value
+                                                                 for p in self.participants}))
+        settings = EvalSettings()
+        models = landmark_accuracy(self.session, report, settings, self.cancel, participants=self.participants) \
+            if self.participants else {}
+        data = {"method": "NRMSE: root mean square point error over the landmarks of the subset divided by the "
+                          "ground truth's normalising distance, from the stored landmark tracks",
+                "normalizer": settings.normalizer, "subset": settings.subset, "frames": report.nrmse_data,
+                "models": models,
+                "rows": [{"model": r.model, "group": r.group, "mean": r.mean, "sd": r.sd, "n": r.n,
+                          "missing": r.missing} for r in report.nrmse_rows],
+                "comparisons": report.nrmse_comparisons, "not_computed": report.nrmse_note}
+        path = self.root / "results" / "landmark_accuracy.json"
+        path.write_text(json.dumps(data, indent=1, default=float), encoding="utf-8")
+        return "computed" if report.nrmse_rows else "not computed"
 
     def recordings_video(self) -> None:
         from neuroface_studio.app.export_video import FaceBlurrer, write_video

@@ -104,13 +104,14 @@ def describe_model(info: dict) -> str:
 
 
 def landmark_accuracy(session: ProjectSession, report: StudyReport, settings, cancel=None,
-                      progress: ProgressFn = no_progress) -> dict[str, dict]:
-    """Fill the report's NRMSE table, CED curves and comparisons; returns {model: provenance}."""
+                      progress: ProgressFn = no_progress, participants: list[str] | None = None) -> dict[str, dict]:
+    """Fill the report's NRMSE table, CED curves and comparisons (on ``participants`` only when
+    given, e.g. those of a study export); returns {model: provenance}."""
     from neuroface_studio.analysis import evaluation as ev
     from neuroface_studio.app.evaluation import compare, frames_for_evaluation, held_out_participants
     from neuroface_studio.app.landmarking import read_track, tracks_of
     try:
-        frames = frames_for_evaluation(session)
+        frames = frames_for_evaluation(session, participants=participants)
     except ValueError as exc:
         report.nrmse_note = f"No landmark accuracy: {exc}."
         return {}

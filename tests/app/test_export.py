@@ -201,3 +201,23 @@ def test_project_audit_cli(study, tmp_path, capsys):
     assert main(["project", "audit", str(study.folder), "--filter", "CONSENT"]) == 0
     out = capsys.readouterr().out
     assert "test consent" in out and "simulate" not in out
+
+
+def test_results_hold_landmark_accuracy_of_the_exported_participants_only(study, tmp_path):
+    from neuroface_studio.store.tracks_file import TrackWriter, track_path
+    rng = np.random.default_rng(0)
+    for rid in sorted(study.project.recordings):  # a 'model' = the truth + 2 px noise, as a real track file
+        t = study.truth(rid).landmarks_px
+        info = {"name": "noisy", "version": "1", "sha256": "7" * 64}
+        with TrackWriter.open(track_path(study.folder, rid, "noisy"), rid, len(t), info, {}, "2026-01-01") as w:
+            w.write(0, (t + rng.normal(0, 2.0, t.shape)).astype(np.float32), np.ones(t.shape[:2], np.float32),
+                    np.zeros(len(t), bool))
+    out = tmp_path / "share"
+    export_study(study, out, ExportOptions(parts=("results",)))
+    acc = json.loads((out / "results" / "landmark_accuracy.json").read_text())
+    rows = {(r["model"], r["group"]): r for r in acc["rows"]}
+    exported_groups = {study.project.participants[p].group.value for p in ("SIM002", "SIM003")}
+    assert {g for _, g in rows} == {"all"} | exported_groups
+    assert 0.005 < rows[("noisy", "all")]["mean"] < 0.2 and acc["normalizer"] and acc["subset"]
+    assert "2 participant(s)" in acc["frames"]  # SIM001 (no consent) is not scored
+    assert json.loads((out / "manifest.json").read_text())["results"]["landmark_accuracy"] == "computed"
