@@ -263,6 +263,7 @@ class ExportStudyDialog(QDialog):
             text += f"<br>Includes {self.n_without} without consent to sharing: in-lab use only."
         self._show(text, DONE_STYLE)
         self.open_button.show()
+        self.folder_edit.setText(str(default_export_folder(self.session)))  # ready for another export
         self._update()
         self.exported.emit(result)
 

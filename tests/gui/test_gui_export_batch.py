@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -85,7 +86,9 @@ def test_export_dialog_exports_consenting_participants_then_refuses_a_non_empty_
     assert dialog.open_button.isVisible()
     dialog.open_button.click()
     assert opened == [str(out)]
-    # the same folder again: refused before any work, and said why
+    # the field now offers a fresh folder; the same folder again is refused before any work, and said why
+    assert dialog.folder_edit.text() != str(out) and not Path(dialog.folder_edit.text()).exists()
+    dialog.folder_edit.setText(str(out))
     assert not dialog.start_export()
     assert "not empty" in dialog.message_label.text() and dialog.worker is worker
     dialog.close()
