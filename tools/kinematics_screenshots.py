@@ -77,7 +77,8 @@ def main(argv: list[str]) -> int:
         return 1
     window.grab().save(str(out / "1_traces.png"))
     traces.export(out / "trace.png")
-    panel.traces_page.space_combo.setCurrentIndex(1)
+    panel.traces_page.space_combo.setCurrentIndex(1)  # 3D: computed on a worker
+    until(lambda: traces.trace is not None and traces.trace.unit != "interocular distances", "the 3D trace")
     wait(300)
     window.grab().save(str(out / "2_traces_3d.png"))
     traces.export(out / "trace.svg")

@@ -1,16 +1,16 @@
-"""The Analyze workspace's kinematics pages: traces, features table and ROC classifier.
+"""The Analyze workspace's kinematics pages: features table and ROC classifier, and the message
+and export helpers they share with the traces page (gui/analyze_traces.py).
 
-:class:`TracesPage` shows the kinematic trace of the recording selected in the project browser
-(gui/analyze_kinematics.py), in 2D or 3D, with its PNG/SVG export. :class:`FeaturesPage` runs
-:func:`neuroface_studio.app.kinematics.project_features` in the background (progress dialog with
-Cancel, on a snapshot of the project) and shows, for the chosen task, each participant's mean
-features with z-scores against the controls (gui/analyze_features.py) and the recordings skipped
-with why; CSV export. :class:`RocPage` classifies a task and contrast (HC vs each group present,
-or any two groups) with :func:`neuroface_studio.app.kinematics.classify` in the background
-(computing the features first when the Features page has none), and shows the ROC curve with
-its AUC and 95% CI, each participant's probability and the top feature importances; CSV and
-PNG/SVG exports. The features table is shared: the ROC uses the one shown on the Features page
-(its landmarks chosen there); "Compare with" adds the ROC of another landmark model's tracks.
+:class:`FeaturesPage` runs :func:`neuroface_studio.app.kinematics.project_features` in the
+background (progress dialog with Cancel, on a snapshot of the project) and shows, for the chosen
+task, each participant's mean features with z-scores against the controls
+(gui/analyze_features.py) and the recordings skipped with why; CSV export. :class:`RocPage`
+classifies a task and contrast (HC vs each group present, or any two groups) with
+:func:`neuroface_studio.app.kinematics.classify` in the background (computing the features first
+when the Features page has none), and shows the ROC curve with its AUC and 95% CI, each
+participant's probability and the top feature importances; CSV and PNG/SVG exports. The features
+table is shared: the ROC uses the one shown on the Features page (its landmarks chosen there);
+"Compare with" adds the ROC of another landmark model's tracks.
 """
 
 from __future__ import annotations
@@ -20,19 +20,17 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QApplication, QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter,
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter,
                                QVBoxLayout, QWidget)
 
 from neuroface_studio.app.kinematics import FeatureTable, classify, project_features
 from neuroface_studio.app.landmarking import tracks_of
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.gui.analyze_features import FeaturesTableWidget, feature_csv_rows, participant_means, tasks_of
-from neuroface_studio.gui.analyze_kinematics import KinematicTracesWidget, recording_trace
 from neuroface_studio.gui.analyze_roc import (RocPlotWidget, auc_label, fill_table, importance_rows, probability_rows,
                                               roc_rows, small_table)
 from neuroface_studio.gui.analyze_tables import write_csv
 from neuroface_studio.gui.job_progress import run_with_progress
-from neuroface_studio.store.errors import StoreError
 
 INFO_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #eef4fb; color: #1f3b57; }"
 ERROR_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #fdecea; color: #8a1c12; }"
@@ -123,65 +121,6 @@ def contrasts(session: ProjectSession | None) -> list[tuple[str, str]]:
         return []
     groups = sorted({p.group.value for p in session.project.participants.values()}, key=lambda g: (g != "HC", g))
     return [(a, b) for i, a in enumerate(groups) for b in groups[i + 1:]]
-
-
-class TracesPage(QWidget):
-    """The selected recording's trace, linked to the Review viewer (``frame_requested`` → viewer)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.session: ProjectSession | None = None
-        self.traces = KinematicTracesWidget()
-        self.recording_id: str | None = None
-        self.space_combo = QComboBox()
-        self.space_combo.addItem("2D: interocular distances (as Segment)", False)
-        self.space_combo.addItem("3D from depth: mm, head frame (as the features)", True)
-        self.space_combo.setToolTip("3D reads every depth frame of the recording")
-        self.space_combo.currentIndexChanged.connect(lambda _i: self.show_recording(self.recording_id))
-        self.export_button = QPushButton("Trace → PNG/SVG…")
-        self.export_button.clicked.connect(lambda: ask_export(
-            self, self.session, self.message_label, "Export the trace plot", FIGURE_FILTER, self.traces.export,
-            f"trace-{self.traces.trace.recording}.png" if self.traces.trace else "trace.png"))
-        self.message_label = _message_label()
-        row = QHBoxLayout()
-        row.addWidget(self.message_label, 1)
-        row.addStretch(0)
-        row.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignTop)
-        space = QHBoxLayout()
-        space.addWidget(QLabel("Trace in"))
-        space.addWidget(self.space_combo)
-        space.addStretch(1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(space)
-        layout.addWidget(self.traces, 1)
-        layout.addLayout(row)
-        self.export_button.setEnabled(False)
-
-    def set_session(self, session: ProjectSession | None) -> None:
-        self.session = session
-        self.show_recording(None)
-
-    def show_recording(self, recording_id: str | None, frame: int | None = None) -> None:
-        """Show the trace of ``recording_id`` (None: nothing); a problem is shown in the plot's place."""
-        show_message(self.message_label, "")
-        self.recording_id = recording_id
-        if frame is not None:
-            self.traces.frame = frame
-        if self.session is None or recording_id is None or recording_id not in self.session.project.recordings:
-            self.traces.show_trace(None)
-        else:
-            use_3d = bool(self.space_combo.currentData())
-            if use_3d:
-                QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            try:
-                self.traces.show_trace(recording_trace(self.session, recording_id, use_3d))
-            except (ValueError, StoreError, OSError) as exc:
-                self.traces.show_trace(None, f"No trace for {recording_id}: {exc}")
-            finally:
-                if use_3d:
-                    QApplication.restoreOverrideCursor()
-        self.export_button.setEnabled(self.traces.trace is not None)
 
 
 class _JobPage(QWidget):

@@ -3,8 +3,10 @@
 :func:`recording_trace` gives the task's trace of a recording (the trace the protocol names for
 the task: in 2D in interocular units, as Segment shows it, or in 3D in mm from depth, as the
 features measure it) from its stored landmark track, or from the simulated truth on a simulated
-recording without a track. :class:`KinematicTracesWidget` draws
-it over time with the project's repetitions shaded (top) and each repetition overlaid, aligned
+recording without a track. The 3D trace reads every depth frame, so it comes in two steps:
+:func:`trace_request` takes what it needs from the project (cheap, GUI thread) and
+:func:`trace_3d` computes it from files only, with progress and cancel (a worker thread; see
+gui/analyze_traces.py). :class:`KinematicTracesWidget` draws it over time with the project's repetitions shaded (top) and each repetition overlaid, aligned
 at its start (bottom). A vertical cursor marks the Review viewer's frame (:meth:`set_frame`,
 connected to the viewer's ``frame_changed``); clicking the top plot, or dragging the cursor,
 emits ``frame_requested`` with the frame there (the workspace moves the viewer). The two plots
@@ -24,10 +26,15 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from neuroface_studio.analysis.kinematics3d import landmarks_3d, to_head_frame
 from neuroface_studio.analysis.traces import TRACES, compute_trace, turned_away
-from neuroface_studio.app.landmarking import read_track
+from neuroface_studio.app.jobs import CancelToken, ProgressFn, no_progress
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.app.segmentation import landmark_source, task_trace_name, trace_for_recording
+from neuroface_studio.domain.camera import Intrinsics
 from neuroface_studio.gui.analyze_figure import Series, paint_line_chart, save_figure
+from neuroface_studio.store.recording_file import RecordingReader
+from neuroface_studio.store.tracks_file import read_track as read_track_file
+from neuroface_studio.store.tracks_file import track_path
+from neuroface_studio.store.truth_file import read_truth
 
 TEXT = "#222222"
 TRACE_COLOR = "#1f4e79"
@@ -54,42 +61,102 @@ class RecordingTrace:
         return np.arange(len(self.values)) / self.fps
 
 
+@dataclass(frozen=True)
+class TraceRequest:
+    """What the 3D trace of one recording needs, taken from the project on the GUI thread.
+
+    Plain values and file paths only (no live project object), so that a worker thread can
+    compute :func:`trace_3d` while the GUI thread edits the project.
+    """
+
+    recording: str
+    name: str
+    fps: float
+    n_frames: int
+    repetitions: tuple[tuple[int, int], ...]
+    participant: str
+    task: str
+    recording_path: Path
+    points_path: Path  # the landmark track file, or the simulated truth file (``from_truth``)
+    from_truth: bool
+    source: str
+    intrinsics: Intrinsics
+    depth_scale_m: float
+
+
+def trace_request(session: ProjectSession, recording_id: str) -> TraceRequest:
+    """The inputs of ``recording_id``'s 3D trace (cheap: no frame is read); ValueError (saying what
+    to do) without landmarks."""
+    project = session.project
+    rec = project.recordings[recording_id]
+    source = landmark_source(session, recording_id)
+    if source is None and not rec.truth_file:
+        raise ValueError(f"recording {recording_id} has no landmarks yet: landmark it first "
+                         "(Review → Landmark this recording)")
+    points_path = (track_path(session.folder, recording_id, source) if source is not None
+                   else session.folder / rec.truth_file)
+    reps = tuple((r.start_frame, r.end_frame) for r in project.repetitions_of(recording_id))
+    return TraceRequest(recording_id, task_trace_name(session, recording_id), float(rec.fps), rec.n_frames, reps,
+                        project.participant_of(recording_id).id, rec.task_code, session.recording_path(recording_id),
+                        points_path, source is None, f"model {source}" if source is not None else "simulated truth",
+                        rec.camera.color, rec.camera.depth_scale_m)
+
+
+def trace_3d(request: TraceRequest, progress: ProgressFn = no_progress, cancel: CancelToken | None = None
+             ) -> RecordingTrace:
+    """The trace of ``request`` on the landmarks in mm (depth through the colour intrinsics, head
+    motion removed, as the features), frames with the head turned away NaN. Reads every depth
+    frame: run it on a worker thread (``progress(frame, n_frames, message)``; ``cancel`` checked
+    before each frame)."""
+    if request.from_truth:
+        points = read_truth(request.points_path).landmarks_px.astype(np.float64)
+    else:
+        points = read_track_file(request.points_path).landmarks_px.astype(np.float64)
+    n = len(points)
+    with RecordingReader(request.recording_path) as reader:
+        def depth(i: int) -> np.ndarray:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            progress(i, n, "reading depth")
+            return reader.depth(i)
+
+        xyz, _ = landmarks_3d(points, depth, request.intrinsics, request.depth_scale_m)
+    progress(n, n, "3D trace")
+    spec = TRACES[request.name]
+    with np.errstate(invalid="ignore"):
+        values = np.asarray(spec.function(to_head_frame(xyz)), np.float64)
+    values[turned_away(points)] = np.nan
+    return RecordingTrace(request.recording, request.name, values, request.fps, list(request.repetitions),
+                          request.source + " + depth (3D, head frame)", request.participant, request.task,
+                          "mm²" if spec.power == 2 else "mm")
+
+
 def recording_trace(session: ProjectSession, recording_id: str, use_3d: bool = False) -> RecordingTrace:
     """The task's trace of ``recording_id``; ValueError (saying what to do) without landmarks.
 
-    2D: interocular units, as Segment shows it. ``use_3d``: the same definition on the landmarks
-    in mm (depth through the colour intrinsics, head motion removed, as the features), frames
-    with the head turned away NaN; it reads every depth frame (on the calling thread).
+    2D: interocular units, as Segment shows it. ``use_3d``: :func:`trace_3d` on the calling
+    thread (it reads every depth frame; the GUI runs it on a worker).
     """
+    if use_3d:
+        return trace_3d(trace_request(session, recording_id))
     project = session.project
     rec = project.recordings[recording_id]
     name = task_trace_name(session, recording_id)
     source = landmark_source(session, recording_id)
     if source is not None:
-        points = read_track(session, recording_id, source).landmarks_px.astype(np.float64) if use_3d else None
-        values = None if use_3d else trace_for_recording(session, recording_id, name, model=source)
+        values = trace_for_recording(session, recording_id, name, model=source)
         source = f"model {source}"
     else:
         truth = session.truth(recording_id)
         if truth is None:
             raise ValueError(f"recording {recording_id} has no landmarks yet: landmark it first "
                              "(Review → Landmark this recording)")
-        points = truth.landmarks_px.astype(np.float64)
-        values = None if use_3d else compute_trace(name, points, max_gap=max(1, round(0.1 * rec.fps)),
-                                                   turn_margin=round(0.08 * rec.fps))
+        values = compute_trace(name, truth.landmarks_px.astype(np.float64), max_gap=max(1, round(0.1 * rec.fps)),
+                               turn_margin=round(0.08 * rec.fps))
         source = "simulated truth"
-    unit = "interocular distances"
-    if use_3d:
-        with session.open_recording(recording_id) as reader:
-            xyz, _ = landmarks_3d(points, reader.depth, rec.camera.color, rec.camera.depth_scale_m)
-        spec = TRACES[name]
-        with np.errstate(invalid="ignore"):
-            values = spec.function(to_head_frame(xyz))
-        values[turned_away(points)] = np.nan
-        unit, source = ("mm²" if spec.power == 2 else "mm"), source + " + depth (3D, head frame)"
     reps = [(r.start_frame, r.end_frame) for r in project.repetitions_of(recording_id)]
     return RecordingTrace(recording_id, name, np.asarray(values, np.float64), float(rec.fps), reps, source,
-                          project.participant_of(recording_id).id, rec.task_code, unit)
+                          project.participant_of(recording_id).id, rec.task_code)
 
 
 def style_plot(plot: pg.PlotWidget, left: str, bottom: str) -> None:

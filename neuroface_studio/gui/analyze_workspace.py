@@ -1,6 +1,7 @@
 """The Analyze workspace: landmark accuracy, kinematic traces, features and ROC, in four tabs.
 
-Kinematic traces, features and ROC are gui/analyze_diagnosis.py's pages: the trace follows the
+Kinematic traces (gui/analyze_traces.py; 3D computed in the background), features and ROC
+(gui/analyze_diagnosis.py) are pages of their own: the trace follows the
 recording selected in the project browser (the Review viewer's recording) and its cursor the
 viewer's frame; a click on the trace moves the viewer. The rest of this module is the landmark
 accuracy page (NRMSE per group of landmark models on the project):
@@ -34,9 +35,10 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 
 from neuroface_studio.app.evaluation import EvalSettings, evaluate_project
 from neuroface_studio.app.project_service import ProjectSession
-from neuroface_studio.gui.analyze_diagnosis import FeaturesPage, RocPage, TracesPage
+from neuroface_studio.gui.analyze_diagnosis import FeaturesPage, RocPage
 from neuroface_studio.gui.analyze_plots import CedPlotWidget, FaceHeatmapWidget
 from neuroface_studio.gui.analyze_tables import ResultsTablesWidget, pct, write_csv
+from neuroface_studio.gui.analyze_traces import TracesPage
 from neuroface_studio.gui.job_progress import run_with_progress
 from neuroface_studio.store.errors import StoreError
 from neuroface_studio.vision import registry
@@ -226,7 +228,7 @@ class AnalyzeWorkspacePanel(QWidget):
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([340, 760])
-        self.traces_page = TracesPage()
+        self.traces_page = TracesPage(track_job=self.track_job)
         self.features_page = FeaturesPage(track_job=self.track_job)
         self.roc_page = RocPage(self.features_page, track_job=self.track_job)
         self.pages = QTabWidget()

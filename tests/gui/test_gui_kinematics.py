@@ -194,13 +194,60 @@ def test_trace_cursor_follows_the_viewer_and_a_click_moves_it(qtbot, main_window
     traces.export(tmp_path / "trace.png")
     assert (tmp_path / "trace.png").stat().st_size > 1000
 
-    panel.traces_page.space_combo.setCurrentIndex(1)  # 3D from depth, in mm, as the features
+    page = panel.traces_page
+    with qtbot.waitSignal(page.trace_shown, timeout=30000):  # 3D from depth, in mm, as the features: a worker
+        page.space_combo.setCurrentIndex(1)
+        assert traces.trace is None and "Computing the 3D trace" in traces.info_label.text()
+        assert not page.export_button.isEnabled()
     assert traces.trace.unit == "mm" and traces.trace.recording == rid and "depth" in traces.trace.source
     assert traces.time_plot.getAxis("left").labelText == "lip_aperture (mm)"
     assert 5 < np.nanmax(traces.trace.values) < 60  # mm, as the features' range of motion
     assert np.isfinite(traces.trace.values).mean() > 0.5 and traces.cursor_frame() == target
     traces.export(tmp_path / "trace.svg")
     assert "lip_aperture (mm)" in (tmp_path / "trace.svg").read_text()
+
+
+def test_3d_trace_is_computed_off_the_gui_thread_and_a_stale_one_is_dropped(qtbot, main_window, study,
+                                                                            monkeypatch):
+    import threading
+
+    from neuroface_studio.app.jobs import JobCancelled
+    from neuroface_studio.gui import analyze_traces
+    real, gate, threads = analyze_traces.trace_3d, threading.Event(), []
+
+    def trace_3d(request, progress, cancel):  # the first recording waits for the gate (or a cancel)
+        threads.append((request.recording, threading.get_ident()))
+        while request.recording == first and not gate.wait(0.005):
+            if cancel.cancelled:
+                raise JobCancelled("cancelled")
+        return real(request, progress, None)  # no cancel check: a stale result may arrive at the end
+
+    monkeypatch.setattr(analyze_traces, "trace_3d", trace_3d)
+    panel = _analyze(main_window, study, "traces_page")
+    page, traces = panel.traces_page, panel.traces_page.traces
+    first, second = sorted(main_window.session.project.recordings)[:2]
+    page.space_combo.setCurrentIndex(1)
+    main_window.browser.recording_selected.emit(first)
+    qtbot.waitUntil(lambda: bool(threads), timeout=5000)
+    stale = page.worker
+    assert page.computing and traces.trace is None and first in traces.info_label.text()
+    with qtbot.waitSignal(page.trace_shown, timeout=30000) as shown:  # another recording, mid-computation
+        main_window.browser.recording_selected.emit(second)
+    assert shown.args[0].recording == second and traces.trace.recording == second and traces.trace.unit == "mm"
+    assert [rid for rid, _ in threads] == [first, second]
+    assert all(ident != threading.get_ident() for _, ident in threads)  # never on the GUI thread
+    gate.set()  # the first one ends now (cancelled): nothing changes
+    qtbot.waitUntil(lambda: stale.done, timeout=30000)
+    qtbot.wait(20)
+    assert traces.trace.recording == second and page.export_button.isEnabled() and not page.computing
+
+    gate.clear()  # the window closes while a 3D trace is computing: the job is cancelled, its thread waited for
+    main_window.browser.recording_selected.emit(first)
+    qtbot.waitUntil(lambda: page.computing, timeout=5000)
+    running = page.worker
+    main_window.session.undo.clear()
+    main_window.close()
+    assert running.done or not running.running
 
 
 def test_no_repetitions_shows_the_skip_reasons(qtbot, main_window, study, tmp_path):
