@@ -2,7 +2,8 @@
 
 A thin GUI shell over app/annotation.py. Left: the queue of frames to annotate with progress
 (gui/annotate_panels.py); centre: the :class:`LandmarkEditor` on the selected frame; right: the
-layer selector, the inter-annotator agreement table and the shortcut help.
+layer selector, the inter-annotator agreement table (recomputed on a worker after edits:
+gui/annotate_agreement.py) and the shortcut help.
 
 Editing: the editor shows the annotator's own points when they exist, else the model proposal
 (else, when the model finds no face, the annotator's previous frame, the other annotators'
@@ -29,6 +30,7 @@ from neuroface_studio.app import annotation as ann
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.domain.annotations import QueueItem
 from neuroface_studio.gui.annotate_actions import AnnotateActionsMixin
+from neuroface_studio.gui.annotate_agreement import AgreementUpdater
 from neuroface_studio.gui.annotate_dialogs import AnnotatorDialog, remember_annotator
 from neuroface_studio.gui.annotate_layers import ReadOnlyFilter, layer_points
 from neuroface_studio.gui.annotate_panels import MINE, AnnotationQueuePanel, LayerPanel, ShortcutHelpPanel
@@ -71,11 +73,10 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         self._face_pending = False  # frame the face once the editor is shown
         self._mine: dict = {}  # this annotator's sets by frame, as last seen
         self._applying = False  # an edit of the editor is being applied (the editor shows it already)
-        self._agreement_timer = QTimer(self)
-        self._agreement_timer.setSingleShot(True)
-        self._agreement_timer.setInterval(300)
-        self._agreement_timer.timeout.connect(self.refresh_agreement)
         self._build()
+        # the project's agreement, 300 ms after the last edit, on a worker (gui/annotate_agreement.py)
+        self.agreement = AgreementUpdater(self, track_job)
+        self.agreement.updated.connect(self.layer_panel.set_agreement)
         self._build_shortcuts()
         self._build_actions()
         self.set_session(None)
@@ -196,6 +197,7 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         self._layer = (MINE, "")
         self.svc = ann.AnnotationService(session, self.annotator) if session and self.annotator else None
         self._mine = self._my_sets()
+        self.agreement.set_session(session)
         if session is not None:
             session.undo.subscribe(lambda s=session: self._on_undo_changed(s))
         for w in (self.export_action, self.import_action, self.export_button, self.import_button):
@@ -342,7 +344,7 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
                 b.setEnabled(False)
             if self.session is None or self.svc is None:
                 self.message.hide()
-            self._agreement_timer.start()
+            self.agreement.schedule()
             return
         self.placeholder.hide()
         self.editor.show()
@@ -378,7 +380,7 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         self.reset_button.setEnabled(own is not None and self.editable())
         self.prev_button.setEnabled(bool(queue))
         self.next_button.setEnabled(bool(queue))
-        self._agreement_timer.start()
+        self.agreement.schedule()
 
     def _show_message(self, text: str) -> None:
         self.message.setText(text)
@@ -409,8 +411,8 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         self._layer = self.layer_panel.layer()
 
     def refresh_agreement(self) -> None:
-        if self.session is not None:
-            self.layer_panel.set_agreement(ann.inter_annotator_agreement(self.session))
+        """Recompute the agreement table now, in the background (``agreement.updated`` when shown)."""
+        self.agreement.compute_now()
 
     def _frame_face_soon(self) -> None:
         """Frame the face once the layout has settled; again if the view's own fit (after a resize)

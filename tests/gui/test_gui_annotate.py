@@ -188,8 +188,8 @@ def test_second_annotator_has_own_layer_and_agreement_updates(win, qtbot):
     np.testing.assert_array_equal(editor.points(), cc_points)
     assert session.project.annotation_of(item.recording_id, item.frame_index, "DD") is None
     panel.show_layer("mine")
-    drag(editor, 48, QPoint(-6, 4))
-    panel.refresh_agreement()
+    with qtbot.waitSignal(panel.agreement.updated, timeout=10000):  # 300 ms after the edit, on a worker
+        drag(editor, 48, QPoint(-6, 4))
     assert "CC~DD" in panel.layer_panel.pair_columns
     col = 2 + panel.layer_panel.pair_columns.index("CC~DD")
     mouth = float(panel.layer_panel.agreement_value("mouth", col))
@@ -198,6 +198,44 @@ def test_second_annotator_has_own_layer_and_agreement_updates(win, qtbot):
     assert mouth == pytest.approx(100 * agree["pairs"]["CC~DD"]["nrmse"]["mouth"], abs=0.005)
     panel.show_layer("consensus")
     np.testing.assert_allclose(editor.points(), ann.consensus_of(session, *item.key)[0])
+
+
+def test_agreement_is_computed_on_a_worker_and_edits_meanwhile_coalesce(win, qtbot, monkeypatch):
+    import threading
+
+    from neuroface_studio.gui import annotate_agreement
+    panel, session = win.annotate_panel, win.session
+    updater, editor, item = panel.agreement, panel.editor, panel.current
+    drag(editor, 50, QPoint(6, -4))  # CC's points on the frame, then DD's: a pair to compare
+    panel.set_annotator("DD")
+    qtbot.waitUntil(lambda: not updater.pending, timeout=10000)
+    real, gate, calls = annotate_agreement.agreement, threading.Event(), []
+
+    def agreement(snapshot):  # the first computation waits for the gate: edits arrive meanwhile
+        calls.append((threading.get_ident(), snapshot))
+        if len(calls) == 1:
+            assert gate.wait(10)
+        return real(snapshot)
+
+    monkeypatch.setattr(annotate_agreement, "agreement", agreement)
+    drag(editor, 50, QPoint(8, 3))
+    qtbot.waitUntil(lambda: len(calls) == 1, timeout=5000)  # 300 ms after the edit, on a worker
+    assert updater.running and calls[0][0] != threading.get_ident()
+    drag(editor, 50, QPoint(-3, 5))  # two more edits while it computes: the GUI is not blocked
+    drag(editor, 51, QPoint(4, 4))
+    qtbot.waitUntil(lambda: not updater._timer.isActive(), timeout=5000)
+    assert len(calls) == 1 and updater.pending  # coalesced: one more after the running one
+    with qtbot.waitSignals([updater.updated, updater.updated], timeout=10000):
+        gate.set()
+    assert len(calls) == 2 and calls[1][0] != threading.get_ident() and not updater.pending
+    latest = session.project.annotation_of(*item.key, "DD").points_px
+    snapped = calls[1][1]["DD"][item.key][0]
+    np.testing.assert_array_equal(snapped, latest)  # the state after the last edit...
+    assert not np.shares_memory(snapped, latest)  # ...copied, never the live arrays
+    assert not np.array_equal(calls[0][1]["DD"][item.key][0], latest)  # the first one saw an older state
+    expected = ann.inter_annotator_agreement(session)["pairs"]["CC~DD"]["nrmse"]["mouth"]
+    col = 2 + panel.layer_panel.pair_columns.index("CC~DD") if panel.layer_panel.pair_columns else 1
+    assert panel.layer_panel.agreement_value("mouth", col) == f"{100 * expected:.2f}"
 
 
 def test_queue_keys_move_between_frames(win, qtbot):
