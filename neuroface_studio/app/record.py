@@ -6,9 +6,11 @@ camera), or a file: RealSense .bag/.db3 playback, or an ordinary video (colour o
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from neuroface_studio.acquisition.source import FrameSource, SourceError
+from neuroface_studio.app.jobs import CancelToken, JobCancelled, ProgressFn
 from neuroface_studio.app.live_session import LiveSession, RecordResult, default_pose_worker
 from neuroface_studio.app.project_service import ProjectSession
 
@@ -37,21 +39,50 @@ def make_source(spec: str, fps: float = 60.0, participant_group: str = "HC", tas
 
 
 def record_task(session: ProjectSession, participant_id: str, task: str, source: FrameSource,
-                duration_s: float | None = None, pose=default_pose_worker) -> RecordResult:
-    """Record until ``duration_s`` (live sources), the end of a file, or a failure.
+                duration_s: float | None = None, pose=default_pose_worker, progress: ProgressFn | None = None,
+                cancel: CancelToken | None = None) -> RecordResult:
+    """Record until ``duration_s`` (live sources), the end of a file, a failure, or ``cancel``.
 
     The recording is added to the project and the project saved, also when it ended early
-    (camera lost, disk full): whatever reached the disk is kept and the reason reported.
+    (camera lost, disk full, cancelled): whatever reached the disk is kept and the reason reported.
     ``pose``: see LiveSession (live pose feedback gives the recording's frontal fraction).
+    ``progress(frames_written, 0, message)`` about every 0.1 s (the total is not known ahead);
+    a cancel keeps the frames written so far (the recording's notes say so) and raises
+    JobCancelled only when no frame was written yet.
     """
     live = LiveSession(session, source, pose=pose)
     max_frames = None
     if duration_s is not None and not source.is_live:
         max_frames = max(1, int(round(duration_s * source.fps)))
     live.start(max_frames=max_frames, defer_capture=not source.is_live)
+    result = None
     try:
         live.start_recording(participant_id, task)
-        live.ended.wait(duration_s if source.is_live else None)
+        if progress is None and cancel is None:
+            live.ended.wait(duration_s if source.is_live else None)
+        elif _wait(live, duration_s if source.is_live else None, progress, cancel):
+            stats = live.live_stats()
+            written = stats.frames_written if stats else 0
+            try:
+                result = live.stop_recording(notes=f"cancelled by the user after {written} frames")
+            except SourceError as exc:  # nothing reached the disk: nothing was added
+                raise JobCancelled("cancelled before any frame was written") from exc
     finally:
-        result = live.stop()
-    return result
+        stopped = live.stop()
+    return result or stopped
+
+
+def _wait(live: LiveSession, duration_s: float | None, progress: ProgressFn | None,
+          cancel: CancelToken | None) -> bool:
+    """Wait for the end (or ``duration_s``) reporting progress; True when cancelled."""
+    deadline = None if duration_s is None else time.monotonic() + duration_s
+    while not live.ended.wait(0.1):
+        if cancel is not None and cancel.cancelled:
+            return True
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+        if progress is not None:
+            stats = live.live_stats()
+            written = stats.frames_written if stats else 0
+            progress(written, 0, f"{written} frames written")
+    return False

@@ -119,6 +119,8 @@ class MainWindow(QMainWindow):
         self.recent_menu = QMenu("Open &Recent", self)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.save_action = self._action("&Save", self.save, QKeySequence("Ctrl+S"))
+        self.import_action = self._action("&Import Recording…", self.import_recording,
+                                          tip="Add a RealSense .bag/.db3 or a video file as a task recording")
         self.simulate_action = self._action("Si&mulate Participants…", self.simulate_participants,
                                             tip="Add simulated participants with ground truth to this project")
         self.export_study_action = self._action("E&xport Study…", self.export_study,
@@ -130,6 +132,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.save_action)
         file_menu.addSeparator()
+        file_menu.addAction(self.import_action)
         file_menu.addAction(self.simulate_action)
         file_menu.addActions(self.annotate_panel.menu_actions())
         file_menu.addAction(self.export_study_action)
@@ -204,7 +207,7 @@ class MainWindow(QMainWindow):
         self.workspace_bar.setVisible(has)
         self.browser_dock.setVisible(has)
         for action in (self.save_action, self.simulate_action, self.landmark_action, self.landmark_all_action,
-                       self.audit_action, self.export_study_action, self.batch_action):
+                       self.audit_action, self.export_study_action, self.batch_action, self.import_action):
             action.setEnabled(has)
         if session is not None:
             session.undo.subscribe(lambda s=session: self._on_undo_changed(s))
@@ -457,6 +460,28 @@ class MainWindow(QMainWindow):
         self.batch_dialog = BatchDialog(self.session, self.browser.selected_recordings(), self, track_job=self._track)
         self.batch_dialog.batch_ended.connect(lambda _report: self._reload_after_batch(folder))
         self.batch_dialog.open()
+
+    def import_recording(self) -> None:
+        """File → Import recording…: the import saves the project file, so unsaved edits are saved first;
+        the project is reopened with the new recording selected (dialog kept in ``import_dialog``)."""
+        if self.session is None or not self.record_panel.confirm_stop_recording("importing a recording"):
+            return
+        from neuroface_studio.gui.import_dialog import ImportRecordingDialog
+        self.annotate_panel.commit_pending()
+        if self.session.dirty:
+            answer = QMessageBox.question(
+                self, "Save first", "Importing adds a recording and saves the project. Save your changes first?",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Save or not self.save():
+                return
+        self.viewer.pause()
+        folder = self.session.folder
+        self.import_dialog = ImportRecordingDialog(self.session, self.browser.current_participant(), self,
+                                                   track_job=self._track)
+        self.import_dialog.import_ended.connect(
+            lambda rid: self.open_project(folder, rid) if rid and self.session and self.session.folder == folder
+            else None)
+        self.import_dialog.open()
 
     def _reload_after_batch(self, folder: Path) -> None:
         if self.session is not None and self.session.folder == folder:

@@ -1,0 +1,155 @@
+"""File → Import recording…: a plain video, a RealSense .db3 and a garbage file into a hand-made project.
+
+The import runs on the dialog's background thread exactly as in the app (record_task with the
+dlib pose check); the tests wait on the dialog's ``import_ended`` signal.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.gui
+
+
+def _acquisition_fixtures():
+    spec = importlib.util.spec_from_file_location(
+        "acq_conftest_import", Path(__file__).parents[1] / "acquisition" / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _write_mp4(path: Path, n: int = 15) -> Path:
+    import cv2
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), 15.0, (160, 120))
+    for i in range(n):
+        writer.write(np.full((120, 160, 3), 40 + (i * 8) % 200, np.uint8))
+    writer.release()
+    return path
+
+
+def _open_dialog(window, participant: str | None = None):
+    if participant is not None:
+        window.browser.select_recording(f"{participant}-OPEN")
+    window.import_action.trigger()
+    dialog = window.import_dialog
+    assert dialog.isVisible()
+    return dialog
+
+
+def _run(qtbot, dialog, path: Path, participant: str, task: str):
+    dialog.file_edit.setText(str(path))
+    dialog.participant_combo.setCurrentIndex(dialog.participant_combo.findData(participant))
+    dialog.task_combo.setCurrentIndex(dialog.task_combo.findData(task))
+    with qtbot.waitSignal(dialog.import_ended, timeout=30000) as blocker:
+        assert dialog.start()
+        assert dialog.running and not dialog.close_button.isEnabled()
+    return blocker.args[0]
+
+
+def test_action_needs_a_project(main_window):
+    assert not main_window.import_action.isEnabled()
+
+
+def test_import_video(qtbot, opened_window, tmp_path):
+    window = opened_window
+    dialog = _open_dialog(window, "P002")
+    assert dialog.participant() == "P002"  # follows the project browser
+    assert dialog.task_combo.count() == len(window.session.project.protocol.tasks)
+    assert not dialog.import_button.isEnabled()
+    clip = _write_mp4(tmp_path / "clip.mp4")
+    dialog.file_edit.setText(str(clip))
+    assert "no depth" in dialog.plan_label.text() and "guessed" in dialog.plan_label.text()
+    assert "focal length = image width" in dialog.plan_label.text()
+    rid = _run(qtbot, dialog, clip, "P001", "SMILE")
+    assert rid == "P001-SMILE"
+    rec = window.session.project.recordings[rid]  # the window reopened the project
+    assert rec.n_frames == 15 and rec.task_code == "SMILE" and "no depth" in rec.camera.device
+    assert window.session.project.sessions[rec.session_id].participant_id == "P001"
+    assert window.browser.current_recording() == rid and window.viewer.recording_id == rid
+    assert "Imported" in dialog.summary_label.text() and dialog.close_button.isEnabled()
+    # the next import of the same task is a retake with its own ID
+    dialog.file_edit.setText(str(clip))
+    assert "P001-SMILE-2" in dialog.target_label.text()
+    dialog.reject()
+
+
+def test_import_realsense_keeps_depth(qtbot, opened_window, tmp_path):
+    from neuroface_studio.store.recording_file import RecordingReader
+    window = opened_window
+    db3 = _acquisition_fixtures().write_realsense_file(tmp_path / "take.db3", numbers=range(12))
+    dialog = _open_dialog(window)
+    dialog.file_edit.setText(str(db3))
+    assert "depth" in dialog.plan_label.text() and "3D features will be available" in dialog.plan_label.text()
+    rid = _run(qtbot, dialog, db3, "P002", "KISS")
+    rec = window.session.project.recordings[rid]
+    assert rid == "P002-KISS" and rec.n_frames == 12
+    assert rec.camera.color.fx == 60.0  # the file's calibration, not a guess
+    with RecordingReader(window.session.folder / rec.file) as reader:
+        assert reader.n_frames == 12
+        depth = reader.depth(5)
+        assert depth.max() > 0 and int(depth[0, 0]) == 500 + 5
+    dialog.reject()
+
+
+def test_garbage_file_says_why_and_adds_nothing(qtbot, opened_window, tmp_path):
+    window = opened_window
+    before = set(window.session.project.recordings)
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"this is not a video" * 50)
+    dialog = _open_dialog(window)
+    assert _run(qtbot, dialog, junk, "P001", "OPEN") is None
+    text = dialog.summary_label.text()
+    assert "Import failed" in text and "could not be read as a video" in text and "Traceback" not in text
+    assert set(window.session.project.recordings) == before
+    assert not list((window.session.folder / "recordings").glob("P001-OPEN-*.h5"))
+    dialog.reject()
+    assert not dialog.isVisible()
+
+
+def test_no_participants_hint(qtbot, tmp_path):
+    from neuroface_studio.app.project_service import ProjectSession
+    from neuroface_studio.gui.import_dialog import NO_PARTICIPANTS, ImportRecordingDialog
+    session = ProjectSession.create(tmp_path / "empty")
+    dialog = ImportRecordingDialog(session)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.file_edit.setText(str(_write_mp4(tmp_path / "c.mp4", n=3)))
+    assert dialog.no_participants.isVisible() and dialog.no_participants.text() == NO_PARTICIPANTS
+    assert not dialog.import_button.isEnabled() and not dialog.start()
+
+
+def test_cancel_keeps_the_frames_written(qtbot, opened_window, tmp_path, monkeypatch):
+    """A slow source (50 ms a frame): Cancel after a few frames keeps them as the recording."""
+    import time
+
+    from neuroface_studio.acquisition.video_file import VideoFileSource
+    from neuroface_studio.app import record
+
+    class SlowVideo(VideoFileSource):
+        def read(self, timeout_s: float = 1.0):
+            time.sleep(0.05)
+            return super().read(timeout_s)
+
+    monkeypatch.setattr(record, "make_source", lambda spec, **kw: SlowVideo(spec))
+    window = opened_window
+    clip = _write_mp4(tmp_path / "long.mp4", n=120)
+    dialog = _open_dialog(window)
+    dialog.file_edit.setText(str(clip))
+    dialog.participant_combo.setCurrentIndex(dialog.participant_combo.findData("P001"))
+    dialog.task_combo.setCurrentIndex(dialog.task_combo.findData("OPEN"))
+    assert dialog.start()
+    qtbot.waitUntil(lambda: " frames · " in dialog.status_label.text(), timeout=15000)
+    assert dialog.cancel_button.isEnabled()
+    with qtbot.waitSignal(dialog.import_ended, timeout=15000) as blocker:
+        dialog.cancel_button.click()
+    rid = blocker.args[0]
+    assert rid == "P001-OPEN-2"
+    rec = window.session.project.recordings[rid]
+    assert 0 < rec.n_frames < 120 and "cancelled by the user" in rec.notes
+    assert "Cancelled: the first" in dialog.summary_label.text()
+    dialog.reject()
