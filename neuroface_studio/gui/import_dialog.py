@@ -36,8 +36,8 @@ DONE_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #e8f5e9; co
 VIDEO_FILES = (".mp4", ".avi", ".mov", ".mkv")
 FILE_FILTER = ("RealSense recordings (*.bag *.db3);;Videos (*.mp4 *.avi *.mov *.mkv);;"
                "All importable files (*.bag *.db3 *.mp4 *.avi *.mov *.mkv);;All files (*)")
-NO_PARTICIPANTS = ("This project has no participants yet. Add one in the Record workspace (participant list → "
-                   "New participant…), then import.")
+NO_PARTICIPANTS = ("This project has no participants yet. Add one in the Record workspace (Participant list → "
+                   "“New participant…”), then import.")
 
 
 def import_plan(path_text: str) -> tuple[str, str]:
@@ -92,6 +92,7 @@ class ImportRecordingDialog(QDialog):
         for pid, p in sorted(project.participants.items()):
             self.participant_combo.addItem(f"{pid}  ({p.group.value})", pid)
         self.participant_combo.setCurrentIndex(max(self.participant_combo.findData(participant), 0))
+        self.participant_combo.setPlaceholderText("(no participants)")
         self.participant_combo.currentIndexChanged.connect(self._update)
         self.task_combo = QComboBox()
         for task in project.protocol.tasks:
@@ -106,7 +107,6 @@ class ImportRecordingDialog(QDialog):
         form = QFormLayout()
         form.addRow("File:", file_row)
         form.addRow("Participant:", self.participant_combo)
-        form.addRow("", self.no_participants)
         form.addRow("Task:", self.task_combo)
         self.settings_box = QGroupBox("Recording to import")
         self.settings_box.setLayout(form)
@@ -121,6 +121,7 @@ class ImportRecordingDialog(QDialog):
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
         self.progress_bar.setTextVisible(False)
+        self.progress_bar.hide()  # shown from the first import on
         self.status_label = QLabel("Not started.")
         self.status_label.setWordWrap(True)
         self.summary_label = QLabel()
@@ -143,6 +144,7 @@ class ImportRecordingDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.settings_box)
+        layout.addWidget(self.no_participants)
         layout.addWidget(self.plan_label)
         layout.addWidget(self.target_label)
         layout.addWidget(self.progress_bar)
@@ -186,7 +188,8 @@ class ImportRecordingDialog(QDialog):
         pid, task = self.participant(), self.task()
         if pid and task:
             rid = next_recording_id(self.session, pid, task)
-            self.target_label.setText(f"Saved as recording {rid} in {pid}'s session of today; the project is saved.")
+            self.target_label.setText(f"Importing adds recording {rid} to {pid}'s session of today and saves the "
+                                      "project.")
         else:
             self.target_label.setText("")
         self.settings_box.setEnabled(not running)
@@ -216,6 +219,7 @@ class ImportRecordingDialog(QDialog):
         self.summary_label.hide()
         self._importing = (path.name, next_recording_id(self.session, pid, task))
         self.progress_bar.setRange(0, 0)  # busy: the number of frames is known only at the end
+        self.progress_bar.show()
         self.status_label.setText(f"Importing {path.name} as {self._importing[1]}…")
         self._t0 = time.monotonic()
         self.worker = JobWorker(job, self, min_interval_s=0.2)
@@ -272,7 +276,7 @@ class ImportRecordingDialog(QDialog):
 
     def _failed(self, message: str) -> None:
         self.progress_bar.setRange(0, 1)
-        self.progress_bar.setValue(0)
+        self.progress_bar.hide()
         self.status_label.setText("Nothing was imported.")
         self._summary(html.escape(f"Import failed: {message}"), ERROR_STYLE)
         self._update()
@@ -282,6 +286,7 @@ class ImportRecordingDialog(QDialog):
         self.summary_label.setText(text)
         self.summary_label.setStyleSheet(style)
         self.summary_label.show()
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))  # never squeeze the form
 
     def reject(self) -> None:
         """Closing while importing asks it to stop instead (the dialog stays until it has)."""

@@ -119,7 +119,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = QMenu("Open &Recent", self)
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self.save_action = self._action("&Save", self.save, QKeySequence("Ctrl+S"))
-        self.import_action = self._action("&Import Recording…", self.import_recording,
+        self.import_action = self._action("Import Re&cording…", self.import_recording,
                                           tip="Add a RealSense .bag/.db3 or a video file as a task recording")
         self.simulate_action = self._action("Si&mulate Participants…", self.simulate_participants,
                                             tip="Add simulated participants with ground truth to this project")
@@ -478,10 +478,13 @@ class MainWindow(QMainWindow):
         folder = self.session.folder
         self.import_dialog = ImportRecordingDialog(self.session, self.browser.current_participant(), self,
                                                    track_job=self._track)
-        self.import_dialog.import_ended.connect(
-            lambda rid: self.open_project(folder, rid) if rid and self.session and self.session.folder == folder
-            else None)
+        self.import_dialog.import_ended.connect(lambda rid: self._reload_after_import(folder, rid))
         self.import_dialog.open()
+
+    def _reload_after_import(self, folder: Path, recording: str | None) -> None:
+        if recording and self.session is not None and self.session.folder == folder:
+            self.open_project(folder, recording)
+            self.statusBar().showMessage(f"Imported {recording}; the project was reloaded", 8000)
 
     def _reload_after_batch(self, folder: Path) -> None:
         if self.session is not None and self.session.folder == folder:

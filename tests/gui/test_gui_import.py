@@ -153,3 +153,21 @@ def test_cancel_keeps_the_frames_written(qtbot, opened_window, tmp_path, monkeyp
     assert 0 < rec.n_frames < 120 and "cancelled by the user" in rec.notes
     assert "Cancelled: the first" in dialog.summary_label.text()
     dialog.reject()
+
+
+def test_asks_to_save_unsaved_edits_first(opened_window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from neuroface_studio.domain.participants import Group, Participant
+    from neuroface_studio.edits.project_commands import AddParticipant
+    window = opened_window
+    session = window.session
+    session.apply(AddParticipant(session.project, Participant("P003", Group.parse("HC"))))
+    assert session.dirty
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Cancel)
+    window.import_action.trigger()
+    assert getattr(window, "import_dialog", None) is None and session.dirty  # refused: nothing lost
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Save)
+    window.import_action.trigger()
+    assert not session.dirty and window.import_dialog.participant_combo.findData("P003") >= 0
+    window.import_dialog.reject()
