@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import getpass
 from pathlib import Path
 
@@ -45,6 +46,11 @@ class ProjectSession:
         project.log(current_user(), "create project", f"protocol {protocol.name} v{protocol.version}")
         create_project(folder, project)
         return cls(folder, project)
+
+    def snapshot(self) -> "ProjectSession":
+        """A deep copy of the project in a session of its own: what a background job reads while the
+        GUI thread goes on editing the original (the copy is never saved)."""
+        return ProjectSession(self.folder, copy.deepcopy(self.project))
 
     # -- edits -----------------------------------------------------------------------
     def apply(self, command: Command, merge: bool = False) -> None:

@@ -15,7 +15,6 @@ table is shared: the ROC uses the one shown on the Features page (its landmarks 
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Callable
 
@@ -31,10 +30,8 @@ from neuroface_studio.gui.analyze_roc import (RocPlotWidget, auc_label, fill_tab
                                               roc_rows, small_table)
 from neuroface_studio.gui.analyze_tables import write_csv
 from neuroface_studio.gui.job_progress import run_with_progress
+from neuroface_studio.gui.messages import DONE_STYLE, ERROR_STYLE, INFO_STYLE, show_message
 
-INFO_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #eef4fb; color: #1f3b57; }"
-ERROR_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #fdecea; color: #8a1c12; }"
-DONE_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #e8f5e9; color: #1b5e20; }"
 FIGURE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 TOP_IMPORTANCES = 8
 AUTOMATIC = "automatic (active model's track, else any, else simulated truth)"
@@ -48,12 +45,6 @@ def _message_label() -> QLabel:
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setVisible(False)
     return label
-
-
-def show_message(label: QLabel, text: str, style: str = INFO_STYLE) -> None:
-    label.setText(text)
-    label.setStyleSheet(style)
-    label.setVisible(bool(text))
 
 
 def ask_export(page: QWidget, session: ProjectSession | None, label: QLabel, title: str, filters: str,
@@ -107,10 +98,6 @@ def project_tracks(session: ProjectSession | None) -> list[str]:
     return sorted({name for rid in session.project.recordings for name in tracks_of(session, rid)})
 
 
-def _snapshot(session: ProjectSession) -> ProjectSession:
-    return ProjectSession(session.folder, copy.deepcopy(session.project))  # read by the worker only
-
-
 def project_tasks(session: ProjectSession | None) -> list[str]:
     return sorted({r.task_code for r in session.project.recordings.values()}) if session else []
 
@@ -123,7 +110,7 @@ def contrasts(session: ProjectSession | None) -> list[tuple[str, str]]:
     return [(a, b) for i, a in enumerate(groups) for b in groups[i + 1:]]
 
 
-class _JobPage(QWidget):
+class JobPage(QWidget):
     """A page that runs one background job at a time (progress dialog, cancel, tracked for close)."""
 
     stopped = Signal(str)  # failure or cancel message
@@ -157,7 +144,7 @@ class _JobPage(QWidget):
         self.stopped.emit(text)
 
 
-class FeaturesPage(_JobPage):
+class FeaturesPage(JobPage):
     """Compute features (background); per-participant table with z-scores; skipped recordings; CSV."""
 
     computed = Signal(object)  # the FeatureTable
@@ -239,7 +226,7 @@ class FeaturesPage(_JobPage):
     def compute(self) -> None:
         if self.running or self.session is None:
             return
-        session, snapshot, model = self.session, _snapshot(self.session), self.model()
+        session, snapshot, model = self.session, self.session.snapshot(), self.model()
         show_message(self.message_label, "")
 
         def job(progress, cancel):  # worker thread: no widgets here
@@ -290,7 +277,7 @@ class FeaturesPage(_JobPage):
         write_csv(Path(path), header, rows)
 
 
-class RocPage(_JobPage):
+class RocPage(JobPage):
     """Task and contrast, Classify (background): ROC with AUC and CI, probabilities, importances; exports."""
 
     classified = Signal(dict)
@@ -383,7 +370,7 @@ class RocPage(_JobPage):
         table = self.features.table
         model = self.features.table_model if table is not None else self.features.model()
         compare = self.compare_combo.currentData()
-        snapshot = _snapshot(session)
+        snapshot = session.snapshot()
         show_message(self.message_label, "")
 
         def job(progress, cancel):  # worker thread: no widgets here

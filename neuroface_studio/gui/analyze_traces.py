@@ -19,9 +19,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from neuroface_studio.app.project_service import ProjectSession
-from neuroface_studio.gui.analyze_diagnosis import FIGURE_FILTER, _message_label, ask_export, show_message
+from neuroface_studio.gui.analyze_diagnosis import FIGURE_FILTER, _message_label, ask_export
 from neuroface_studio.gui.analyze_kinematics import (KinematicTracesWidget, RecordingTrace, TraceRequest,
                                                       recording_trace, trace_3d, trace_request)
+from neuroface_studio.gui.messages import show_message
 from neuroface_studio.gui.workers import JobWorker
 from neuroface_studio.store.errors import StoreError
 

@@ -21,7 +21,6 @@ or SVG, and the raw report to JSON (what ``neuroface-studio evaluate --json`` wr
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import math
@@ -30,16 +29,17 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QListWidget,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QListWidget,
                                QListWidgetItem, QPushButton, QScrollArea, QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 from neuroface_studio.app.evaluation import EvalSettings, evaluate_project
 from neuroface_studio.app.project_service import ProjectSession
-from neuroface_studio.gui.analyze_diagnosis import FeaturesPage, RocPage
+from neuroface_studio.gui.analyze_diagnosis import FeaturesPage, RocPage, ask_export
 from neuroface_studio.gui.analyze_plots import CedPlotWidget, FaceHeatmapWidget
 from neuroface_studio.gui.analyze_tables import ResultsTablesWidget, pct, write_csv
 from neuroface_studio.gui.analyze_traces import TracesPage
 from neuroface_studio.gui.job_progress import run_with_progress
+from neuroface_studio.gui.messages import ERROR_STYLE, INFO_STYLE, show_message
 from neuroface_studio.store.errors import StoreError
 from neuroface_studio.vision import registry
 
@@ -53,11 +53,6 @@ SUBSETS = (("nojaw", "No jaw (points 17–67; JBHI tables)"), ("all", "All 68 po
            ("eyes", "Eyes (36–47)"), ("outer_lips", "Outer lips (48–59)"), ("inner_lips", "Inner lips (60–67)"),
            ("jaw", "Jaw (0–16)"))
 STILL_TO_COME: tuple[str, ...] = ()  # parts of Analyze not built yet, listed under the accuracy settings
-
-INFO_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #eef4fb; color: #1f3b57; }"
-ERROR_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #fdecea; color: #8a1c12; }"
-DONE_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #e8f5e9; color: #1b5e20; }"
-_EXPORT_ERRORS = (OSError, ValueError)
 
 
 def image_groups(report: dict, session: ProjectSession) -> dict[str, str]:
@@ -337,9 +332,7 @@ class AnalyzeWorkspacePanel(QWidget):
             b.setEnabled(has)
 
     def _show_message(self, text: str, style: str = INFO_STYLE) -> None:
-        self.message_label.setText(text)
-        self.message_label.setStyleSheet(style)
-        self.message_label.setVisible(bool(text))
+        show_message(self.message_label, text, style)
 
     # -- run --------------------------------------------------------------------------
     def evaluate(self) -> None:
@@ -351,7 +344,7 @@ class AnalyzeWorkspacePanel(QWidget):
             self._show_message("Check at least one model to evaluate.", ERROR_STYLE)
             return
         session, settings, store_dir = self.session, self.settings(), self.store_dir
-        snapshot = ProjectSession(session.folder, copy.deepcopy(session.project))  # read by the worker only
+        snapshot = session.snapshot()  # read by the worker only
         held_out = self.held_out_check.isChecked()
         participants = None if held_out else sorted(snapshot.project.participants)
 
@@ -447,22 +440,8 @@ class AnalyzeWorkspacePanel(QWidget):
 
     # -- export -------------------------------------------------------------------------
     def _ask_export(self, title: str, filters: str, export: Callable[[Path], object], default: str) -> None:
-        if self.report is None:
-            return
-        start = str(self.session.folder / default) if self.session is not None else default
-        path, chosen = QFileDialog.getSaveFileName(self, title, start, filters)
-        if not path:
-            return
-        path = Path(path)
-        if not path.suffix:
-            path = path.with_suffix(".svg" if "SVG" in chosen else Path(default).suffix)
-        try:
-            written = export(path)
-        except _EXPORT_ERRORS as exc:
-            self._show_message(f"Could not save {path.name}: {exc}", ERROR_STYLE)
-            return
-        files = written if isinstance(written, list) else [path]
-        self._show_message("Saved " + ", ".join(str(f) for f in files), DONE_STYLE)
+        if self.report is not None:
+            ask_export(self, self.session, self.message_label, title, filters, export, default)
 
     def export_csv(self, path: Path) -> list[Path]:
         """The NRMSE table to ``path``, and the per-model and comparison tables next to it

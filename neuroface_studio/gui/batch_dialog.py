@@ -29,11 +29,9 @@ from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QFor
 from neuroface_studio.app.batch import STEPS, default_workers, run_batch
 from neuroface_studio.app.batch_tasks import report_path
 from neuroface_studio.app.project_service import ProjectSession
+from neuroface_studio.gui.messages import DONE_STYLE, ERROR_STYLE, INFO_STYLE
 from neuroface_studio.gui.workers import JobWorker
 
-INFO_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #eef4fb; color: #1f3b57; }"
-ERROR_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #fdecea; color: #8a1c12; }"
-DONE_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #e8f5e9; color: #1b5e20; }"
 STEP_TIPS = {
     "landmarks": "Landmarks on every frame with the model below (resumes an interrupted track)",
     "segment": "Propose repetitions for recordings that have none (a human's repetitions are never replaced)",

@@ -11,7 +11,6 @@ writes a hidden temporary folder and renames it into place).
 
 from __future__ import annotations
 
-import copy
 import html
 from datetime import date
 from pathlib import Path
@@ -26,11 +25,8 @@ from neuroface_studio.app.export import ExportError, ExportOptions, check_destin
 from neuroface_studio.app.landmarking import tracks_of
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.gui.job_progress import run_with_progress
+from neuroface_studio.gui.messages import DONE_STYLE, ERROR_STYLE, INFO_STYLE, WARN_STYLE
 
-INFO_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #eef4fb; color: #1f3b57; }"
-ERROR_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #fdecea; color: #8a1c12; }"
-WARN_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #fff8e1; color: #6d4c00; }"
-DONE_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #e8f5e9; color: #1b5e20; }"
 AUTOMATIC = "automatic (as Analyze → Features)"
 
 PART_LABELS = {
@@ -232,7 +228,7 @@ class ExportStudyDialog(QDialog):
             self._show(html.escape(f"Cannot export there: {exc}."), ERROR_STYLE)
             return False
         self._show("")
-        snapshot = ProjectSession(self.session.folder, copy.deepcopy(self.session.project))  # read by the worker only
+        snapshot = self.session.snapshot()  # read by the worker only
 
         def job(progress, cancel):
             return export_study(snapshot, out, options, progress=progress, cancel=cancel, log=False)

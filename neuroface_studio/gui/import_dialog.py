@@ -27,12 +27,9 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QGr
 from neuroface_studio.app.live_session import next_recording_id
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.app.record import REALSENSE_FILES
+from neuroface_studio.gui.messages import DONE_STYLE, ERROR_STYLE, INFO_STYLE, WARN_STYLE
 from neuroface_studio.gui.workers import JobWorker
 
-INFO_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #eef4fb; color: #1f3b57; }"
-WARN_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #fff8e1; color: #6d4c00; }"
-ERROR_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #fdecea; color: #8a1c12; }"
-DONE_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #e8f5e9; color: #1b5e20; }"
 VIDEO_FILES = (".mp4", ".avi", ".mov", ".mkv")
 FILE_FILTER = ("RealSense recordings (*.bag *.db3);;Videos (*.mp4 *.avi *.mov *.mkv);;"
                "All importable files (*.bag *.db3 *.mp4 *.avi *.mov *.mkv);;All files (*)")

@@ -389,12 +389,8 @@ class MainWindow(QMainWindow):
         if self.session is None:
             return
         from neuroface_studio.gui.simulate_dialog import SimulateDialog
-        if self.session.dirty:
-            answer = QMessageBox.question(
-                self, "Save first", "Simulating adds participants and saves the project. Save your changes first?",
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel)
-            if answer != QMessageBox.StandardButton.Save or not self.save():
-                return
+        if not self._saved_first("Simulating adds participants and saves the project."):
+            return
         dialog = SimulateDialog(self.session.project.protocol, self)
         if dialog.exec() != SimulateDialog.DialogCode.Accepted:
             return
@@ -449,16 +445,13 @@ class MainWindow(QMainWindow):
             return
         from neuroface_studio.gui.batch_dialog import BatchDialog
         self.annotate_panel.commit_pending()
-        if self.session.dirty:
-            answer = QMessageBox.question(
-                self, "Save first", "The batch writes the project file. Save your changes first?",
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel)
-            if answer != QMessageBox.StandardButton.Save or not self.save():
-                return
+        if not self._saved_first("The batch writes the project file."):
+            return
         self.viewer.pause()
         folder = self.session.folder
         self.batch_dialog = BatchDialog(self.session, self.browser.selected_recordings(), self, track_job=self._track)
-        self.batch_dialog.batch_ended.connect(lambda _report: self._reload_after_batch(folder))
+        self.batch_dialog.batch_ended.connect(lambda _report: self._reload_from_disk(
+            folder, self.browser.current_recording(), "Batch ended; the project was reloaded"))
         self.batch_dialog.open()
 
     def import_recording(self) -> None:
@@ -468,28 +461,30 @@ class MainWindow(QMainWindow):
             return
         from neuroface_studio.gui.import_dialog import ImportRecordingDialog
         self.annotate_panel.commit_pending()
-        if self.session.dirty:
-            answer = QMessageBox.question(
-                self, "Save first", "Importing adds a recording and saves the project. Save your changes first?",
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel)
-            if answer != QMessageBox.StandardButton.Save or not self.save():
-                return
+        if not self._saved_first("Importing adds a recording and saves the project."):
+            return
         self.viewer.pause()
         folder = self.session.folder
         self.import_dialog = ImportRecordingDialog(self.session, self.browser.current_participant(), self,
                                                    track_job=self._track)
-        self.import_dialog.import_ended.connect(lambda rid: self._reload_after_import(folder, rid))
+        self.import_dialog.import_ended.connect(
+            lambda rid: rid and self._reload_from_disk(folder, rid, f"Imported {rid}; the project was reloaded"))
         self.import_dialog.open()
 
-    def _reload_after_import(self, folder: Path, recording: str | None) -> None:
-        if recording and self.session is not None and self.session.folder == folder:
-            self.open_project(folder, recording)
-            self.statusBar().showMessage(f"Imported {recording}; the project was reloaded", 8000)
+    def _saved_first(self, why: str) -> bool:
+        """Before a job that writes the project file: with unsaved edits ask to save them (Save /
+        Cancel). True when there is nothing unsaved or it was saved."""
+        if not self.session.dirty:
+            return True
+        answer = QMessageBox.question(self, "Save first", f"{why} Save your changes first?",
+                                      QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Save and self.save()
 
-    def _reload_after_batch(self, folder: Path) -> None:
+    def _reload_from_disk(self, folder: Path, recording: str | None, message: str) -> None:
+        """Reopen ``folder`` after a job wrote it, if it is still the open project."""
         if self.session is not None and self.session.folder == folder:
-            self.open_project(folder, self.browser.current_recording())
-            self.statusBar().showMessage("Batch ended; the project was reloaded", 8000)
+            self.open_project(folder, recording)
+            self.statusBar().showMessage(message, 8000)
 
     # -- landmark models -------------------------------------------------------------------
     def show_models(self) -> None:

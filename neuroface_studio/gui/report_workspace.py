@@ -14,7 +14,6 @@ atomically. Reports never contain a face image.
 
 from __future__ import annotations
 
-import copy
 import errno
 import importlib.util
 import re
@@ -30,9 +29,8 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFileDialog, QFormLayout
 
 from neuroface_studio.app.jobs import CancelToken
 from neuroface_studio.app.project_service import ProjectSession
-from neuroface_studio.gui.analyze_diagnosis import (AUTOMATIC, DONE_STYLE, ERROR_STYLE, INFO_STYLE, fill_models,
-                                                    project_tracks, show_message)
-from neuroface_studio.gui.job_progress import run_with_progress
+from neuroface_studio.gui.analyze_diagnosis import AUTOMATIC, JobPage, fill_models, project_tracks
+from neuroface_studio.gui.messages import DONE_STYLE, ERROR_STYLE, INFO_STYLE, show_message
 from neuroface_studio.gui.report_preview import PdfPreviewWidget
 from neuroface_studio.store.atomic import atomic_write_bytes
 
@@ -140,17 +138,13 @@ def describe_os_error(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-class ReportWorkspacePanel(QWidget):
+class ReportWorkspacePanel(JobPage):
     """Report options on the left, the PDF preview on the right; exports of what is previewed."""
 
     built = Signal(object)  # the BuiltReport shown
-    stopped = Signal(str)  # failure or cancel message
 
     def __init__(self, parent: QWidget | None = None, track_job: Callable[[object], object] | None = None) -> None:
-        super().__init__(parent)
-        self.session: ProjectSession | None = None
-        self.track_job = track_job
-        self.worker = None
+        super().__init__(parent, track_job)
         self.report: BuiltReport | None = None
 
         self.participant_radio = QRadioButton("Participant report")
@@ -239,10 +233,6 @@ class ReportWorkspacePanel(QWidget):
         self.set_session(None)
 
     # -- state --------------------------------------------------------------------------
-    @property
-    def running(self) -> bool:
-        return self.worker is not None and not self.worker.done
-
     def set_session(self, session: ProjectSession | None) -> None:
         """Show ``session``; a preview of another project is dropped."""
         if session is not self.session or session is None:
@@ -325,7 +315,7 @@ class ReportWorkspacePanel(QWidget):
             self._message("Choose a participant first.", ERROR_STYLE)
             return
         session = self.session
-        snapshot = ProjectSession(session.folder, copy.deepcopy(session.project))  # read by the worker only
+        snapshot = session.snapshot()  # read by the worker only
         self._message("")
 
         def job(progress, cancel):  # worker thread: no widgets here
@@ -344,18 +334,7 @@ class ReportWorkspacePanel(QWidget):
             self._update_buttons()
 
         what = "Participant report" if request.kind == PARTICIPANT else "Study summary"
-        self.worker = run_with_progress(self, f"Building the {what.lower()}", job, on_finished=finished,
-                                        on_cancelled=lambda: self._stopped(f"{what} cancelled."),
-                                        on_failed=lambda m: self._stopped(f"{what} failed: {m}", True))
-        if self.track_job is not None:
-            self.track_job(self.worker)
-        self._update_buttons()
-
-    def _stopped(self, text: str, error: bool = False) -> None:
-        self.worker = None
-        self._message(text, ERROR_STYLE if error else INFO_STYLE)
-        self._update_buttons()
-        self.stopped.emit(text)
+        self._start(f"Building the {what.lower()}", what, job, finished)
 
     def _show_report(self, report: BuiltReport | None) -> None:
         if report is None:

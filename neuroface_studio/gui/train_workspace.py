@@ -17,7 +17,6 @@ log as the CLI does (saved at once when nothing else is unsaved).
 
 from __future__ import annotations
 
-import copy
 import logging
 from pathlib import Path
 from typing import Callable
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QProgressBar, QPushButton, Q
 from neuroface_studio.app.finetune import CHECKPOINT_DIR, describe, run_finetune
 from neuroface_studio.app.jobs import JobCancelled
 from neuroface_studio.app.project_service import ProjectSession, current_user
+from neuroface_studio.gui.messages import DONE_STYLE, ERROR_STYLE, INFO_STYLE
 from neuroface_studio.gui.train_curves import TrainingCurvesWidget, eta_text
 from neuroface_studio.gui.train_result import TrainResultPanel
 from neuroface_studio.gui.train_setup import TrainSetupPanel
@@ -36,10 +36,6 @@ from neuroface_studio.gui.workers import JobWorker
 from neuroface_studio.store.errors import StoreError
 
 log = logging.getLogger(__name__)
-
-INFO_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #eef4fb; color: #1f3b57; }"
-ERROR_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #fdecea; color: #8a1c12; }"
-DONE_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #e8f5e9; color: #1b5e20; }"
 
 
 class _EventBridge(QObject):
@@ -180,7 +176,7 @@ class TrainWorkspacePanel(QWidget):
             self._show_message(self.setup.plan_text if base else "Install a FAN model first.", ERROR_STYLE)
             return
         session, choice, settings = self.session, self.setup.data_choice(), self.setup.settings()
-        snapshot = ProjectSession(session.folder, copy.deepcopy(session.project))  # read by the worker only
+        snapshot = session.snapshot()  # read by the worker only
         store_dir = self.store_dir
         if self._run.get("bridge") is not None:
             self._run["bridge"].deleteLater()  # late events of the last run are dropped with it
