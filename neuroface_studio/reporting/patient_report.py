@@ -116,12 +116,12 @@ def render_pdf(report: PatientReport, path: Path, pagesize: str = "A4") -> Path:
     from reportlab.graphics.charts.lineplots import LinePlot
     from reportlab.graphics.shapes import Drawing, Rect, String
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, LETTER
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
-    size = {"A4": A4, "LETTER": LETTER}[pagesize.upper()]
+    from neuroface_studio.reporting.pdf_doc import page_size, write_pdf
+    size = page_size(pagesize)
     styles = getSampleStyleSheet()
     body, h1, h2 = styles["BodyText"], styles["Title"], styles["Heading2"]
     small = styles["BodyText"].clone("small", fontSize=8, leading=10)
@@ -217,13 +217,7 @@ def render_pdf(report: PatientReport, path: Path, pagesize: str = "A4") -> Path:
     story += [Spacer(1, 6 * mm), Paragraph(
         f"z-scores against the control group: |z| &gt; {Z_AMBER:g} amber, &gt; {Z_RED:g} red. Generated {escape(report.generated)} "
         f"by {escape(report.software)}. {consent_line(report)} Research use only; not a diagnosis.", small)]
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.part")
-    SimpleDocTemplate(str(tmp), pagesize=size, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
-                      bottomMargin=16 * mm, title=f"Assessment {report.participant}",
-                      author="NeuroFace Studio").build(story)
-    tmp.replace(path)
-    return path
+    return write_pdf(story, path, size, f"Assessment {report.participant}")
 
 
 # ----------------------------------------------------------------------------------- HTML

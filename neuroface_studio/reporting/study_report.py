@@ -153,17 +153,14 @@ def footer(report: StudyReport) -> str:
 # ------------------------------------------------------------------------------------ PDF
 def render_pdf(report: StudyReport, path: Path, pagesize: str = "A4") -> Path:
     from reportlab.lib import colors
-    from reportlab.lib.pagesizes import A4, LETTER
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.lib.units import mm
-    from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
+    from neuroface_studio.reporting.pdf_doc import page_size, write_pdf
     from neuroface_studio.reporting.pdf_plot import line_chart
 
-    sizes = {"A4": A4, "LETTER": LETTER}
-    if pagesize.upper() not in sizes:
-        raise ValueError(f"page size {pagesize!r}: use A4 or Letter")
-    size = sizes[pagesize.upper()]
+    size = page_size(pagesize)
     styles = getSampleStyleSheet()
     body, h1 = styles["BodyText"], styles["Title"]
     h2 = styles["Heading2"].clone("h2keep", keepWithNext=1)  # never a heading alone at a page's foot
@@ -233,13 +230,7 @@ def render_pdf(report: StudyReport, path: Path, pagesize: str = "A4") -> Path:
         story.append(Paragraph("Recordings left out of the features: " + "; ".join(
             f"{escape(r)} ({escape(w)})" for r, w in report.skipped_recordings.items()), small))
     story += [Spacer(1, 5 * mm), Paragraph(escape(footer(report)), small)]
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.part")
-    SimpleDocTemplate(str(tmp), pagesize=size, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
-                      bottomMargin=16 * mm, title=f"Study summary {report.project}",
-                      author="NeuroFace Studio").build(story)
-    tmp.replace(path)
-    return path
+    return write_pdf(story, path, size, f"Study summary {report.project}")
 
 
 # ----------------------------------------------------------------------------------- HTML
