@@ -139,8 +139,16 @@ def _drag(widget, points):
         event = QMouseEvent(kind, pos, widget.mapToGlobal(pos), button, buttons, mods)
         QApplication.sendEvent(widget, event)
 
+    import time
+
+    import pyqtgraph as pg
+    # pyqtgraph drops move events closer together than 1/mouseRateLimit s (10 ms): a drag sent
+    # faster than that, or started right after the previous one, arrives as a click (flaky under load)
+    gap_s = 1.5 / max(pg.getConfigOption("mouseRateLimit"), 1)
+    time.sleep(gap_s)
     send(QEvent.Type.MouseButtonPress, points[0], left, left)
     for p in points[1:]:
+        time.sleep(gap_s)
         send(QEvent.Type.MouseMove, p, none, left)
     send(QEvent.Type.MouseButtonRelease, points[-1], left, none)
 
