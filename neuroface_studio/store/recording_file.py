@@ -290,3 +290,14 @@ class RecordingReader:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def read_timestamps(path: Path) -> np.ndarray:
+    """The per-frame timestamps of the recording file at ``path``: ``(T,) float64`` seconds.
+
+    The recording's own clock (a video's presentation times, the camera's device clock), one
+    value per stored frame, in frame order; what durations, rates and velocities are computed
+    from (see domain/timing.py). RecordingFileError when the file is missing or damaged.
+    """
+    with RecordingReader(path) as reader:
+        return np.asarray(reader.timestamps_s(), dtype=np.float64)
