@@ -60,7 +60,8 @@ def cmd_features(args, emit, progress_printer) -> int:
         from neuroface_studio.store.atomic import atomic_write_bytes
         buf = io.StringIO()
         cols = ["participant", "group", "recording", "task", "repetition", "start", "end", *FEATURE_NAMES]
-        w = csv.DictWriter(buf, cols, lineterminator="\n")
+        from neuroface_studio.store import csv_safe
+        w = csv_safe.dict_writer(buf, cols, lineterminator="\n")
         w.writeheader()
         w.writerows(table.rows)
         atomic_write_bytes(args.csv, buf.getvalue().encode())

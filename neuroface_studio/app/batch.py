@@ -23,7 +23,6 @@ next frame through a marker file, finished work is kept and the project saved.
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import time
@@ -35,6 +34,7 @@ from pathlib import Path
 from neuroface_studio.app import batch_tasks as bt
 from neuroface_studio.app.jobs import CancelToken, ProgressFn, no_progress
 from neuroface_studio.app.project_service import ProjectSession
+from neuroface_studio.store import csv_safe
 
 STEPS = ("landmarks", "segment", "features", "report")
 RECORDING_STEPS = ("landmarks", "segment", "features")
@@ -399,7 +399,7 @@ def write_features_csv(session: ProjectSession, model: str) -> str | None:
         return None
     buf = io.StringIO()
     cols = ["participant", "group", "recording", "task", "repetition", "start", "end", *FEATURE_NAMES]
-    w = csv.DictWriter(buf, cols, lineterminator="\n", extrasaction="ignore")
+    w = csv_safe.dict_writer(buf, cols, lineterminator="\n", extrasaction="ignore")
     w.writeheader()
     w.writerows(rows)
     path = session.folder / bt.FEATURES_DIR / f"{model}.csv"

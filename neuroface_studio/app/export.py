@@ -23,7 +23,6 @@ or be an empty folder.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -37,6 +36,7 @@ import numpy as np
 from neuroface_studio.app.jobs import CancelToken, ProgressFn, no_progress
 from neuroface_studio.app.project_service import ProjectSession, current_user
 from neuroface_studio.domain.project import now_iso
+from neuroface_studio.store import csv_safe
 from neuroface_studio.store.project_file import save_project
 
 PARTS = ("landmarks", "features", "results", "recordings")
@@ -107,7 +107,7 @@ def _sha256(path: Path) -> str:
 def _write_csv(path: Path, header: list[str], rows) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv_safe.writer(buf, lineterminator="\n")
     w.writerow(header)
     w.writerows(rows)
     path.write_text(buf.getvalue(), encoding="utf-8")

@@ -9,13 +9,14 @@ NRMSE columns in % at full precision. Empty cell = not applicable; NaN (too few 
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QTableWidget, QTableWidgetItem, QVBoxLayout,
                                QWidget)
+
+from neuroface_studio.store import csv_safe
 
 #: Columns holding NRMSE fractions: shown and written in %.
 PERCENT_COLUMNS = {"mean_pct", "sd_pct"}
@@ -91,7 +92,7 @@ def model_rows(report: dict) -> tuple[list[str], list[list]]:
 def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
     """NRMSE columns in % (full precision); NaN and not-applicable cells empty."""
     with open(path, "w", newline="", encoding="utf-8") as f:
-        out = csv.writer(f)
+        out = csv_safe.writer(f)
         out.writerow(header)
         for row in rows:
             out.writerow(["" if _nan(v) or v == "" else 100 * v if h in PERCENT_COLUMNS else v

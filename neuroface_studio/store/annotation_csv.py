@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from neuroface_studio.store import csv_safe
 from neuroface_studio.store.atomic import atomic_write_bytes
 from neuroface_studio.store.errors import StoreError
 
@@ -41,7 +42,7 @@ def write_csv(path: Path, rows: list[CsvRow]) -> None:
     """Write ``rows`` atomically (a crash leaves the old file or the new one, never half)."""
     import io
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = csv_safe.writer(buf, lineterminator="\n")
     w.writerow(HEADER)
     for r in rows:
         pts = np.asarray(r.points_px, np.float64)
