@@ -41,7 +41,7 @@ def proposal_id(recording_id: str, frame: int, model: str) -> str:
 
 
 def check_annotator_id(annotator_id: str) -> str:
-    if not _SAFE_ANNOTATOR.match(annotator_id or ""):
+    if not _SAFE_ANNOTATOR.fullmatch(annotator_id or ""):
         raise ValueError(f"annotator ID {annotator_id!r}: use 1-32 letters, digits, '_', '.', '-' "
                          "(initials or a code, not a full name)")
     return annotator_id

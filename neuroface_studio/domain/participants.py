@@ -31,7 +31,7 @@ _PSEUDONYM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 def validate_pseudonym(pid: str) -> str:
     """Participant/session/recording IDs: 1-64 of letters, digits, ``_ . -``; no spaces."""
-    if not isinstance(pid, str) or not _PSEUDONYM.match(pid):
+    if not isinstance(pid, str) or not _PSEUDONYM.fullmatch(pid):
         raise ValueError(
             f"invalid ID {pid!r}: use 1-64 letters, digits, '_', '.' or '-' "
             "(a pseudonym such as 'P007', never a name)"

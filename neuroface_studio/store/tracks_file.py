@@ -43,7 +43,7 @@ SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 def track_path(project_folder: Path, recording_id: str, model_name: str) -> Path:
     """``<project>/tracks/<recording>/<model>.h5``."""
-    if not SAFE_NAME.match(model_name):
+    if not SAFE_NAME.fullmatch(model_name):
         raise ValueError(f"model name {model_name!r} cannot name a file; use letters, digits, '_', '.', '-'")
     return Path(project_folder) / TRACKS_DIR / recording_id / f"{model_name}.h5"
 

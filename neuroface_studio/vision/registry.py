@@ -261,7 +261,7 @@ def _check_name(name: str) -> None:
     from neuroface_studio.store.tracks_file import SAFE_NAME
     if name in (BUILTIN, DEMO_FAN):
         raise ModelRegistryError(f"{BUILTIN} is the built-in model; choose another name")
-    if not SAFE_NAME.match(name):
+    if not SAFE_NAME.fullmatch(name):
         raise ModelRegistryError(f"model name {name!r}: use letters, digits, '_', '.', '-'")
 
 

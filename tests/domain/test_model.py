@@ -18,7 +18,8 @@ def test_group_parse_and_pseudonyms():
     with pytest.raises(ValueError, match="use one of"):
         Group.parse("stroke")
     validate_pseudonym("P-007_a")
-    for bad in ("John Smith", "", "x" * 65, "../etc"):
+    # a trailing newline passed a re.match(...$) check (issue 17 #8): IDs are checked with fullmatch
+    for bad in ("John Smith", "", "x" * 65, "../etc", "P88\n", "P88\r\n", "\nP88"):
         with pytest.raises(ValueError, match="pseudonym"):
             validate_pseudonym(bad)
 
@@ -76,3 +77,12 @@ def test_correction_links_to_prediction_and_queries():
         LandmarkSource("annotator")
     with pytest.raises(ValueError, match="visibility"):
         LandmarkSet("v", "R1", 0, np.zeros((68, 2)), pred.source, "now", visible=np.ones(67, bool))
+
+
+def test_names_with_a_trailing_newline_are_refused():
+    from neuroface_studio.app.annotation import check_annotator_id
+    from neuroface_studio.store.tracks_file import SAFE_NAME
+
+    with pytest.raises(ValueError):
+        check_annotator_id("ann1\n")
+    assert SAFE_NAME.fullmatch("dlib68") and not SAFE_NAME.fullmatch("dlib68\n")
