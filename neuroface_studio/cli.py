@@ -377,6 +377,12 @@ def _key_command(args) -> int:
 COMMANDS.update({"export": _export_command, "key": _key_command})
 
 
+def _note_pending_journal(folder, journal) -> None:
+    print(f"note: {folder} has unsaved annotation edits from a session that did not save ({journal.name}); "
+          f"they are kept: run `neuroface-studio annotations recover {folder}` (or open the project in the app) "
+          f"to keep them, or `neuroface-studio annotations discard {folder}` to drop them", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -389,6 +395,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from neuroface_studio.acquisition.source import SourceError
     from neuroface_studio.app.jobs import JobCancelled
+    from neuroface_studio.app.project_service import ProjectSession
+    if args.command != "annotations" or getattr(args, "action", None) not in ("recover", "discard"):
+        ProjectSession.on_pending_journal = _note_pending_journal
     from neuroface_studio.store.errors import StoreError
     from neuroface_studio.training.errors import TrainingError
     from neuroface_studio.vision.errors import ModelUnavailableError

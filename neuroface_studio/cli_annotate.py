@@ -61,6 +61,10 @@ def add_parsers(sub) -> None:
     r.add_argument("project", type=Path)
     r.add_argument("--json", action="store_true")
 
+    d = acts.add_parser("discard", help="drop unsaved annotation edits left in the journal (cannot be undone)")
+    d.add_argument("project", type=Path)
+    d.add_argument("--json", action="store_true")
+
 
 def cmd_annotations(args, emit, progress_printer) -> int:
     import sys
@@ -70,10 +74,6 @@ def cmd_annotations(args, emit, progress_printer) -> int:
     from neuroface_studio.app.project_service import ProjectSession
 
     session = ProjectSession.open(args.project)
-    if args.action != "recover" and ann.has_journal(session):
-        print("warning: this project has unsaved annotation edits from a session that did not save; "
-              f"run `neuroface-studio annotations recover {args.project}` (or open it in the app) to keep them",
-              file=sys.stderr)
     if args.action == "select":
         items = ann.propose_frames(session, args.recording, args.per_recording, args.model,
                                    progress=progress_printer(args.json), store_dir=args.store)
@@ -122,5 +122,13 @@ def cmd_annotations(args, emit, progress_printer) -> int:
             session.save("recover annotations", f"{res['edits']} edit(s) from the journal")
         emit(args, res, f"recovered {res['edits']} edit(s) on {len(res['frames'])} frame(s)"
                         + (f"; {res['skipped']} damaged or obsolete line(s) skipped" if res["skipped"] else "")
+                        + (f"; {res['unlinked']} kept without the damaged proposal they corrected"
+                           if res.get("unlinked") else "")
                         + ("; saved" if res["edits"] else "; nothing to recover"))
+    elif args.action == "discard":
+        from neuroface_studio.store.journal import read_journal
+        entries, damaged = read_journal(session.folder) if ann.has_journal(session) else ([], 0)
+        ann.discard_journal(session)
+        emit(args, {"discarded": len(entries), "damaged": damaged},
+             f"discarded {len(entries)} unsaved annotation edit(s)" + (f" and {damaged} damaged line(s)" if damaged else ""))
     return 0

@@ -13,6 +13,8 @@ proposal it corrects (added with the first edit of the frame).
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 from dataclasses import dataclass
 
@@ -309,6 +311,7 @@ def consensus_of(session: ProjectSession, recording_id: str, frame: int) -> tupl
 def discard_journal(session: ProjectSession) -> None:
     """Forget unsaved annotation edits (the user closed without saving, or declined recovery)."""
     Journal(session.folder).clear()
+    session.journal_pending = False
 
 
 def has_journal(session: ProjectSession) -> bool:
@@ -324,8 +327,11 @@ def recover_journal(session: ProjectSession) -> dict:
     longer has are skipped and counted.
     """
     entries, skipped = read_journal(session.folder)
+    session.journal_pending = False  # its edits are now this session's: the next save holds them
     project = session.project
     frames = set()
+    journaled = {e.landmark_set.id for e in entries if e.op == "put"}
+    unlinked = 0
     for e in entries:
         if e.op == "put":
             ls = e.landmark_set
@@ -333,6 +339,11 @@ def recover_journal(session: ProjectSession) -> dict:
             if rec is None or ls.frame_index >= rec.n_frames:
                 skipped += 1
                 continue
+            if ls.corrects and ls.corrects not in project.landmark_sets and ls.corrects not in journaled:
+                # it corrects a proposal whose journal line was damaged: keep the person's points,
+                # drop the link (a dangling link would make the saved project unloadable)
+                ls = dataclasses.replace(ls, corrects=None)
+                unlinked += 1
             project.landmark_sets[ls.id] = ls
             frames.add((ls.recording_id, ls.frame_index))
         else:
@@ -343,8 +354,10 @@ def recover_journal(session: ProjectSession) -> dict:
     if entries:
         session.undo.mark_changed(f"recover {len(entries)} annotation edit(s) from the journal")
         project.log(current_user(), "recover annotations",
-                    f"{len(entries)} edit(s) replayed from the journal, {skipped} skipped")
-    return {"edits": len(entries), "skipped": skipped, "frames": sorted(frames)}
+                    f"{len(entries)} edit(s) replayed from the journal, {skipped} skipped"
+                    + (f", {unlinked} kept without the proposal they corrected (its line was damaged)"
+                       if unlinked else ""))
+    return {"edits": len(entries), "skipped": skipped, "unlinked": unlinked, "frames": sorted(frames)}
 
 
 class ClearAnnotation(Command):

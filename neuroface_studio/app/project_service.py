@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 import getpass
+from collections.abc import Callable
 from pathlib import Path
 
 from neuroface_studio.app.paths import protocol_file
 from neuroface_studio.domain.project import Project
 from neuroface_studio.domain.truth import GroundTruth
 from neuroface_studio.edits.undo import Command, UndoStack
-from neuroface_studio.store.journal import Journal
+from neuroface_studio.store.journal import Journal, journal_path
 from neuroface_studio.store.project_file import create_project, load_project, save_project
 from neuroface_studio.store.protocol_file import load_protocol
 from neuroface_studio.store.recording_file import RecordingReader
@@ -24,20 +25,44 @@ def current_user() -> str:
         return "unknown"
 
 
+def _journal_has_edits(folder: Path) -> bool:
+    path = journal_path(folder)
+    try:
+        return path.is_file() and path.stat().st_size > 0
+    except OSError:
+        return False
+
+
 class ProjectSession:
-    """One open project folder. Edits go through :meth:`apply` so they can be undone."""
+    """One open project folder. Edits go through :meth:`apply` so they can be undone.
+
+    The annotation journal: edits journaled by a session that did not save (a crash, a kill)
+    belong to that session until someone recovers or discards them
+    (:func:`~neuroface_studio.app.annotation.recover_journal` / ``discard_journal``). While such
+    a journal is pending (``journal_pending``), :meth:`save` keeps it: no other command that
+    saves may delete edits nobody has seen.
+    """
+
+    #: called with (folder, journal path) when a project is opened with a pending journal
+    #: (the CLI prints a note; the GUI offers recovery). None: nothing is said.
+    on_pending_journal: Callable[[Path, Path], None] | None = None
 
     def __init__(self, folder: Path, project: Project) -> None:
         self.folder = Path(folder)
         self.project = project
         self.undo = UndoStack()
+        self.journal_pending = False  # a journal left by another (crashed) session, not yet recovered
 
     @classmethod
     def open(cls, folder: Path) -> "ProjectSession":
         """Open a project folder (or the project file inside it)."""
         folder = Path(folder)
         project = load_project(folder)
-        return cls(folder.parent if folder.is_file() else folder, project)
+        session = cls(folder.parent if folder.is_file() else folder, project)
+        session.journal_pending = _journal_has_edits(session.folder)
+        if session.journal_pending and cls.on_pending_journal is not None:
+            cls.on_pending_journal(session.folder, journal_path(session.folder))
+        return session
 
     @classmethod
     def create(cls, folder: Path, name: str | None = None, protocol_path: Path | None = None) -> "ProjectSession":
@@ -50,7 +75,9 @@ class ProjectSession:
     def snapshot(self) -> "ProjectSession":
         """A deep copy of the project in a session of its own: what a background job reads while the
         GUI thread goes on editing the original (the copy is never saved)."""
-        return ProjectSession(self.folder, copy.deepcopy(self.project))
+        snap = ProjectSession(self.folder, copy.deepcopy(self.project))
+        snap.journal_pending = self.journal_pending
+        return snap
 
     # -- edits -----------------------------------------------------------------------
     def apply(self, command: Command, merge: bool = False) -> None:
@@ -70,7 +97,8 @@ class ProjectSession:
             self.project.audit_log.pop()  # nothing was saved: no audit entry claims it was
             raise
         self.undo.set_clean()
-        Journal(self.folder).clear()  # the project file now holds every journaled edit
+        if not self.journal_pending:
+            Journal(self.folder).clear()  # the project file now holds every edit this session journaled
 
     # -- files -----------------------------------------------------------------------
     def recording_path(self, recording_id: str) -> Path:

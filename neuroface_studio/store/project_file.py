@@ -58,7 +58,14 @@ def create_project(folder: Path, project: Project) -> Path:
 def save_project(project: Project, folder: Path) -> None:
     """Atomically write the project file, keeping the previous version as ``.bak``."""
     path = project_file(folder)
-    data = (json.dumps(project_to_dict(project), indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+    as_dict = project_to_dict(project)
+    try:  # never write a project file that the loader would refuse: check before the atomic rename
+        project_from_dict(json.loads(json.dumps(as_dict, allow_nan=False)))
+    except (KeyError, ValueError, TypeError) as exc:
+        what = f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
+        raise StoreError(f"not saved: the project in memory is inconsistent ({what}); {path.name} on disk is "
+                         "unchanged. Undo the last change or report this problem with the log file.") from exc
+    data = (json.dumps(as_dict, indent=1, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
     try:
         if path.exists():
             shutil.copy2(path, path.with_name(PROJECT_FILENAME + ".bak"))
