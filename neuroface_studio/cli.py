@@ -189,7 +189,15 @@ def cmd_project(args) -> int:
               or "nothing to recover: every recording file is in the project")
         return 0
     summary = project_summary(s.project)
-    _emit(args, summary, format_summary(summary))
+    from neuroface_studio.app.recover import find_orphans
+    orphans = [p.name for p in find_orphans(s)]
+    summary["orphaned_recordings"] = orphans
+    text = format_summary(summary)
+    if orphans:
+        text += (f"\n{len(orphans)} recording file(s) in recordings/ are not in the project (a recorder stopped "
+                 f"before saving): {', '.join(orphans[:5])}{' …' if len(orphans) > 5 else ''}; "
+                 f"run `neuroface-studio project recover {args.path}` to add them")
+    _emit(args, summary, text)
     return 0
 
 

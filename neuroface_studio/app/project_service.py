@@ -12,7 +12,7 @@ from neuroface_studio.domain.project import Project
 from neuroface_studio.domain.truth import GroundTruth
 from neuroface_studio.edits.undo import Command, UndoStack
 from neuroface_studio.store.journal import Journal, journal_path
-from neuroface_studio.store.project_file import create_project, load_project, save_project
+from neuroface_studio.store.project_file import create_project, load_project, remove_stale_temp_files, save_project
 from neuroface_studio.store.protocol_file import load_protocol
 from neuroface_studio.store.recording_file import RecordingReader
 from neuroface_studio.store.truth_file import read_truth
@@ -59,6 +59,7 @@ class ProjectSession:
         folder = Path(folder)
         project = load_project(folder)
         session = cls(folder.parent if folder.is_file() else folder, project)
+        remove_stale_temp_files(session.folder)  # left by saves that were killed before their rename
         session.journal_pending = _journal_has_edits(session.folder)
         if session.journal_pending and cls.on_pending_journal is not None:
             cls.on_pending_journal(session.folder, journal_path(session.folder))

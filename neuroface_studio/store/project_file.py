@@ -77,6 +77,25 @@ def save_project(project: Project, folder: Path) -> None:
         ) from exc
 
 
+def remove_stale_temp_files(folder: Path, min_age_s: float = 120.0) -> list[Path]:
+    """Delete the temp files of saves that were killed before their rename
+    (``.project.nfs.json.*.tmp``, each a whole project file); return those removed.
+
+    Only files older than ``min_age_s`` go: a younger one may belong to a save running now.
+    """
+    import time
+    removed = []
+    now = time.time()
+    for tmp in Path(folder).glob(f".{PROJECT_FILENAME}.*.tmp"):
+        try:
+            if tmp.is_file() and not tmp.is_symlink() and now - tmp.stat().st_mtime >= min_age_s:
+                tmp.unlink()
+                removed.append(tmp)
+        except OSError:
+            continue  # read-only folder or raced with another process: harmless, try next time
+    return removed
+
+
 def load_project(folder: Path) -> Project:
     """Load a project folder, migrating an older schema in memory (saved on next save)."""
     folder = Path(folder)

@@ -93,3 +93,29 @@ def test_save_refuses_a_project_the_loader_would_refuse(handmade_project):
     with pytest.raises(StoreError, match="inconsistent"):
         save_project(s.project, handmade_project)
     assert project_file(handmade_project).read_bytes() == before
+
+
+def test_killed_save_temp_files_are_cleaned_on_open(handmade_project):
+    import os
+    import time
+
+    old = handmade_project / ".project.nfs.json.abc123.tmp"
+    young = handmade_project / ".project.nfs.json.def456.tmp"
+    for f in (old, young):
+        f.write_bytes(b"{" * 1000)
+    past = time.time() - 3600
+    os.utime(old, (past, past))
+    ProjectSession.open(handmade_project)
+    assert not old.exists()
+    assert young.exists()  # may belong to a save running right now
+
+
+def test_project_info_mentions_orphaned_recordings(handmade_project, capsys):
+    import shutil
+
+    shutil.copy(handmade_project / "recordings" / "P001-OPEN.h5", handmade_project / "recordings" / "P001-BLOW.h5")
+    assert main(["project", "info", str(handmade_project)]) == 0
+    out = capsys.readouterr().out
+    assert "P001-BLOW.h5" in out and "project recover" in out
+    assert main(["project", "info", str(handmade_project), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["orphaned_recordings"] == ["P001-BLOW.h5"]
