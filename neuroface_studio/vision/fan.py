@@ -139,9 +139,23 @@ def load_fan_state(path: str | Path) -> tuple[dict, int]:
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # noqa: BLE001 - any failure to unpickle means "not a model"
-        first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
-        raise _not_a_model(path, f"it cannot be read as a PyTorch weights file ({type(exc).__name__}: {first})") from exc
+        raise _not_a_model(path, _unreadable_reason(exc)) from exc
     return validate_fan_state(obj, path)
+
+
+def _unreadable_reason(exc: BaseException) -> str:
+    """Why torch.load refused the file, in our words. PyTorch's own text for a refused pickle
+    advises re-running with ``weights_only=False``, which would run whatever code the file
+    carries: that advice is never passed on."""
+    import pickle
+
+    text = str(exc).strip()
+    if isinstance(exc, pickle.UnpicklingError) or "weights_only" in text or "Weights only load failed" in text:
+        return ("it holds pickled Python objects besides weights, which are refused because loading them "
+                "could run code stored in the file; ask whoever made it for a plain state dict "
+                "(torch.save(model.state_dict(), path))")
+    first = text.splitlines()[0][:200] if text else ""
+    return f"it cannot be read as a PyTorch weights file ({type(exc).__name__}: {first})"
 
 
 def _last_heatmaps(net):
