@@ -401,6 +401,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.command:
         parser.print_help()
         return 0
+    bad = [name for name, value in vars(args).items() if isinstance(value, (str, Path)) and "\x00" in str(value)]
+    if bad:
+        print(f"error: {bad[0].replace('_', '-')} contains a NUL byte (\\x00), which no file name can hold; "
+              "check how it was typed or pasted", file=sys.stderr)
+        return 2
     from neuroface_studio.acquisition.source import SourceError
     from neuroface_studio.app.jobs import JobCancelled
     from neuroface_studio.app.project_service import ProjectSession

@@ -15,7 +15,7 @@ from neuroface_studio.domain.participants import Group, Participant, Session
 from neuroface_studio.domain.project import AuditEntry, Project
 from neuroface_studio.domain.protocol import Protocol
 from neuroface_studio.domain.recordings import Recording, Repetition
-from neuroface_studio.store.fields import check, get, items, relative_path
+from neuroface_studio.store.fields import MAX_FPS, MAX_FRAMES, MAX_PIXELS_SIDE, check, get, items, relative_path
 
 FORMAT_ID = "neuroface-studio-project"
 SCHEMA_VERSION = 2  # 2: annotation_queue
@@ -35,12 +35,13 @@ def _floats(d: dict, key: str, n: int, where: str, default: tuple) -> tuple[floa
 
 
 def _intr_from(d: dict, where: str = "camera") -> Intrinsics:
-    width, height = get(d, "width", int, where), get(d, "height", int, where)
+    width = get(d, "width", int, where, lo=1, hi=MAX_PIXELS_SIDE)
+    height = get(d, "height", int, where, lo=1, hi=MAX_PIXELS_SIDE)
     if width <= 0 or height <= 0:
         raise ValueError(f"{where}: image size must be positive, not {width}x{height}")
     coeffs = get(d, "coeffs", list, where, default=[0.0] * 5)
-    return Intrinsics(width=width, height=height, fx=get(d, "fx", float, where), fy=get(d, "fy", float, where),
-                      cx=get(d, "cx", float, where), cy=get(d, "cy", float, where),
+    return Intrinsics(width=width, height=height, fx=get(d, "fx", float, where, lo=1e-3, hi=1e6), fy=get(d, "fy", float, where, lo=1e-3, hi=1e6),
+                      cx=get(d, "cx", float, where, lo=-1e5, hi=1e5), cy=get(d, "cy", float, where, lo=-1e5, hi=1e5),
                       model=get(d, "model", str, where, default="brown_conrady"),
                       coeffs=tuple(check(x, float, f"{where}.coeffs[{i}]") for i, x in enumerate(coeffs)))
 
@@ -62,7 +63,7 @@ def camera_from_dict(d: dict, where: str = "camera") -> CameraInfo:
         depth=_intr_from(get(d, "depth", dict, where), f"{where}.depth"),
         depth_to_color=Extrinsics(_floats(ext, "rotation", 9, f"{where}.depth_to_color", Extrinsics().rotation),
                                   _floats(ext, "translation_m", 3, f"{where}.depth_to_color", (0.0, 0.0, 0.0))),
-        depth_scale_m=get(d, "depth_scale_m", float, where, default=0.001),
+        depth_scale_m=get(d, "depth_scale_m", float, where, default=0.001, lo=1e-9, hi=1.0),
         depth_aligned_to_color=get(d, "depth_aligned_to_color", bool, where, default=True),
         device=get(d, "device", str, where, default="unknown"),
     )
@@ -91,7 +92,7 @@ def landmark_set_from_dict(d: dict, where: str = "landmark set") -> LandmarkSet:
         raise ValueError(f"{where}: points_px and visible must be lists of numbers") from None
     return LandmarkSet(
         id=get(d, "id", str, where), recording_id=get(d, "recording", str, where),
-        frame_index=get(d, "frame", int, where), points_px=points_px, source=source,
+        frame_index=get(d, "frame", int, where, lo=0, hi=MAX_FRAMES), points_px=points_px, source=source,
         created=get(d, "created", str, where), visible=visible_arr.astype(bool),
         corrects=get(d, "corrects", str, where, default=None, optional=True),
     )
@@ -148,7 +149,7 @@ def project_from_dict(d: dict) -> Project:
         truth = get(r, "truth_file", str, w, default=None, optional=True)
         p.add_recording(Recording(
             id=get(r, "id", str, w), session_id=get(r, "session", str, w), task_code=get(r, "task", str, w),
-            fps=get(r, "fps", float, w), n_frames=get(r, "n_frames", int, w),
+            fps=get(r, "fps", float, w, lo=1e-3, hi=MAX_FPS), n_frames=get(r, "n_frames", int, w, lo=0, hi=MAX_FRAMES),
             camera=camera_from_dict(get(r, "camera", dict, w), f"{w}.camera"),
             file=relative_path(get(r, "file", str, w), f"{w}.file"),
             truth_file=None if truth is None else relative_path(truth, f"{w}.truth_file"),
@@ -156,7 +157,8 @@ def project_from_dict(d: dict) -> Project:
             quality=dict(get(r, "quality", dict, w, default={}))))
     for i, r in enumerate(items(d, "repetitions", "project")):
         w = f"repetitions[{i}]"
-        p.add_repetition(Repetition(get(r, "recording", str, w), get(r, "start", int, w), get(r, "end", int, w),
+        p.add_repetition(Repetition(get(r, "recording", str, w), get(r, "start", int, w, lo=0, hi=MAX_FRAMES),
+                                    get(r, "end", int, w, lo=0, hi=MAX_FRAMES),
                                     get(r, "source", str, w, default="manual")))
     # a correction refers to the set it corrects: add sets in dependency order
     pending = [landmark_set_from_dict(s, f"landmark_sets[{i}]")
@@ -170,7 +172,7 @@ def project_from_dict(d: dict) -> Project:
         pending = [s for s in pending if s.id not in p.landmark_sets]
     for i, q in enumerate(items(d, "annotation_queue", "project")):
         w = f"annotation_queue[{i}]"
-        rec, frame = get(q, "recording", str, w), get(q, "frame", int, w)
+        rec, frame = get(q, "recording", str, w), get(q, "frame", int, w, lo=0, hi=MAX_FRAMES)
         if rec not in p.recordings:
             raise ValueError(f"annotation queue: unknown recording {rec}")
         if not 0 <= frame < p.recordings[rec].n_frames:

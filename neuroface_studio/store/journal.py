@@ -21,6 +21,7 @@ from pathlib import Path
 from neuroface_studio.domain.annotations import LandmarkSet
 from neuroface_studio.store.codec import landmark_set_from_dict, landmark_set_to_dict
 from neuroface_studio.store.errors import StoreError
+from neuroface_studio.store import json_text
 
 JOURNAL_FILENAME = "project.nfs.journal.jsonl"
 
@@ -97,7 +98,7 @@ def read_journal(folder: Path) -> tuple[list[JournalEntry], int]:
         if not line.strip():
             continue
         try:
-            rec = json.loads(line)
+            rec = json_text.loads(line)
             op = rec["op"]
             if op == "put":
                 ls = landmark_set_from_dict(rec["set"])

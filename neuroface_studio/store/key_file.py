@@ -18,6 +18,7 @@ from pathlib import Path
 
 from neuroface_studio.store.atomic import atomic_write_bytes
 from neuroface_studio.store.errors import StoreError
+from neuroface_studio.store import json_text
 
 KEY_DIR = "private"
 KEY_FILE = "pseudonym_key.json"
@@ -36,7 +37,7 @@ def read_key(path: Path) -> dict[str, dict]:
     if not path.exists():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json_text.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise StoreError(f"the pseudonym key {path} cannot be read ({exc}); restore it from your backup") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT_ID or not isinstance(data.get("entries"), dict):

@@ -25,6 +25,7 @@ from pathlib import Path
 from neuroface_studio.store.atomic import atomic_write_bytes
 from neuroface_studio.store.errors import StoreError, UnsupportedVersionError
 from neuroface_studio.store.locations import default_models_dir
+from neuroface_studio.store import json_text
 
 INDEX_FILENAME = "index.json"
 FILES_DIR = "files"
@@ -91,7 +92,7 @@ class ModelIndex:
         if not self.path.exists():
             return {}
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            data = json_text.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
             raise ModelIndexError(self._damaged(exc)) from exc
         if not isinstance(data, dict) or data.get("format") != FORMAT_ID:

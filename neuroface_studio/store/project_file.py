@@ -23,6 +23,7 @@ from neuroface_studio.store.errors import (
     UnsupportedVersionError,
 )
 from neuroface_studio.store.migrations import migrate
+from neuroface_studio.store import json_text
 
 PROJECT_FILENAME = "project.nfs.json"
 RECORDINGS_DIR = "recordings"
@@ -140,7 +141,7 @@ def _read_json(path: Path) -> object:
     except OSError as exc:
         raise StoreError(f"cannot read {path}: {exc.strerror}") from exc
     try:
-        return json.loads(raw.decode("utf-8"))
+        return json_text.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CorruptProjectError(f"{path} is not valid JSON ({exc}); {_restore_hint(path)}") from exc
 

@@ -28,7 +28,9 @@ import numpy as np
 from neuroface_studio.domain.camera import CameraInfo
 from neuroface_studio.store.codec import camera_from_dict, camera_to_dict
 from neuroface_studio.store.errors import RecordingFileError, UnsupportedVersionError
+from neuroface_studio.store.fields import MAX_FPS, check
 from neuroface_studio.store.h5text import read_text, text
+from neuroface_studio.store import json_text
 
 RECORDING_FORMAT_ID = "neuroface-studio-recording"
 RECORDING_SCHEMA_VERSION = 1
@@ -197,6 +199,23 @@ def _open_for_read(path: Path) -> h5py.File:
     return h5py.File(fid)
 
 
+def _scalar(v):
+    """An HDF5 attribute as a plain Python number (numpy scalars and 0-d arrays included)."""
+    return v.item() if hasattr(v, "item") else v
+
+
+def _stored_frames(ds) -> int:
+    """Upper bound of the frames a chunked dataset really holds (chunks written x frames per chunk)."""
+    try:
+        if ds.chunks is None:
+            return ds.shape[0]
+        per = ds.chunks[0]
+        chunks_per_frame_row = int(np.prod([-(-s // c) for s, c in zip(ds.shape[1:], ds.chunks[1:])])) or 1
+        return per * -(-ds.id.get_num_chunks() // chunks_per_frame_row)
+    except Exception:  # noqa: BLE001 - old h5py without get_num_chunks: the shape is all we have
+        return ds.shape[0]
+
+
 class RecordingReader:
     """Random access to the frames of a recording file."""
 
@@ -235,12 +254,22 @@ class RecordingReader:
         self.participant_id = read_text(a, "participant_id", "")
         self.created = read_text(a, "created", "")
         self.task = read_text(a, "task")
-        self.fps = float(a["fps"])
-        self.camera = camera_from_dict(json.loads(read_text(a, "camera", "")))
+        self.fps = check(_scalar(a["fps"]), float, "fps", lo=1e-3, hi=MAX_FPS)
+        self.camera = camera_from_dict(json_text.loads(read_text(a, "camera", "")))
         self.complete = bool(a.get("complete", False))
+        color, depth = self._f["color"], self._f["depth"]
+        if color.ndim != 4 or color.shape[3] != 3 or color.dtype != np.uint8:
+            raise ValueError(f"its colour frames are stored as {color.dtype} {color.shape}, not (frames, height, "
+                             "width, 3) uint8")
+        if depth.ndim != 3 or depth.shape[1:] != color.shape[1:3]:
+            raise ValueError(f"its depth frames {depth.shape} do not match its colour frames {color.shape}")
         # an incomplete file may hold allocated-but-unwritten frames past the last flush
-        n = int(a["n_frames"]) if self.complete else int(self._f["committed_frames"][0])
-        self.n_frames = min(n, self._f["color"].shape[0])
+        n = _scalar(a["n_frames"]) if self.complete else _scalar(self._f["committed_frames"][0])
+        n = check(n, int, "n_frames", lo=0)
+        # sizes come from the data, never from a declared count: frames that were never written
+        # (a declared 10**9 in a 65 MB file) are not frames
+        self.n_frames = min(n, color.shape[0], depth.shape[0], self._f["timestamps_s"].shape[0],
+                            _stored_frames(color))
 
     def _check(self, i: int) -> None:
         if not 0 <= i < self.n_frames:
