@@ -20,7 +20,7 @@ from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.domain.participants import Session
 from neuroface_studio.domain.project import now_iso
 from neuroface_studio.domain.recordings import Recording
-from neuroface_studio.store.project_file import RECORDINGS_DIR
+from neuroface_studio.store.project_file import RECORDINGS_DIR, recordings_dir
 
 #: feedback level -> code stored per frame in the recording file
 LEVEL_CODES = {"green": 1, "amber": 2, "red": 3}
@@ -160,7 +160,7 @@ class LiveSession:
         rec_id = next_recording_id(self.project, participant_id, task)
         created = now_iso()
         self._levels = {0: 0, 1: 0, 2: 0, 3: 0}
-        self._capture.start_recording(self.project.folder / RECORDINGS_DIR / f"{rec_id}.h5", rec_id, task, created,
+        self._capture.start_recording(recordings_dir(self.project.folder) / f"{rec_id}.h5", rec_id, task, created,
                                       participant_id=participant_id)
         self._current = (rec_id, participant_id, task, created)
         if not self._capture_started:

@@ -78,6 +78,22 @@ def save_project(project: Project, folder: Path) -> None:
         ) from exc
 
 
+def recordings_dir(folder: Path) -> Path:
+    """The project's recordings/ folder (created when missing), refused when it is a link or
+    otherwise leads outside the project: recordings are written only inside the project folder."""
+    folder = Path(folder)
+    path = folder / RECORDINGS_DIR
+    if path.is_symlink() or (path.exists() and not path.is_dir()):
+        raise StoreError(f"{path} is a link or a file, not the project's own folder: recordings are only written "
+                         f"inside the project. Replace it with a plain folder named {RECORDINGS_DIR}")
+    path.mkdir(parents=True, exist_ok=True)
+    real, root = path.resolve(), folder.resolve()
+    if real.parent != root:
+        raise StoreError(f"{path} leads to {real}, outside the project folder {root}; recordings are only "
+                         "written inside the project")
+    return path
+
+
 def remove_stale_temp_files(folder: Path, min_age_s: float = 120.0) -> list[Path]:
     """Delete the temp files of saves that were killed before their rename
     (``.project.nfs.json.*.tmp``, each a whole project file); return those removed.

@@ -87,3 +87,16 @@ def test_a_nul_byte_in_a_path_is_named(tmp_path, capsys):
     assert main(["project", "info", str(tmp_path / "a\x00b")]) == 2
     err = capsys.readouterr().err
     assert "NUL byte" in err and "does not exist" not in err
+
+
+def test_a_recordings_folder_linked_outside_the_project_is_refused(handmade_project, tmp_path, capsys):
+    import shutil
+
+    outside = tmp_path / "elsewhere"
+    shutil.move(str(handmade_project / "recordings"), str(outside))
+    (handmade_project / "recordings").symlink_to(outside, target_is_directory=True)
+    before = sorted(p.name for p in outside.iterdir())
+    rc = main(["record", str(handmade_project), "--participant", "P001", "--task", "OPEN", "--duration", "0.3"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "inside the project" in err
+    assert sorted(p.name for p in outside.iterdir()) == before  # nothing was written there
