@@ -15,7 +15,8 @@ def add_parsers(sub) -> None:
     f.add_argument("project", type=Path)
     f.add_argument("--model", default=None, help="landmark track to use (default: the active model's, else any; "
                    "simulated truth on a simulated project without tracks)")
-    f.add_argument("--2d", dest="two_d", action="store_true", help="2D px instead of 3D mm from depth")
+    f.add_argument("--2d", dest="two_d", action="store_true", help="2D (fractions of the interocular distance) instead of 3D mm "
+                   "from depth; recordings without depth are 2D anyway")
     f.add_argument("--no-filter", action="store_true", help="no 5-point median filter")
     f.add_argument("--csv", type=Path, default=None, help="also write the table as CSV")
     f.add_argument("--json", action="store_true")
@@ -50,6 +51,9 @@ def _table(args, progress_printer):
         print(file=sys.stderr)
 
 
+UNITS_BY_SPACE = {"3d_mm": "mm from depth", "2d_iod": "2D, fractions of the interocular distance"}
+
+
 def cmd_features(args, emit, progress_printer) -> int:
     from neuroface_studio.analysis.features import FEATURE_NAMES
     table = _table(args, progress_printer)
@@ -59,14 +63,25 @@ def cmd_features(args, emit, progress_printer) -> int:
 
         from neuroface_studio.store.atomic import atomic_write_bytes
         buf = io.StringIO()
-        cols = ["participant", "group", "recording", "task", "repetition", "start", "end", *FEATURE_NAMES]
+        cols = ["participant", "group", "recording", "task", "repetition", "start", "end", *FEATURE_NAMES, "space"]
         from neuroface_studio.store import csv_safe
-        w = csv_safe.dict_writer(buf, cols, lineterminator="\n")
+        w = csv_safe.dict_writer(buf, cols, lineterminator="\n", extrasaction="ignore")
         w.writeheader()
         w.writerows(table.rows)
         atomic_write_bytes(args.csv, buf.getvalue().encode())
     lines = [f"{len(table.rows)} repetition(s) from {len(table.sources)} recording(s) in {table.seconds:.1f} s"]
+    spaces = [table.spaces[rid] for rid in table.sources]
+    lines.append("  space: " + ", ".join(f"{s} ({UNITS_BY_SPACE[s]}) {spaces.count(s)} recording(s)"
+                                         for s in sorted(set(spaces))))
+    for rid, source in table.sources.items():  # the exceptions: 2D without depth, no usable timestamps
+        clock = table.times.get(rid, "")
+        if table.spaces[rid] != "3d_mm" or not clock.startswith("recorded"):
+            lines.append(f"  {rid}: {source}; time: {clock}")
     lines += [f"  skipped {rid}: {why}" for rid, why in table.skipped.items()]
+    for rid in sorted({r["recording"] for r, why in zip(table.rows, table.reasons) if "range_of_motion" in why}):
+        whys = [w["range_of_motion"] for r, w in zip(table.rows, table.reasons)
+                if r["recording"] == rid and "range_of_motion" in w]
+        lines.append(f"  {rid}: {len(whys)} repetition(s) without features: {whys[0]}")
     if args.csv is not None:
         lines.append(f"wrote {args.csv}")
     emit(args, table.to_dict(), "\n".join(lines))

@@ -4,7 +4,8 @@
 and returns inclusive ``(start, end)`` frame spans with a confidence in [0, 1] each. The
 clinician accepts or edits them; nothing here writes to a project.
 
-How (all durations in seconds, converted with ``fps``):
+How (all durations in seconds, converted with ``fps``; with irregular frame ``times`` the trace is
+first resampled onto a uniform time grid, see :func:`propose_repetitions`):
 
 1. The trace is oriented so movement goes *up* (``direction``: OPEN opens the lips, KISS
    narrows the mouth, so KISS uses -1), gaps are bridged for detection only, and it is
@@ -49,6 +50,8 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 from scipy.optimize import linear_sum_assignment
 from scipy.signal import find_peaks
+
+from neuroface_studio.analysis.timebase import FrameTimes, frame_times, grid_to_frame, resample, uniform_grid
 
 MODES = ("excursion", "cycle", "phrase", "none")
 #: Movement direction of the default trace of each protocol task (+1 rises, -1 falls).
@@ -240,8 +243,15 @@ def _group_peaks(s: np.ndarray, peaks: np.ndarray, p: SegmentationParams, base: 
 
 
 # -- public -------------------------------------------------------------------------------
-def propose_repetitions(trace: np.ndarray, fps: float, params: SegmentationParams | None = None) -> Proposal:
+def propose_repetitions(trace: np.ndarray, fps: float, params: SegmentationParams | None = None,
+                        times=None) -> Proposal:
     """Propose repetitions in ``trace (T,)`` sampled at ``fps`` (frames per second).
+
+    ``times``: the frames' times (a :class:`~.timebase.FrameTimes` or ``(T,)`` seconds; None:
+    ``index / fps``). When they are not uniform (dropped frames, variable rate) the trace is
+    resampled onto a uniform grid at the grid rate (linear interpolation; grid samples in holes
+    longer than 0.25 s are NaN), proposed there, and the spans mapped back to the nearest recorded
+    frames, so every duration parameter is in real seconds.
 
     NaN frames (no face) are bridged for detection; spans whose peak has no face are dropped
     and the others lose confidence in proportion to their missing frames. Raises ValueError
@@ -251,6 +261,14 @@ def propose_repetitions(trace: np.ndarray, fps: float, params: SegmentationParam
     if fps <= 0:
         raise ValueError(f"fps must be positive, got {fps}")
     raw = np.asarray(trace, np.float64).ravel()
+    if times is not None and raw.size >= 2:
+        ft = times if isinstance(times, FrameTimes) else frame_times(times, raw.size, fps)
+        if ft.n != raw.size:
+            raise ValueError(f"{ft.n} frame times for a trace of {raw.size} frames")
+        if ft.uniform:
+            fps = ft.rate_hz
+        else:
+            return _propose_on_grid(raw, ft, p, fps)
     finite = np.isfinite(raw)
     if raw.size and not finite.any():
         raise ValueError("the trace has no value on any frame (no face was found); landmark the recording "
@@ -305,6 +323,22 @@ def propose_repetitions(trace: np.ndarray, fps: float, params: SegmentationParam
         conf *= float(finite[a:b + 1].mean()) * hidden
         spans.append(ProposedSpan(a, b, float(np.clip(conf, 0.0, 1.0)), int(top)))
     return Proposal(tuple(spans), p, direction, fps)
+
+
+def _propose_on_grid(raw: np.ndarray, ft: FrameTimes, p: SegmentationParams, fps: float) -> Proposal:
+    """:func:`propose_repetitions` on the trace resampled to a uniform grid, spans mapped back to frames."""
+    grid = uniform_grid(0.0, float(ft.t_s[-1]), ft.rate_hz)
+    # holes up to 0.25 s are bridged for detection (the trace itself bridges 0.1 s; peaks in longer holes are unseen)
+    on_grid = propose_repetitions(resample(raw, ft.t_s, grid, max_gap_s=0.25), ft.rate_hz, p)
+    spans: list[ProposedSpan] = []
+    for sp in on_grid.spans:  # each edge to the recorded frame nearest in time
+        a, b = (int(i) for i in grid_to_frame(grid[[sp.start, sp.end]], ft.t_s))
+        a = max(a, spans[-1].end + 1 if spans else 0)
+        if b < a:
+            continue
+        peak = int(np.clip(grid_to_frame(grid[sp.peak], ft.t_s)[0], a, b))
+        spans.append(ProposedSpan(a, b, sp.confidence, peak))
+    return Proposal(tuple(spans), p, on_grid.direction, fps)
 
 
 def _as_pairs(spans) -> list[tuple[int, int]]:
