@@ -188,7 +188,7 @@ def cmd_project(args) -> int:
               "\n".join([f"recovered {r}" for r in recovered] + [f"not recovered: {p}" for p in problems])
               or "nothing to recover: every recording file is in the project")
         return 0
-    summary = project_summary(s.project)
+    summary = project_summary(s.project, s.folder)
     from neuroface_studio.app.recover import find_orphans
     orphans = [p.name for p in find_orphans(s)]
     summary["orphaned_recordings"] = orphans
@@ -279,7 +279,21 @@ def cmd_record(args) -> int:
 
 
 def cmd_import(args) -> int:
-    return _record(args, str(args.file), None, 0.0, 0)
+    """Every frame of the file, with its own timestamps (app/file_import.py); never the live drop queue."""
+    from neuroface_studio.app.project_service import ProjectSession
+    from neuroface_studio.app.record import make_source, record_task
+    session = ProjectSession.open(args.project)
+    pid, task = args.participant, args.task.upper()
+    if pid not in session.project.participants:
+        raise ValueError(f"unknown participant {pid}; participants: {', '.join(sorted(session.project.participants))}")
+    if task not in session.project.protocol.codes:
+        raise ValueError(f"unknown task {task}; the protocol has {', '.join(session.project.protocol.codes)}")
+    source = make_source(str(args.file))
+    if source.is_live:
+        raise ValueError(f"{args.file} is not a file to import; use `record --source` for cameras")
+    result = record_task(session, pid, task, source)
+    _emit(args, result.summary(), result.text())
+    return 0
 
 
 def cmd_bench(args) -> int:

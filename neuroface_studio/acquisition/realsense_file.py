@@ -1,7 +1,7 @@
 """Playback of RealSense recordings (.bag from RealSense Viewer / older SDKs, .db3 from 2.58+).
 
-Used to import recordings made outside the app. Playback is not real time (no frame is
-dropped however slow the consumer), every frameset is checked to hold both colour and depth
+Used to import recordings made outside the app (app/file_import.py reads it at its own pace
+and writes every frame). Playback is not real time (no frame is dropped however slow the consumer), every frameset is checked to hold both colour and depth
 (the SDK's syncer can hand out single frames, e.g. the first pair), depth is aligned to colour
 with ``rs.align`` unless the file's depth already is, and the file's own frame numbers and
 timestamps are kept. Frame-number jumps (frames the camera dropped while recording) are
@@ -40,6 +40,8 @@ class RealSenseFileSource:
     """
 
     is_live = False
+    #: where the frames' timestamps come from (stored with an import's result)
+    timestamp_source = "device clock (the colour frames' RealSense timestamps)"
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

@@ -1,25 +1,45 @@
-"""Ordinary video files (mp4, avi, mov, ...) as a frame source, colour only.
+"""Ordinary video files (mp4, avi, mov, mkv, ...) as a frame source, colour only.
 
 For importing recordings made with a plain camera. There is no depth: every frame's depth
 is zeros (0 = no depth) and the camera intrinsics are a guess (focal length = image width,
 principal point at the image centre), so 2D landmarks and 2D kinematics work while 3D
-features are unavailable. Decoding is OpenCV's (``cv2.VideoCapture``).
+features are unavailable. Decoding is OpenCV's (``cv2.VideoCapture``, its bundled FFmpeg).
+
+Timestamps are the container's presentation times (PTS) of each decoded frame, in seconds
+from the start of the video stream (``CAP_PROP_POS_MSEC`` read after each frame: FFmpeg's
+best-effort PTS), so a variable-frame-rate file keeps its real clock. Where the container
+gives no usable time (no PTS, or one that does not advance) the frame gets the previous
+timestamp + 1 / nominal fps and :attr:`VideoFileSource.timestamps_estimated` counts it.
+
+FFmpeg's and OpenCV's own log lines (``moov atom not found``, ``can't be used to capture by
+name``, ...) are silenced while a file is opened: the error the user sees is ours, one line. ``OPENCV_FFMPEG_LOGLEVEL`` must be set before OpenCV opens its first video
+in the process, hence at import here (a value set by the user is kept); MP4/MOV files are
+also checked for their index (``moov`` box) before FFmpeg sees them.
 """
 
 from __future__ import annotations
 
 import math
+import os
+import struct
 from pathlib import Path
 from typing import Any
 
-import cv2
-import numpy as np
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")  # AV_LOG_QUIET; see the module docstring
 
-from neuroface_studio.acquisition.source import Frame, SourceError
-from neuroface_studio.domain.camera import CameraInfo, Intrinsics
+import cv2  # noqa: E402 - after the log level, which OpenCV reads when it first opens a video
+import numpy as np  # noqa: E402
+
+from neuroface_studio.acquisition.source import Frame, SourceError  # noqa: E402
+from neuroface_studio.domain.camera import CameraInfo, Intrinsics  # noqa: E402
 
 DEFAULT_FPS = 30.0
 VIDEO_DEVICE = "video file (no depth)"
+#: ISO base media files (MP4/MOV family): they need a ``moov`` box to be decoded at all
+ISO_MEDIA_SUFFIXES = (".mp4", ".m4v", ".mov", ".3gp", ".3g2", ".mj2")
+#: timestamp sources (stored with the import's result)
+TS_CONTAINER = "container PTS"
+TS_NOMINAL = "frame index / nominal fps"
 
 
 def guessed_intrinsics(width: int, height: int) -> Intrinsics:
@@ -28,11 +48,48 @@ def guessed_intrinsics(width: int, height: int) -> Intrinsics:
                       model="none")
 
 
+def iso_media_problem(path: Path) -> str | None:
+    """Why an MP4/MOV-family file cannot be decoded, read from its top-level boxes, or None.
+
+    Only a file that is box-structured (starts with an ``ftyp`` box) is judged; anything else is
+    left to the decoder. A missing ``moov`` box (the index of the frames, written last by most
+    cameras) means the recording was interrupted or the file was cut short.
+    """
+    try:
+        size_total = path.stat().st_size
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+            if len(head) < 8 or head[4:8] != b"ftyp":
+                return None
+            pos, seen = 0, set()
+            while pos + 8 <= size_total:
+                fh.seek(pos)
+                header = fh.read(16)
+                size, kind = struct.unpack(">I4s", header[:8])
+                if size == 1 and len(header) >= 16:
+                    size = struct.unpack(">Q", header[8:16])[0]
+                elif size == 0:  # the box runs to the end of the file
+                    size = size_total - pos
+                if size < 8:
+                    break
+                seen.add(kind)
+                pos += size
+    except OSError:
+        return None
+    if b"moov" in seen:
+        return None
+    return (f"{path.name} has no 'moov' index (the part of an MP4/MOV file that lists its frames): the file was "
+            "cut short or its recording was interrupted before it was finalised. Copy it again from the camera, "
+            "or repair/re-export it (e.g. with the camera's software), then import it again.")
+
+
 class VideoFileSource:
     """Frames of a video file in order; ``read`` returns None at the end.
 
-    index: 0, 1, 2, ... (decoding order); timestamp_s = index / fps; color (H, W, 3) uint8 RGB;
-    depth (H, W) uint16 zeros.
+    index: 0, 1, 2, ... (decoding order); timestamp_s: the frame's PTS in seconds from the
+    stream start (see the module docstring); color (H, W, 3) uint8 RGB; depth (H, W) uint16 zeros.
+    ``fps`` is the container's nominal rate (30 when it states none); ``declared_frames`` the
+    frame count the container states (None when it states none; often not what decodes).
     """
 
     is_live = False
@@ -40,10 +97,13 @@ class VideoFileSource:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._capture: Any = None
-        self._pending: np.ndarray | None = None  # first frame, decoded by open() to learn the size
+        self._pending: tuple[np.ndarray, float] | None = None  # first frame, decoded by open()
         self._camera: CameraInfo | None = None
         self._fps = DEFAULT_FPS
         self._index = 0
+        self._last_ts: float | None = None
+        self.declared_frames: int | None = None
+        self.timestamps_estimated = 0  # frames whose container time was missing or not increasing
 
     @property
     def camera(self) -> CameraInfo:
@@ -55,44 +115,81 @@ class VideoFileSource:
     def fps(self) -> float:
         return self._fps
 
+    @property
+    def timestamp_source(self) -> str:
+        """Where the timestamps came from: container PTS, or frame index / nominal fps for every frame."""
+        if self._index > 1 and self.timestamps_estimated >= self._index - 1:
+            return TS_NOMINAL
+        if self.timestamps_estimated:
+            return f"{TS_CONTAINER} ({self.timestamps_estimated} frames without one: previous + 1 / fps)"
+        return TS_CONTAINER
+
     def open(self) -> None:
         """Open the file and decode the first frame; SourceError when it is missing or unreadable."""
         if self._capture is not None:
             return
         if not self.path.is_file():
             raise SourceError(f"Video file not found: {self.path}")
-        capture = cv2.VideoCapture(str(self.path))
-        ok, bgr = capture.read() if capture.isOpened() else (False, None)
+        if self.path.suffix.lower() in ISO_MEDIA_SUFFIXES:
+            problem = iso_media_problem(self.path)
+            if problem:
+                raise SourceError(problem)
+        ffmpeg = cv2.videoio_registry.hasBackend(cv2.CAP_FFMPEG)
+        level = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # our message says why, once
+        try:
+            capture = cv2.VideoCapture(str(self.path), cv2.CAP_FFMPEG if ffmpeg else cv2.CAP_ANY)
+            ok, bgr = capture.read() if capture.isOpened() else (False, None)
+        finally:
+            cv2.utils.logging.setLogLevel(level)
         if not ok or bgr is None:
             capture.release()
             raise SourceError(f"{self.path.name} could not be read as a video (unknown format or damaged file).")
         fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
         self._fps = fps if math.isfinite(fps) and 0 < fps <= 1000 else DEFAULT_FPS
+        count = float(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0)
+        self.declared_frames = int(count) if math.isfinite(count) and 0 < count < 1e9 else None
         height, width = bgr.shape[:2]
         intr = guessed_intrinsics(width, height)
         self._camera = CameraInfo(color=intr, depth=intr, depth_aligned_to_color=True, device=VIDEO_DEVICE)
-        self._pending = bgr
         self._capture = capture
+        self._pending = (bgr, self._position_s())
         self._index = 0
+        self._last_ts = None
+        self.timestamps_estimated = 0
+
+    def _position_s(self) -> float:
+        """The PTS (s) of the frame just decoded, NaN when the container gives none."""
+        ms = float(self._capture.get(cv2.CAP_PROP_POS_MSEC))
+        return ms / 1000.0 if math.isfinite(ms) and ms >= 0 else math.nan
 
     def read(self, timeout_s: float = 1.0) -> Frame | None:
         """The next frame, or None at the end of the video."""
         if self._capture is None:
             raise SourceError("Open the video before reading frames.")
         if self._pending is not None:
-            bgr, self._pending = self._pending, None
+            (bgr, pts), self._pending = self._pending, None
         else:
             ok, bgr = self._capture.read()
             if not ok or bgr is None:
                 return None
+            pts = self._position_s()
         if bgr.ndim == 2:
             color = cv2.cvtColor(bgr, cv2.COLOR_GRAY2RGB)
         else:
             color = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         index = self._index
         self._index += 1
-        return Frame(index=index, timestamp_s=index / self._fps, color=color,
-                     depth=np.zeros(color.shape[:2], np.uint16))
+        # The first frame's PTS 0 is also what OpenCV reports when there is no PTS: it only
+        # counts as container time when later frames advance from it.
+        if self._last_ts is not None and not (math.isfinite(pts) and pts > self._last_ts):
+            pts = self._last_ts + 1.0 / self._fps
+            self.timestamps_estimated += 1
+        elif self._last_ts is None and not math.isfinite(pts):
+            pts = 0.0
+            self.timestamps_estimated += 1
+        self._last_ts = pts
+        return Frame(index=index, timestamp_s=pts, color=color, depth=np.zeros(color.shape[:2], np.uint16))
 
     def close(self) -> None:
         if self._capture is not None:

@@ -40,6 +40,7 @@ class LandmarkingResult:
     resumed_from: int  # first frame computed in this run (0: from scratch)
     seconds: float
     path: str
+    frontal_fraction: float | None = None  # from the landmarks' head pose (issue 15; app/head_pose.py)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -99,7 +100,12 @@ def landmark_recording(session: ProjectSession, recording_id: str, model_name: s
                     writer.write(chunk_start, np.stack(buf_pts), np.stack(buf_scores), np.array(buf_det))
     track = _read_track_file(path)
     faces = int((~np.isnan(track.landmarks_px[:, 0, 0])).sum())
-    return LandmarkingResult(recording_id, name, n, faces, detector_runs, start, time.perf_counter() - t0, str(path))
+    # the head pose of every frame, from these landmarks, stored with the track (issue 15)
+    from neuroface_studio.acquisition.feedback import frontal_fraction
+    from neuroface_studio.app.head_pose import track_head_pose
+    frontal = frontal_fraction(track_head_pose(session, recording_id, name, track=track))
+    return LandmarkingResult(recording_id, name, n, faces, detector_runs, start, time.perf_counter() - t0, str(path),
+                             frontal)
 
 
 def landmark_project(session: ProjectSession, recording_ids: list[str] | None = None, model_name: str | None = None,

@@ -2,6 +2,8 @@
 
 Sources: "synthetic" (the simulated participant as a live camera), "realsense" (a live
 camera), or a file: RealSense .bag/.db3 playback, or an ordinary video (colour only).
+Live sources are recorded (LiveSession, with drop accounting); files are imported frame by
+frame at their own pace (app/file_import.py), never through the live drop queue.
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ def record_task(session: ProjectSession, participant_id: str, task: str, source:
                 cancel: CancelToken | None = None) -> RecordResult:
     """Record until ``duration_s`` (live sources), the end of a file, a failure, or ``cancel``.
 
+    A file (``source.is_live`` False) is imported, not recorded: every frame it holds is written
+    with its own timestamp through a blocking path (app/file_import.py; the result is an
+    ImportResult with ``frames_read`` = ``frames_written``); ``duration_s`` then limits the
+    frames to ``duration_s * source.fps``. A live source goes through LiveSession's capture
+    thread and drop-counting queue.
+
     The recording is added to the project and the project saved, also when it ended early
     (camera lost, disk full, cancelled): whatever reached the disk is kept and the reason reported.
     ``pose``: see LiveSession (live pose feedback gives the recording's frontal fraction).
@@ -50,17 +58,22 @@ def record_task(session: ProjectSession, participant_id: str, task: str, source:
     a cancel keeps the frames written so far (the recording's notes say so) and raises
     JobCancelled only when no frame was written yet.
     """
+    if not source.is_live:
+        from neuroface_studio.app.file_import import import_recording
+        max_frames = None
+        if duration_s is not None:
+            source.open()  # the file's rate gives the frame limit
+            max_frames = max(2, int(round(duration_s * source.fps)))
+        return import_recording(session, participant_id, task, source, pose=pose, progress=progress,
+                                cancel=cancel, max_frames=max_frames)
     live = LiveSession(session, source, pose=pose)
-    max_frames = None
-    if duration_s is not None and not source.is_live:
-        max_frames = max(1, int(round(duration_s * source.fps)))
-    live.start(max_frames=max_frames, defer_capture=not source.is_live)
+    live.start()
     result = None
     try:
         live.start_recording(participant_id, task)
         if progress is None and cancel is None:
-            live.ended.wait(duration_s if source.is_live else None)
-        elif _wait(live, duration_s if source.is_live else None, progress, cancel):
+            live.ended.wait(duration_s)
+        elif _wait(live, duration_s, progress, cancel):
             stats = live.live_stats()
             written = stats.frames_written if stats else 0
             try:

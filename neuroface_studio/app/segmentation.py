@@ -164,9 +164,14 @@ def propose_for_recording(session: ProjectSession, recording_id: str, model: str
     out.model = source
     values = trace_for_recording(session, recording_id, trace_name, source)
     out.trace_values = values
-    if not np.isfinite(values).any():
+    faces = int(np.isfinite(read_track(session, recording_id, source).landmarks_px).all(axis=(1, 2)).sum())
+    if not np.isfinite(values).any() and faces == 0:
         out.problem = (f"no face was found on any frame of {recording_id} (model {source}); "
                        "check the video, landmark it with another model, or mark repetitions by hand")
+    elif not np.isfinite(values).any():  # issue 15: faces, but every one turned away (landmark head pose)
+        out.problem = (f"the face on {faces}/{len(values)} frames of {recording_id} (model {source}) is turned "
+                       "away from the camera on every frame (head pose from the landmarks); "
+                       "check the recording, or mark repetitions by hand")
     else:
         out.spans = list(propose_repetitions(values, rec.fps, p).spans)
     if out.true_spans is not None:
@@ -189,8 +194,8 @@ def trace_for_recording(session: ProjectSession, recording_id: str, trace: str |
     ``trace`` None: the task's trace; ``model`` None: :func:`landmark_source`'s choice. Raises
     ValueError when the recording has no track (landmark it first) or the trace is unknown.
     For the Segment workspace's timeline; gaps up to 0.1 s are interpolated; frames with the head
-    turned away (seen in the landmarks, or red in the recorder's live pose feedback; and 0.08 s
-    either side) are NaN.
+    turned away (the head pose from the landmarks beyond the live feedback's red thresholds, or a
+    sideways turn seen in the landmarks; and 0.08 s either side) are NaN.
     """
     source = model or landmark_source(session, recording_id, None, store_dir)
     if source is None:
@@ -199,23 +204,18 @@ def trace_for_recording(session: ProjectSession, recording_id: str, trace: str |
     track = read_track(session, recording_id, source)
     fps = session.project.recordings[recording_id].fps
     points = track.landmarks_px.astype(np.float64)
-    red = _red_frames(session, recording_id, len(points))
-    points[red] = np.nan  # the live pose feedback saw the head turned away (recorded captures)
+    red = _red_frames(session, recording_id, len(points), source)
+    points[red] = np.nan  # head turned away (pose from the landmarks, live feedback's red thresholds)
     return compute_trace(trace or task_trace_name(session, recording_id), points,
                          max_gap=max(1, int(round(0.1 * fps))), turn_margin=int(round(0.08 * fps)))
 
 
-def _red_frames(session: ProjectSession, recording_id: str, n: int) -> np.ndarray:
-    """Frames (n,) bool whose live pose feedback was red (head turned away); none when unknown."""
-    try:
-        with session.open_recording(recording_id) as reader:
-            quality = np.asarray(reader.quality())
-    except (StoreError, OSError):
-        return np.zeros(n, bool)
-    red = np.zeros(n, bool)
-    k = min(n, quality.size)
-    red[:k] = quality[:k] == RED
-    return red
+def _red_frames(session: ProjectSession, recording_id: str, n: int, model: str | None = None) -> np.ndarray:
+    """Frames (n,) bool with the head turned away: red by the live feedback's thresholds, from the
+    head pose of ``model``'s landmark track (issue 15: every recording alike, imported or live;
+    the levels the recorder stored live are capture history, not used here). None without a track."""
+    from neuroface_studio.app.head_pose import turned_away_frames
+    return turned_away_frames(session, recording_id, n, model)
 
 
 @dataclass

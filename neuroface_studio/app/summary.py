@@ -3,12 +3,44 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 from neuroface_studio.domain.project import Project
+from neuroface_studio.domain.recordings import Recording
 
 
-def project_summary(project: Project) -> dict:
-    """JSON-compatible overview: participants (id, group, consent, sessions, recordings), counts."""
+def recording_timing(recording: Recording, folder: Path | None) -> dict:
+    """``duration_s`` and ``fps_effective`` of a recording from its stored per-frame timestamps.
+
+    duration_s = last - first + one median frame interval (domain/timing.py), so a 30 fps clip
+    of 90 frames lasts 3.0 s and a variable-rate or gappy one its real length; fps_effective =
+    n_frames / duration_s. ``duration_from`` says which: "timestamps", or "n_frames / fps" when
+    the recording file cannot be read (missing, damaged) or no folder is given.
+    """
+    if folder is not None:
+        from neuroface_studio.domain.timing import duration_from_timestamps, effective_fps
+        from neuroface_studio.store.errors import StoreError
+        from neuroface_studio.store.recording_file import read_timestamps
+        try:
+            ts = read_timestamps(Path(folder) / recording.file)
+        except (StoreError, OSError):
+            ts = None
+        if ts is not None and len(ts):
+            return {"duration_s": round(duration_from_timestamps(ts, recording.fps), 6),
+                    "fps_effective": round(effective_fps(ts, recording.fps), 6), "duration_from": "timestamps"}
+    duration = recording.n_frames / recording.fps
+    return {"duration_s": round(duration, 6), "fps_effective": round(recording.fps, 6),
+            "duration_from": "n_frames / fps"}
+
+
+def project_summary(project: Project, folder: Path | None = None) -> dict:
+    """JSON-compatible overview: participants (id, group, consent, sessions, recordings), counts.
+
+    Each recording: ``n_frames``, ``fps`` (as stored: the camera's nominal rate for a live take,
+    the effective rate n_frames / duration for an imported file), and, from its timestamps when
+    ``folder`` (the project folder) is given, ``duration_s`` and ``fps_effective``
+    (:func:`recording_timing`).
+    """
     participants = []
     for p in sorted(project.participants.values(), key=lambda p: p.id):
         sessions = project.sessions_of(p.id)
@@ -16,7 +48,8 @@ def project_summary(project: Project) -> dict:
         participants.append({
             "id": p.id, "group": p.group.value, "consent_to_share": p.consent_to_share,
             "clinical_scores": p.clinical_scores, "sessions": [s.id for s in sessions],
-            "recordings": [{"id": r.id, "task": r.task_code, "n_frames": r.n_frames, "fps": r.fps} for r in recs],
+            "recordings": [{"id": r.id, "task": r.task_code, "n_frames": r.n_frames, "fps": r.fps,
+                            **recording_timing(r, folder)} for r in recs],
         })
     sources = Counter(s.source.label for s in project.landmark_sets.values())
     return {

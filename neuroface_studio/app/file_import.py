@@ -1,0 +1,325 @@
+"""Import a recording file into a project: every decoded frame, with its own timestamp.
+
+Importing is not recording. A live camera delivers frames in real time and the recorder must
+drop what the disk cannot take (acquisition/recorder.py counts those drops); a file waits for
+its reader. So a file import reads the file at its own pace on a decoder thread, hands each
+frame to the writer through a bounded queue whose ``put`` *blocks* (nothing is ever dropped),
+and writes every frame with the timestamp the file gives it — a video's container PTS
+(variable frame rate kept), a RealSense file's device clock. The result states
+``frames_read`` and ``frames_written``; they are equal unless the import was cancelled or the
+disk failed, and the CLI and the GUI say so.
+
+Files with fewer than 2 frames (a still image renamed .mp4, a one-frame video or RealSense
+file) are refused before anything is written: a recording needs a duration and movement,
+and a photo is landmarked with ``predict-image``.
+
+Frontal fraction: as in a live take, each frame carries the head-pose feedback level of the
+pose estimator (dlib 68 tracking + PnP, acquisition/pose.py) and the fraction of frames with
+a known level that are green (facing the camera). Here the estimator runs synchronously on
+the decoder thread on frames ``pose_every_s`` of file time apart (default 0.1 s; 0 = every
+frame, ~11 ms a frame on this CPU) and the frames between carry the last estimate, as live
+frames carry the newest one; so the figure is the same on every run.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import shutil
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from neuroface_studio.acquisition.recorder import RecordingStats
+from neuroface_studio.acquisition.source import Frame, FrameSource, SourceError
+from neuroface_studio.app.jobs import CancelToken, JobCancelled, ProgressFn
+from neuroface_studio.app.live_session import (
+    LEVEL_CODES, RecordResult, default_pose_worker, next_recording_id, session_for_today,
+)
+from neuroface_studio.app.project_service import ProjectSession
+from neuroface_studio.domain.project import now_iso
+from neuroface_studio.domain.recordings import Recording
+from neuroface_studio.domain.timing import duration_from_timestamps, effective_fps
+from neuroface_studio.store.project_file import RECORDINGS_DIR
+from neuroface_studio.store.recording_file import RecordingWriter
+
+log = logging.getLogger(__name__)
+
+MIN_FRAMES = 2
+QUEUE_FRAMES = 8  # decoded frames waiting for the writer (the decoder blocks beyond this)
+PROGRESS_EVERY_S = 0.1
+POSE_EVERY_S = 0.1  # head pose sampled at 10 Hz of file time (every frame: ~11 ms a frame more)
+_END = object()
+
+
+@dataclass
+class ImportResult(RecordResult):
+    """A RecordResult (``recording_id``, ``stats``, ``frontal_fraction``) plus the file's accounting."""
+
+    frames_read: int = 0
+    source_file: str = ""
+    duration_s: float = 0.0  # from the stored timestamps (domain/timing.py)
+    fps: float = 0.0  # effective: frames_written / duration_s
+    nominal_fps: float = 0.0  # what the file states
+    timestamps: str = ""  # where the timestamps came from
+    frames_missing_in_file: int = 0  # RealSense: frame-number gaps left by the camera when it recorded
+    cancelled: bool = False
+
+    def summary(self) -> dict:
+        d = super().summary()
+        d.update(frames_read=self.frames_read, frames_lost_on_import=self.frames_read - self.stats.frames_written,
+                 source_file=self.source_file, duration_s=round(self.duration_s, 6), fps=round(self.fps, 6),
+                 nominal_fps=self.nominal_fps, timestamps=self.timestamps,
+                 frames_missing_in_file=self.frames_missing_in_file, cancelled=self.cancelled)
+        return d
+
+    def text(self) -> str:
+        """One or two lines for the CLI."""
+        s = self.stats
+        equal = "all" if self.frames_read == s.frames_written else "NOT all"
+        line = (f"imported {self.recording_id} from {self.source_file}: {s.frames_written} frames written of "
+                f"{self.frames_read} read ({equal} frames kept), {self.duration_s:.3f} s at {self.fps:.3f} fps "
+                f"(timestamps: {self.timestamps}; the file states {self.nominal_fps:g} fps)")
+        if self.frontal_fraction is not None:
+            line += f", facing the camera in {self.frontal_fraction:.0%} of frames"
+        if self.frames_missing_in_file:
+            line += f"\nnote: the file itself lacks {self.frames_missing_in_file} frames (gaps in its frame numbers)"
+        if self.cancelled:
+            line += "\nnote: cancelled by the user; the frames written before that are kept"
+        if s.error:
+            line += f"\nwarning: {s.error}"
+        return line
+
+
+def source_name(source: FrameSource) -> str:
+    path = getattr(source, "path", None)
+    return Path(path).name if path is not None else type(source).__name__
+
+
+def too_few_frames_message(name: str, n: int) -> str:
+    what = "no frame" if n == 0 else "a single frame (a still image, not a video)"
+    return (f"{name} holds {what}: a recording needs at least {MIN_FRAMES} frames to have a duration and "
+            "movement, so it was not imported. To landmark a photo, use `neuroface-studio predict-image`.")
+
+
+class _PoseSampler:
+    """(pose, level code) per frame from the estimator, sampled ``every_s`` of file time apart."""
+
+    def __init__(self, pose, camera, every_s: float) -> None:
+        self.estimator = None
+        if pose is not None:
+            worker = pose if hasattr(pose, "submit") or hasattr(pose, "estimate") else pose(camera)
+            self.estimator = getattr(worker, "estimator", worker if hasattr(worker, "estimate") else None)
+        self.every_s = float(every_s)
+        self._next_due = -np.inf
+        self._last: tuple = (None, 0)
+        self.levels = {0: 0, 1: 0, 2: 0, 3: 0}
+        self.errors = 0
+
+    def __call__(self, frame: Frame) -> tuple:
+        if self.estimator is not None and frame.timestamp_s >= self._next_due:
+            self._next_due = frame.timestamp_s + self.every_s
+            self._last = self._estimate(frame)
+        self.levels[self._last[1]] += 1
+        return self._last
+
+    def _estimate(self, frame: Frame) -> tuple:
+        from neuroface_studio.acquisition.feedback import FeedbackThresholds, evaluate
+        try:
+            est = self.estimator.estimate(frame)
+        except Exception:  # noqa: BLE001 - a pose failure must not lose the frames
+            log.exception("pose estimation failed on frame %s", frame.index)
+            self.errors += 1
+            return None, 0
+        code = LEVEL_CODES.get(evaluate(est, FeedbackThresholds()).level, 0)
+        if not est.face_found:
+            return None, code
+        return (est.yaw_deg, est.pitch_deg, est.roll_deg, est.distance_mm), code
+
+    @property
+    def frontal_fraction(self) -> float | None:
+        known = self.levels[1] + self.levels[2] + self.levels[3]
+        return round(self.levels[1] / known, 4) if known else None
+
+
+class _Decoder(threading.Thread):
+    """Reads the source ahead of the writer into a bounded queue; ``put`` blocks, never drops."""
+
+    def __init__(self, source: FrameSource, sampler: _PoseSampler, limit: int | None, already_read: int) -> None:
+        super().__init__(name="import-decoder", daemon=True)
+        self.source, self.sampler, self.limit = source, sampler, limit
+        self.frames = queue.Queue(maxsize=QUEUE_FRAMES)
+        self.frames_read = already_read
+        self.error = ""
+        self._stop_event = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self._stop_event.is_set() and (self.limit is None or self.frames_read < self.limit):
+                frame = self.source.read(timeout_s=1.0)
+                if frame is None:
+                    break
+                self.frames_read += 1
+                self._put((frame, *self.sampler(frame)))
+        except SourceError as exc:
+            self.error = str(exc)
+        except Exception as exc:  # noqa: BLE001 - a bug must end the import visibly, keeping the frames
+            log.exception("import decoder failed")
+            self.error = f"Reading stopped by an internal error ({exc!r}); the frames written so far are kept."
+        finally:
+            self._put(_END)
+
+    def _put(self, item) -> None:
+        while not self._stop_event.is_set():
+            try:
+                self.frames.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def stop(self) -> None:
+        self._stop_event.set()
+        self.join(10.0)
+
+
+def import_recording(session: ProjectSession, participant_id: str, task: str, source: FrameSource,
+                     pose=default_pose_worker, progress: ProgressFn | None = None,
+                     cancel: CancelToken | None = None, max_frames: int | None = None,
+                     pose_every_s: float = POSE_EVERY_S) -> ImportResult:
+    """Import every frame of ``source`` (a file source: ``is_live`` False) as a new recording.
+
+    ``pose``: a pose-estimator factory ``pose(camera)`` (default: dlib68 + PnP) or None (no
+    frontal fraction). ``progress(frames_written, 0, message)`` about every 0.1 s;
+    ``cancel`` keeps the frames written so far (the recording's notes say so) and raises
+    JobCancelled only when nothing was written yet. ``max_frames``: stop after that many.
+    SourceError when the file cannot be read or holds fewer than 2 frames (nothing is added then).
+    """
+    project = session.project
+    task = task.upper()
+    project.protocol.task(task)  # KeyError naming the protocol's tasks
+    if participant_id not in project.participants:
+        raise ValueError(f"unknown participant {participant_id}; add the participant to the project first")
+    if max_frames is not None and max_frames < MIN_FRAMES:
+        raise ValueError(f"--duration gives {max_frames} frame(s); a recording needs at least {MIN_FRAMES}")
+    source.open()
+    try:
+        return _import(session, participant_id, task, source, pose, progress, cancel, max_frames, pose_every_s)
+    finally:
+        source.close()
+
+
+def _import(session, participant_id, task, source, pose, progress, cancel, max_frames, pose_every_s) -> ImportResult:
+    name = source_name(source)
+    head = []
+    for _ in range(MIN_FRAMES):
+        if cancel is not None and cancel.cancelled:
+            raise JobCancelled("cancelled before any frame was written")
+        frame = source.read(timeout_s=1.0)
+        if frame is None:
+            raise SourceError(too_few_frames_message(name, len(head)))
+        head.append(frame)
+    sampler = _PoseSampler(pose, source.camera, pose_every_s)
+    if cancel is not None and cancel.cancelled:
+        raise JobCancelled("cancelled before any frame was written")
+    rec_id = next_recording_id(session, participant_id, task)
+    created = now_iso()
+    path = session.folder / RECORDINGS_DIR / f"{rec_id}.h5"
+    stats = RecordingStats(frames_captured=len(head))
+    writer = RecordingWriter(path, rec_id, task, source.fps, source.camera, created, participant_id=participant_id)
+    decoder = _Decoder(source, sampler, max_frames, len(head))
+    items = [(f, *sampler(f)) for f in head]
+    timestamps: list[float] = []
+    cancelled, write_failed = False, False
+    frame_bytes = head[0].color.nbytes + head[0].depth.nbytes
+    min_free = int(10 * max(source.fps, 1.0) * frame_bytes) + (64 << 20)
+    last_progress = time.monotonic()
+    decoder.start()
+    try:
+        while True:
+            item = items.pop(0) if items else decoder.frames.get()
+            if item is _END:
+                break
+            if cancel is not None and cancel.cancelled:
+                cancelled = True
+                break
+            frame, pose_row, code = item
+            if stats.frames_written % 10 == 0 and shutil.disk_usage(path.parent).free < min_free:
+                stats.error = (f"Import stopped: the disk is almost full. The {stats.frames_written} frames written "
+                               f"are kept in {path.name}. Free disk space, then import the file again.")
+                stats.stop_reason = "disk almost full"
+                break
+            try:
+                writer.append(frame.color, frame.depth, frame.timestamp_s, frame.index, pose_row, code)
+            except OSError as exc:
+                stats.error = (f"Import stopped: writing failed ({exc}). The {stats.frames_written} frames written "
+                               f"before that are kept in {path.name}.")
+                write_failed = True
+                break
+            except ValueError as exc:  # a frame of another size mid-file
+                stats.error = f"Import stopped at frame {stats.frames_written} of {name}: {exc}."
+                break
+            timestamps.append(frame.timestamp_s)
+            stats.frames_written += 1
+            stats.bytes_written += frame.color.nbytes + frame.depth.nbytes
+            failure = getattr(writer, "failed", None)  # a writer that guards the disk says so
+            if failure or getattr(writer, "space_low", False):
+                what = f"writing failed ({failure})" if failure else "the disk is almost full"
+                stats.error = (f"Import stopped: {what}. The frames written up to then are kept in {path.name}. "
+                               "Free disk space, then import the file again.")
+                stats.stop_reason = "disk almost full"
+                break
+            if progress is not None and time.monotonic() - last_progress >= PROGRESS_EVERY_S:
+                last_progress = time.monotonic()
+                progress(stats.frames_written, 0, f"{stats.frames_written} frames written")
+    finally:
+        decoder.stop()
+        stats.frames_captured = decoder.frames_read
+        stats.error = stats.error or decoder.error
+        if cancelled:
+            stats.stop_reason = "cancelled by the user"
+        try:
+            writer.close(complete=not write_failed, stop_reason=stats.stop_reason or stats.error)
+        except OSError as exc:
+            stats.error = stats.error or f"Closing {path.name} failed ({exc}); frames up to its last flush are kept."
+        stats.ended = time.perf_counter()
+    if stats.frames_written == 0:
+        path.unlink(missing_ok=True)
+        if cancelled:
+            raise JobCancelled("cancelled before any frame was written")
+        raise SourceError(stats.error or f"no frame of {name} could be written")
+    if progress is not None:
+        progress(stats.frames_written, 0, f"{stats.frames_written} frames written")
+    return _add_recording(session, source, name, rec_id, participant_id, task, created, stats, sampler,
+                          np.asarray(timestamps), cancelled)
+
+
+def _add_recording(session, source, name, rec_id, participant_id, task, created, stats, sampler, ts,
+                   cancelled) -> ImportResult:
+    nominal = float(source.fps)
+    duration = duration_from_timestamps(ts, nominal)
+    fps = effective_fps(ts, nominal)
+    missing = int(getattr(source, "frames_missing", 0) or 0)
+    stats.dropped_camera = missing
+    ts_source = str(getattr(source, "timestamp_source", "the file's clock"))
+    notes = [f"imported from {name}"]
+    if cancelled:
+        notes.append(f"cancelled by the user after {stats.frames_written} frames")
+    if stats.error:
+        notes.append(f"stopped early: {stats.error}")
+    frontal = sampler.frontal_fraction
+    session.project.add_recording(Recording(
+        id=rec_id, session_id=session_for_today(session, participant_id), task_code=task, fps=round(fps, 6),
+        n_frames=stats.frames_written, camera=source.camera, file=f"{RECORDINGS_DIR}/{rec_id}.h5",
+        created=created, notes="; ".join(notes),
+        quality={"frontal_fraction": frontal, "dropped": missing, "dropped_camera": missing, "dropped_queue": 0,
+                 "stop_reason": stats.stop_reason or stats.error, "frames_read": stats.frames_captured,
+                 "nominal_fps": nominal, "timestamps": ts_source, "duration_s": round(duration, 6)}))
+    session.save("import", f"{rec_id}: {name}, {stats.frames_written} of {stats.frames_captured} frames read written, "
+                 f"{duration:.3f} s" + (", cancelled" if cancelled else "")
+                 + (f", {stats.error}" if stats.error else ""))
+    return ImportResult(rec_id, stats, frontal, frames_read=stats.frames_captured, source_file=name,
+                        duration_s=duration, fps=fps, nominal_fps=nominal, timestamps=ts_source,
+                        frames_missing_in_file=missing, cancelled=cancelled)
