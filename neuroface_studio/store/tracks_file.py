@@ -7,10 +7,17 @@ recording with another model keeps both):
 ``landmarks_px``   (T, 68, 2) f4   x right / y down, 0-based px; NaN where no face was found
 ``scores``         (T, 68) f4      per-point confidence in [0, 1] (dlib68: 1.0, it has none)
 ``detected``       (T,) bool       the face detector ran on this frame (first frame, track lost)
+``head_pose_deg``  (T, 3) f4       optional (schema 2): yaw, pitch, roll in degrees from these
+                                   landmarks (seen along the line of sight; NaN: no face)
 attrs              JSON / scalars  ``format``, ``schema_version``, ``recording_id``, ``n_frames``,
                                    ``model`` (ModelInfo as JSON: the provenance), ``params``
-                                   (JSON: how it was tracked), ``created``, ``frames_done``
+                                   (JSON: how it was tracked), ``created``, ``frames_done``;
+                                   ``pose`` (JSON, with ``head_pose_deg``: how it was computed)
 =================  ==============  ==========================================================
+
+Schema versions: 1 = landmarks, scores, detected. 2 (issue 15) adds the optional
+``head_pose_deg`` + ``pose``; version-1 files are read as they are (``head_pose_deg`` None:
+the app computes the pose from the landmarks and adds it, :func:`write_pose`).
 
 Frames ``0 .. frames_done - 1`` are final; later rows are NaN. The arrays are allocated whole
 when the file is created (a temp file renamed into place, so the file is always readable),
@@ -24,7 +31,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import h5py
@@ -36,7 +43,8 @@ from neuroface_studio.store.h5text import read_text, text
 
 TRACKS_DIR = "tracks"
 FORMAT_ID = "neuroface-studio-landmark-track"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: optional head_pose_deg + pose (issue 15)
+READABLE_VERSIONS = (1, 2)
 N_LANDMARKS = 68
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -66,6 +74,8 @@ class Track:
     params: dict
     created: str
     frames_done: int
+    head_pose_deg: np.ndarray | None = None  # (T, 3) float32 yaw, pitch, roll; None: not computed
+    pose_info: dict = field(default_factory=dict)  # how head_pose_deg was computed
 
     @property
     def n_frames(self) -> int:
@@ -103,7 +113,7 @@ class TrackWriter:
             if f is not None:
                 try:
                     same = (read_text(f.attrs, "format") == FORMAT_ID
-                            and int(f.attrs.get("schema_version", 0)) == SCHEMA_VERSION
+                            and int(f.attrs.get("schema_version", 0)) in READABLE_VERSIONS
                             and int(f.attrs["n_frames"]) == n_frames
                             and json.loads(read_text(f.attrs, "model", "{}")).get("sha256") == model.get("sha256")
                             and json.loads(read_text(f.attrs, "params", "{}")) == params)
@@ -154,6 +164,9 @@ class TrackWriter:
             raise ValueError(f"track rows must be written in order: expected frame {self.frames_done}, got {start}")
         if k == 0:
             return
+        if "head_pose_deg" in self._f:  # new landmarks: the stored pose no longer belongs to them
+            del self._f["head_pose_deg"]
+            self._f.attrs["pose"] = text("{}")
         self._f["landmarks_px"][start:start + k] = np.asarray(points_px, np.float32)
         self._f["scores"][start:start + k] = np.asarray(scores, np.float32)
         self._f["detected"][start:start + k] = np.asarray(detected, bool)
@@ -183,13 +196,17 @@ def read_track(path: Path) -> Track:
                 raise RecordingFileError(f"{path} is not a NeuroFace Studio landmark track")
             if int(f.attrs.get("schema_version", 0)) > SCHEMA_VERSION:
                 raise UnsupportedVersionError(f"{path} was written by a newer NeuroFace Studio; update to read it")
+            pose = f["head_pose_deg"][()] if "head_pose_deg" in f else None
             track = Track(recording_id=read_text(f.attrs, "recording_id", ""), landmarks_px=f["landmarks_px"][()],
                           scores=f["scores"][()], detected=f["detected"][()],
                           model=json.loads(read_text(f.attrs, "model", "")),
                           params=json.loads(read_text(f.attrs, "params", "{}")),
                           created=read_text(f.attrs, "created", ""),
-                          frames_done=int(f.attrs["frames_done"]))
+                          frames_done=int(f.attrs["frames_done"]),
+                          head_pose_deg=pose, pose_info=json.loads(read_text(f.attrs, "pose", "{}")))
         t = track.landmarks_px.shape[0] if track.landmarks_px.ndim else -1
+        if track.head_pose_deg is not None and track.head_pose_deg.shape != (t, 3):
+            track.head_pose_deg, track.pose_info = None, {}  # damaged pose: computed again when needed
         if (track.landmarks_px.shape != (t, N_LANDMARKS, 2) or track.scores.shape != (t, N_LANDMARKS)
                 or track.detected.shape != (t,) or not isinstance(track.model, dict)
                 or not isinstance(track.params, dict) or not 0 <= track.frames_done <= t):
@@ -199,3 +216,23 @@ def read_track(path: Path) -> Track:
         raise RecordingFileError(f"{path} is damaged ({exc!r}); landmark the recording again") from exc
     except (OSError, RuntimeError) as exc:  # h5py raises either for a damaged file
         raise RecordingFileError(f"{path} is not a readable HDF5 track ({exc}); landmark the recording again") from exc
+
+
+def write_pose(path: Path, head_pose_deg: np.ndarray, info: dict) -> None:
+    """Store ``head_pose_deg (T, 3)`` (yaw, pitch, roll deg, NaN = no face) and ``info`` (JSON:
+    how it was computed) in the track file at ``path``, replacing any earlier pose; the file
+    becomes schema 2. :class:`RecordingFileError` when the file cannot be written."""
+    path = Path(path)
+    pose = np.asarray(head_pose_deg, np.float32)
+    try:
+        with h5py.File(path, "r+") as f:
+            n = int(f.attrs["n_frames"])
+            if pose.shape != (n, 3):
+                raise ValueError(f"head pose must be ({n}, 3) for this track, got {pose.shape}")
+            if "head_pose_deg" in f:
+                del f["head_pose_deg"]
+            f.create_dataset("head_pose_deg", data=pose)
+            f.attrs["pose"] = text(json.dumps(info))
+            f.attrs["schema_version"] = SCHEMA_VERSION
+    except (OSError, KeyError, RuntimeError) as exc:
+        raise RecordingFileError(f"could not store the head pose in {path} ({exc})") from exc

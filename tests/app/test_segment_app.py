@@ -170,19 +170,30 @@ def test_zz_report_figures():
           ", ".join(f"{k}: {v:.2f}" for k, v in FIG.items()))
 
 
-def test_frames_red_in_the_live_pose_feedback_count_as_missing(handmade_project):
+def test_frames_turned_away_in_the_landmark_pose_count_as_missing(handmade_project):
+    """Issue 15: turned-away frames come from the head pose of the landmarks (live feedback's red
+    thresholds), for every recording; the levels a recorder stored live are not used."""
+    from neuroface_studio.acquisition.pose_track import POSE_INFO
+    from neuroface_studio.app.head_pose import track_head_pose
     from neuroface_studio.store.recording_file import RecordingWriter
+    from neuroface_studio.store.tracks_file import write_pose
     session = ProjectSession.open(handmade_project)
     rid = "P001-OPEN"
     rec = session.project.recordings[rid]
-    assert not seg._red_frames(session, rid, rec.n_frames).any()  # simulated/imported: unknown (0)
     path = session.recording_path(rid)
     path.unlink()
     with RecordingWriter(path, rid, "OPEN", rec.fps, rec.camera, rec.created) as w:
-        for i in range(rec.n_frames):
+        for i in range(rec.n_frames):  # live levels red on 9-10: capture history, not a decision
             w.append(np.zeros((480, 640, 3), np.uint8), np.zeros((480, 640), np.uint16), i / rec.fps,
-                     quality=3 if 2 <= i <= 7 else 1)
-    np.testing.assert_array_equal(np.flatnonzero(seg._red_frames(session, rid, rec.n_frames)), range(2, 8))
+                     quality=3 if 9 <= i <= 10 else 1)
     write_truth_track(session, rid)
-    trace = seg.trace_for_recording(session, rid, "mouth_width")
+    # the hand-made "face" is a circle: no plausible head pose (NaN), so nothing is turned away
+    assert np.isnan(track_head_pose(session, rid, "truth-copy")).all()
+    assert not seg._red_frames(session, rid, rec.n_frames, "truth-copy").any()
+    pose = np.zeros((rec.n_frames, 3))
+    pose[2:8, 0] = 40.0  # head turned 40 deg on frames 2-7
+    write_pose(track_path(session.folder, rid, "truth-copy"), pose, POSE_INFO)
+    np.testing.assert_array_equal(np.flatnonzero(seg._red_frames(session, rid, rec.n_frames, "truth-copy")),
+                                  range(2, 8))
+    trace = seg.trace_for_recording(session, rid, "mouth_width", "truth-copy")
     assert np.isnan(trace[2:8]).all() and np.isfinite(trace[:2]).all() and np.isfinite(trace[8:]).all()
