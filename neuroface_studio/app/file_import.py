@@ -137,6 +137,11 @@ class _PoseSampler:
         code = LEVEL_CODES.get(evaluate(est, FeedbackThresholds()).level, 0)
         if not est.face_found:
             return None, code
+        # issue 15: a file's frontal-ness is the head's orientation only (acquisition/feedback.pose_grades,
+        # the live thresholds); its distance and framing come from a guessed camera, not the participant
+        from neuroface_studio.acquisition.feedback import POSE_NONE, pose_grades
+        grade = int(pose_grades([(est.yaw_deg, est.pitch_deg, est.roll_deg)])[0])
+        code = LEVEL_CODES["red"] if grade == POSE_NONE else grade  # POSE_* 1/2/3 = green/amber/red codes
         return (est.yaw_deg, est.pitch_deg, est.roll_deg, est.distance_mm), code
 
     @property

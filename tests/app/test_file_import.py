@@ -177,3 +177,11 @@ def test_mp4_without_moov_is_one_clear_line(handmade_project, tmp_path, cut):
     else:
         assert "could not be read as a video" in err
     assert not list((handmade_project / "recordings").glob("P001-SMILE*.h5"))
+
+
+def test_bench_import_prints_figures(tmp_path, capsys):
+    clip = write_video(tmp_path / "bench.mp4", list(range(0, 1200, 40)), size=(128, 96))
+    assert main(["bench", "import", "--clip", str(clip), "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["frames_decoded"] == res["frames_written"] == res["frames_written_with_pose"] == 30
+    assert res["all_frames_written"] and res["import_fps_no_pose"] > 0 and res["decode_fps"] > 0

