@@ -12,6 +12,8 @@ Three kinds, from one model track (``points (T, 68, 2)`` px with NaN where there
   cover the expressions the recording holds.
 
 Chosen frames keep ``min_gap`` frames apart (neighbouring frames teach nearly the same thing).
+Frames with the head turned away (``turned_away``: from the head pose of the landmarks, the live
+feedback's red limits; app/head_pose.py) are never chosen: the analysis drops them anyway.
 """
 
 from __future__ import annotations
@@ -82,12 +84,14 @@ def _far_enough(frame: int, chosen: list[SelectedFrame], min_gap: int) -> bool:
 
 def select_frames(points: np.ndarray, n: int, scores: np.ndarray | None = None,
                   repetitions: list[tuple[int, int]] | None = None, min_gap: int = 3,
-                  exclude: set[int] | None = None, seed: int = 0) -> list[SelectedFrame]:
+                  exclude: set[int] | None = None, seed: int = 0,
+                  turned_away: np.ndarray | None = None) -> list[SelectedFrame]:
     """Up to ``n`` frames to annotate, sorted by frame (fewer when the recording has fewer faces).
 
     About a third are peaks of movement (one per repetition, the most movement first), a
     quarter the frames where the model is least sure, the rest shape clusters. ``exclude``:
-    frames already annotated or queued (never chosen again).
+    frames already annotated or queued (never chosen again). ``turned_away`` (T,) bool: frames
+    with the head turned away, never chosen.
     """
     p = np.asarray(points, np.float64)
     if p.ndim != 3 or p.shape[1:] != (68, 2):
@@ -97,6 +101,11 @@ def select_frames(points: np.ndarray, n: int, scores: np.ndarray | None = None,
         return []
     exclude = set(exclude or ())
     valid = np.isfinite(p).all(axis=(1, 2)) & (np.linalg.norm(p[:, 45] - p[:, 36], axis=1) > 0)
+    if turned_away is not None:
+        away = np.asarray(turned_away, bool)
+        if away.shape != (len(p),):
+            raise ValueError(f"turned_away must be ({len(p)},) like the landmarks, got {away.shape}")
+        valid &= ~away
     candidates = [t for t in np.flatnonzero(valid) if t not in exclude]
     if not candidates:
         return []

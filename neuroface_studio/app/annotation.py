@@ -270,8 +270,10 @@ def propose_frames(session: ProjectSession, recording_ids: list[str] | None = No
         taken |= {q.frame_index for q in project.annotation_queue if q.recording_id == rid}
         reps = [(r.start_frame, r.end_frame) for r in project.repetitions_of(rid)]
         gap = max(2, int(round(project.recordings[rid].fps / 10)))
+        from neuroface_studio.app.head_pose import turned_away_frames  # issue 15: landmark head pose
+        away = turned_away_frames(session, rid, track.n_frames, name)
         chosen = frame_selection.select_frames(track.landmarks_px, per_recording, track.scores, reps, min_gap=gap,
-                                               exclude=taken)
+                                               exclude=taken, turned_away=away)
         items += [QueueItem(rid, c.frame, f"{c.reason}" + (f" ({c.detail})" if c.detail else "")) for c in chosen]
         progress(k + 1, len(ids), f"{rid}: {len(chosen)} frame(s) chosen")
     return items

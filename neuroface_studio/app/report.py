@@ -15,6 +15,7 @@ import numpy as np
 
 from neuroface_studio.analysis.features import UNITS
 from neuroface_studio.analysis.traces import compute_trace
+from neuroface_studio.app.head_pose import frontal_summary
 from neuroface_studio.app.kinematics import FeatureTable, project_features
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.domain.project import now_iso
@@ -90,10 +91,10 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
     protocol_rows, tasks, symmetry, over_time = [], [], [], {}
     for rec in recs:
         reps = project.repetitions_of(rec.id)
-        frontal = rec.quality.get("frontal_fraction")
-        truth = session.truth(rec.id) if frontal is None else None
-        if truth is not None:
-            frontal = float(1.0 - np.mean(truth.turned_away))
+        # issue 15: from the head pose of the landmarks (the live feedback's thresholds); the capture's
+        # own figure only when there is no track yet; never the simulator's truth
+        pose = frontal_summary(session, rec.id, model)
+        frontal = pose.frontal_fraction if pose is not None else rec.quality.get("frontal_fraction")
         session_id = rec.session_id
         protocol_rows.append({"session": session_id, "task": rec.task_code, "frames": rec.n_frames,
                               "seconds": rec.n_frames / rec.fps, "repetitions": len(reps), "frontal": frontal,

@@ -49,6 +49,7 @@ class VideoViewerWidget(QWidget):
         self.reader = None  # store RecordingReader from session.open_recording()
         self.truth: GroundTruth | None = None
         self.tracks: dict = {}  # model name -> store Track of the open recording (read on first use)
+        self.head_pose: tuple | None = None  # (model, (T, 3) yaw/pitch/roll deg) from the landmarks, issue 15
         self.frame = 0
         self._play_timer = QTimer(self)
         self._play_timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -121,8 +122,8 @@ class VideoViewerWidget(QWidget):
         self.warning_label = QLabel("⚠ TURNED AWAY")
         self.warning_label.setStyleSheet("color: white; background: #c62828; font-weight: 700; padding: 2px 8px;"
                                          " border-radius: 3px;")
-        self.warning_label.setToolTip("Ground truth says the participant is turned away from the camera "
-                                      "on this frame; landmarks are unreliable.")
+        self.warning_label.setToolTip("The head pose from the landmarks is beyond the live feedback's red "
+                                      "limits on this frame (turned away); landmarks are unreliable.")
         self.warning_label.hide()
         info = QHBoxLayout()
         info.addWidget(self.info_label, 1)
@@ -201,6 +202,7 @@ class VideoViewerWidget(QWidget):
             log.warning("ground truth of %s unreadable: %s", recording_id, exc)
             self.truth = None
         self.recording_id = recording_id
+        self._read_head_pose()
         n = self.reader.n_frames
         for w in (self.slider, self.spin):
             w.blockSignals(True)
@@ -236,8 +238,18 @@ class VideoViewerWidget(QWidget):
         """Re-read the landmark tracks of the open recording (after a landmarking job) and redraw."""
         self.tracks = {}
         if self.reader is not None:
+            self._read_head_pose()
             self._fill_overlay_combo()
             self._draw_overlay()
+
+    def _read_head_pose(self) -> None:
+        """The head pose of the open recording's landmark track (computed and stored once if missing)."""
+        from neuroface_studio.app.head_pose import recording_pose
+        try:
+            self.head_pose = recording_pose(self.session, self.recording_id) if self.recording_id else None
+        except (StoreError, OSError, ValueError) as exc:
+            log.warning("head pose of %s unavailable: %s", self.recording_id, exc)
+            self.head_pose = None
 
     def _track_points(self, model: str) -> np.ndarray | None:
         if model not in self.tracks:
@@ -329,11 +341,17 @@ class VideoViewerWidget(QWidget):
             parts.append(f"rep {current[0] + 1}/{len(reps)}" if current else f"between reps ({len(reps)})")
         p = project.participant_of(self.recording_id)
         parts.append(f"{rec.task_code} · {p.id} ({p.group.value})")
-        turned = False
+        turned = False  # issue 15: from the landmarks' head pose (live feedback's red limits), never from truth
+        if self.head_pose is not None and self.frame < len(self.head_pose[1]):
+            from neuroface_studio.acquisition.feedback import POSE_TURNED, pose_grades
+            row = self.head_pose[1][self.frame]
+            if np.isfinite(row).all():
+                parts.append(f"head yaw {row[0]:+.1f}° pitch {row[1]:+.1f}° roll {row[2]:+.1f}° "
+                             f"({self.head_pose[0]})")
+                turned = bool(pose_grades(row[None])[0] == POSE_TURNED)
         if self.truth is not None and self.frame < self.truth.n_frames:
             yaw, pitch, roll = self.truth.head_pose_deg[self.frame]
-            parts.append(f"yaw {yaw:+.1f}° pitch {pitch:+.1f}° roll {roll:+.1f}°")
-            turned = bool(self.truth.turned_away[self.frame])
+            parts.append(f"truth yaw {yaw:+.1f}° pitch {pitch:+.1f}° roll {roll:+.1f}°")
         label = self.overlay_combo.currentText()
         if label not in ("", NO_OVERLAY) and self.overlay_points() is None:
             parts.append(f"no {label} landmarks on this frame")
