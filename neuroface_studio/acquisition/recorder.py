@@ -28,7 +28,8 @@ from neuroface_studio.acquisition.source import Frame, FrameSource, SourceError
 from neuroface_studio.store.recording_file import RecordingWriter
 
 _STOP = object()  # sentinel that ends the writer thread
-_DISK_CHECK_EVERY = 10  # frames between free-space checks (statvfs is cheap, not free)
+_DISK_CHECK_EVERY = 1  # frames between free-space checks (statvfs costs microseconds; a frame can be MBs)
+FLUSH_DEADLINE_S = 0.5  # the writer flushes at least this often (wall time): a kill loses less than 1 s
 log = logging.getLogger(__name__)
 
 #: (yaw, pitch, roll, distance_mm) and feedback level for a frame, or None; set by the caller.
@@ -79,7 +80,8 @@ class RecordingSink:
         self.min_free_bytes = (int(10 * fps * frame_bytes) + (64 << 20)) if min_free_bytes is None else min_free_bytes
         self.stats = RecordingStats()
         self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
-        self._writer_args = (self.path, recording_id, task, fps, camera, created, 1.0, participant_id)
+        self._writer_args = (self.path, recording_id, task, fps, camera, created, FLUSH_DEADLINE_S, participant_id)
+        self.writer_options: dict = {}  # extra RecordingWriter options (tests: a fault-injecting file)
         self._ready = threading.Event()
         self._open_error: Exception | None = None
         self._failed = threading.Event()
@@ -137,12 +139,14 @@ class RecordingSink:
         self.stats.ended = time.perf_counter()
         return self.stats
 
-    def _disk_low(self) -> bool:
+    def _disk_low(self, writer: RecordingWriter) -> bool:
+        # frames appended since the last flush may still be in HDF5's cache: they need room too
         free = shutil.disk_usage(self.path.parent).free
-        if free >= self.min_free_bytes:
+        if free - writer.unflushed_bytes >= self.min_free_bytes:
             return False
-        self.stats.error = (f"Recording stopped: the disk is almost full ({free / 1e6:.0f} MB free). The "
-                            f"{self.stats.frames_written} frames written are kept in {self.path.name}. "
+        kept = (f"The {self.stats.frames_written} frames written are kept in {self.path.name}."
+                if self.stats.frames_written else "No frame was written, so no recording is added.")
+        self.stats.error = (f"Recording stopped: the disk is almost full ({free / 1e6:.0f} MB free). {kept} "
                             "Free disk space (or choose a project on another disk) before the next recording.")
         self.stats.stop_reason = "disk almost full"
         self._failed.set()
@@ -150,7 +154,7 @@ class RecordingSink:
 
     def _run(self) -> None:
         try:
-            writer = RecordingWriter(*self._writer_args)
+            writer = RecordingWriter(*self._writer_args, **self.writer_options)
         except Exception as exc:  # noqa: BLE001 - reported to the caller of start()
             self._open_error = exc
             self._ready.set()
@@ -158,39 +162,78 @@ class RecordingSink:
         self._ready.set()
         cpu0 = time.thread_time()
         complete = True
+        write_error: OSError | None = None
         while True:
-            item = self._queue.get()
+            try:  # wake up for the flush deadline even when no frame comes (a stalled camera)
+                item = self._queue.get(timeout=FLUSH_DEADLINE_S / 4)
+            except queue.Empty:
+                if not self._failed.is_set() and writer.flush_due():
+                    complete = self._flush(writer) and complete
+                continue
             if item is _STOP:
                 break
             if self._failed.is_set():
                 continue  # drain without writing after a failure
             frame, pose, quality = item
-            if self.stats.frames_written % _DISK_CHECK_EVERY == 0 and self._disk_low():
+            if self.stats.frames_written % _DISK_CHECK_EVERY == 0 and self._disk_low(writer):
                 continue
             try:
                 writer.append(frame.color, frame.depth, frame.timestamp_s, frame.index, pose, quality)
                 self.stats.frames_written += 1
                 self.stats.bytes_written += frame.color.nbytes + frame.depth.nbytes
-            except OSError as exc:
-                self.stats.error = _disk_message(exc, self.path, self.stats.frames_written)
+            except OSError as exc:  # the message is written after close, with what the file then holds
+                write_error = exc
                 self._failed.set()
                 complete = False
+                continue
             except Exception as exc:  # noqa: BLE001 - any failure must stop the recording visibly
                 log.exception("recording writer failed")
                 self.stats.error = (f"Recording stopped by an internal error ({exc!r}). The "
-                                    f"{self.stats.frames_written} frames written are kept in {self.path.name}.")
+                                    f"{writer.committed} frames flushed are kept in {self.path.name}.")
                 self._failed.set()
+                complete = False
+                continue
+            complete = self._after_write(writer) and complete
         try:  # a clean stop (also "disk almost full") seals the file as complete
             writer.close(complete=complete, stop_reason=self.stats.stop_reason or self.stats.error)
-        except OSError as exc:
-            self.stats.error = self.stats.error or _disk_message(exc, self.path, self.stats.frames_written)
+        except Exception as exc:  # noqa: BLE001 - the frames flushed stay readable; say so, never crash
+            self.stats.error = self.stats.error or _disk_message(exc, self.path, writer.committed)
+        failure = writer.failed or write_error
+        if failure is not None:
+            self.stats.error = self.stats.error or _disk_message(failure, self.path, writer.committed)
+            self.stats.frames_written = writer.committed  # what the file really holds
         self.stats.writer_cpu_s = time.thread_time() - cpu0
 
+    def _flush(self, writer: RecordingWriter) -> bool:
+        try:
+            writer.flush()
+        except Exception as exc:  # noqa: BLE001
+            self.stats.error = _disk_message(exc, self.path, writer.committed)
+            self._failed.set()
+            return False
+        return self._after_write(writer)
 
-def _disk_message(exc: OSError, path: Path, written: int) -> str:
-    what = "the disk is full" if getattr(exc, "errno", None) == errno.ENOSPC else f"writing failed ({exc})"
-    return (f"Recording stopped: {what}. The {written} frames written before that are kept in {path.name}. "
-            "Free disk space (or choose a project on another disk) before the next recording.")
+    def _after_write(self, writer: RecordingWriter) -> bool:
+        """React to what the file under HDF5 saw; False when the file stopped at its last flush."""
+        if writer.failed is not None:
+            self.stats.error = _disk_message(writer.failed, self.path, writer.committed)
+            self._failed.set()
+            return False
+        if writer.space_low:
+            self.stats.error = (f"Recording stopped: the disk is full. All {writer.n_frames} frames written are "
+                                f"kept in {self.path.name}. Free disk space (or choose a project on another disk) "
+                                "before the next recording.")
+            self.stats.stop_reason = "disk full"
+            self._failed.set()
+        return True
+
+
+def _disk_message(exc: BaseException, path: Path, kept: int) -> str:
+    no_space = getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG) or "errno = 28" in str(exc)
+    what = "the disk is full" if no_space else f"writing failed ({exc})"
+    frames = (f"The {kept} frames written before that are kept in {path.name}." if kept
+              else "No frame reached the disk, so no recording is added.")
+    return f"Recording stopped: {what}. {frames} Free disk space (or choose a project on another disk) before the next recording."
 
 
 class CaptureSession:

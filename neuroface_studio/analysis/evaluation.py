@@ -16,7 +16,14 @@ images; ``visible`` is ``(N, 68)`` bool (False: the annotator marked the point o
   failures).
 * Statistics: :func:`paired_t` (scipy ``ttest_rel``), :func:`smd` (pooled-SD standardised mean
   difference, exactly SCIENCE.md's formula), :func:`wilcoxon_holm` (Wilcoxon signed-rank per
-  model pair, Holm-Bonferroni adjusted), :func:`group_table` (mean ± SD per group).
+  model pair, Holm-Bonferroni adjusted), :func:`summarize` (mean, median, SD, n, missing over
+  images: the one summary every table, report and JSON uses), :func:`group_table` (it per group).
+* :func:`describe` - the one-line label every figure carries: normaliser (with its points),
+  subset (with its points), per-image RMS, the statistic and n.
+
+This is the only NRMSE in the app: :mod:`analysis.landmark_error` (benchmarks), the CLI
+(`evaluate`, `evaluate-pts`, `experiment`), Analyze, the study summary and the study export all
+call :func:`nrmse`. Values are **fractions** of the normalising distance (x100 = %).
 """
 
 from __future__ import annotations
@@ -29,7 +36,46 @@ NORMALIZERS = ("intercanthal", "interocular", "bbox")
 SUBSETS: dict[str, range] = {"all": range(68), "nojaw": range(17, 68), "mouth": range(48, 68), **GROUPS}
 
 
-def subset_indices(subset: str) -> np.ndarray:
+#: What the normalisers and subsets are, in words (labels, docs, JSON).
+NORMALIZER_TEXT = {"intercanthal": "intercanthal distance (inner eye corners, points 39-42)",
+                   "interocular": "interocular distance (outer eye corners, points 36-45)",
+                   "bbox": "diagonal of the ground truth's bounding box"}
+UNITS = "fraction of the normalising distance (x100 = %)"
+PER_IMAGE = "per image: root mean square over the subset's landmarks of the Euclidean point error, divided by the normaliser"
+
+
+def subset_text(subset) -> str:
+    """``"nojaw (points 17-67, 51 points)"``: a subset's name and 0-based points."""
+    if isinstance(subset, str):
+        idx = subset_indices(subset)
+        name = subset
+    else:
+        idx, name = np.array(list(subset)), "custom"
+    contiguous = idx.size and np.array_equal(idx, np.arange(idx[0], idx[0] + idx.size))
+    span = f"points {idx[0]}-{idx[-1]}, " if contiguous else ""
+    return f"{name} ({span}{idx.size} points)"
+
+
+def describe(normalizer: str, subset, n: int | None = None, stat: str = "mean ± SD",
+             predictions: str | None = None) -> str:
+    """The label of an NRMSE figure: ``NRMSE = per-image RMS point error / intercanthal distance
+    (inner eye corners, points 39-42); landmarks nojaw (points 17-67, 51 points); mean ± SD over
+    n = 241 images; predictions: ...``."""
+    if normalizer not in NORMALIZER_TEXT:
+        raise ValueError(f"unknown normaliser {normalizer!r}: use one of {', '.join(NORMALIZERS)}")
+    text = (f"NRMSE = per-image RMS point error / {NORMALIZER_TEXT[normalizer]}; landmarks {subset_text(subset)}; "
+            f"{stat}" + (f" over n = {n} image(s)" if n is not None else " over images"))
+    return text + (f"; predictions: {predictions}" if predictions else "")
+
+
+def subset_indices(subset) -> np.ndarray:
+    """0-based landmark indices of a subset name (``all``, ``nojaw``, ``mouth``, a group), or of
+    an iterable of indices given directly."""
+    if not isinstance(subset, str):
+        idx = np.array(list(subset), int)
+        if idx.size == 0 or idx.min() < 0 or idx.max() > 67:
+            raise ValueError(f"landmark subset {subset!r}: give 0-based indices 0-67")
+        return idx
     if subset not in SUBSETS:
         raise ValueError(f"unknown landmark subset {subset!r}: use one of {', '.join(SUBSETS)}")
     return np.array(list(SUBSETS[subset]))
@@ -179,15 +225,35 @@ def wilcoxon_holm(pairs: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, 
     return out
 
 
+def summarize(errors: np.ndarray) -> dict:
+    """``{"mean", "median", "sd" (ddof 1), "n" (images with a value), "missing" (NaN images)}`` of
+    per-image errors, in their own units (fractions for NRMSE). NaN where undefined (no image;
+    SD of one image)."""
+    e = np.asarray(errors, np.float64).ravel()
+    ok = e[np.isfinite(e)]
+    return {"mean": float(ok.mean()) if ok.size else float("nan"),
+            "median": float(np.median(ok)) if ok.size else float("nan"),
+            "sd": float(ok.std(ddof=1)) if ok.size > 1 else float("nan"),
+            "n": int(ok.size), "missing": int(e.size - ok.size)}
+
+
 def group_table(errors: np.ndarray, groups: list[str] | np.ndarray) -> dict[str, dict]:
-    """Per group (and "all"): mean, SD (ddof 1), n images with a value, n missing."""
+    """Per group (and "all"): :func:`summarize` of the group's images."""
     e = np.asarray(errors, np.float64)
     g = np.asarray(groups)
-    out = {}
-    for name in ["all", *sorted(set(g.tolist()))]:
-        sel = e if name == "all" else e[g == name]
-        ok = sel[np.isfinite(sel)]
-        out[name] = {"mean": float(ok.mean()) if ok.size else float("nan"),
-                     "sd": float(ok.std(ddof=1)) if ok.size > 1 else float("nan"),
-                     "n": int(ok.size), "missing": int(sel.size - ok.size)}
-    return out
+    return {name: summarize(e if name == "all" else e[g == name]) for name in ["all", *sorted(set(g.tolist()))]}
+
+
+def json_safe(obj):
+    """``obj`` with every non-finite float replaced by None (valid JSON: no bare NaN)."""
+    if isinstance(obj, float):
+        return obj if np.isfinite(obj) else None
+    if isinstance(obj, np.floating):
+        return json_safe(float(obj))
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    return obj

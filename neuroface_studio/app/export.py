@@ -219,15 +219,19 @@ class _Exporter:
         settings = EvalSettings()
         models = landmark_accuracy(self.session, report, settings, self.cancel, participants=self.participants) \
             if self.participants else {}
-        data = {"method": "NRMSE: root mean square point error over the landmarks of the subset divided by the "
-                          "ground truth's normalising distance, from the stored landmark tracks",
-                "normalizer": settings.normalizer, "subset": settings.subset, "frames": report.nrmse_data,
-                "models": models,
-                "rows": [{"model": r.model, "group": r.group, "mean": r.mean, "sd": r.sd, "n": r.n,
-                          "missing": r.missing} for r in report.nrmse_rows],
+        from neuroface_studio.analysis import evaluation as ev
+        data = {"method": "NRMSE: per image, root mean square point error over the landmarks of the subset divided "
+                          "by the ground truth's normalising distance, from the stored landmark tracks (the same "
+                          "function as `neuroface-studio evaluate` and Analyze)",
+                "label": report.nrmse_label, "units": ev.UNITS,
+                "normalizer": settings.normalizer, "normalizer_points": ev.NORMALIZER_TEXT[settings.normalizer],
+                "subset": settings.subset, "subset_points": ev.subset_text(settings.subset),
+                "frames": report.nrmse_data, "models": models,
+                "rows": [{"model": r.model, "group": r.group, "mean": r.mean, "median": r.median, "sd": r.sd,
+                          "n": r.n, "missing": r.missing} for r in report.nrmse_rows],
                 "comparisons": report.nrmse_comparisons, "not_computed": report.nrmse_note}
         path = self.root / "results" / "landmark_accuracy.json"
-        path.write_text(json.dumps(data, indent=1, default=float), encoding="utf-8")
+        path.write_text(json.dumps(ev.json_safe(data), indent=1, default=float), encoding="utf-8")
         return "computed" if report.nrmse_rows else "not computed"
 
     def recordings_video(self) -> None:

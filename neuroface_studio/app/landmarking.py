@@ -56,11 +56,13 @@ def _info_dict(predictor) -> dict:
 def landmark_recording(session: ProjectSession, recording_id: str, model_name: str | None = None,
                        progress: ProgressFn = no_progress, cancel: CancelToken | None = None,
                        store_dir: Path | None = None, predictor=None,
-                       params: TrackingParams | None = None) -> LandmarkingResult:
+                       params: TrackingParams | None = None, start_box=None) -> LandmarkingResult:
     """Landmark every frame of ``recording_id`` with ``model_name`` (None: the active model).
 
     ``predictor`` (already open) saves loading the model again for each recording. Raises
-    JobCancelled when cancelled (the frames done so far stay in the track file).
+    JobCancelled when cancelled (the frames done so far stay in the track file). ``start_box``
+    ``(x0, y0, x1, y1)``: the face to follow, on the first frame computed (e.g. clicked in
+    Review among several); None: the detector's choice (:mod:`vision.face_choice`).
     """
     if recording_id not in session.project.recordings:
         raise ValueError(f"unknown recording {recording_id}")
@@ -74,6 +76,9 @@ def landmark_recording(session: ProjectSession, recording_id: str, model_name: s
         with TrackWriter.open(path, recording_id, n, _info_dict(predictor), params.to_dict(), now_iso()) as writer:
             start = writer.frames_done
             tracker = VideoTracker(predictor, params, previous=writer.last_points())
+            if start_box is not None and tracker.previous is None and start < n:  # the face picked: seed the track
+                first = predictor.predict(reader.color(start), tuple(float(v) for v in start_box))
+                tracker.previous = None if first is None else tracker._state(first.points_px)
             detector_runs = 0
             buf_pts, buf_scores, buf_det = [], [], []
             chunk_start = start

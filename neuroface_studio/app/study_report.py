@@ -106,10 +106,14 @@ def describe_model(info: dict) -> str:
 def landmark_accuracy(session: ProjectSession, report: StudyReport, settings, cancel=None,
                       progress: ProgressFn = no_progress, participants: list[str] | None = None) -> dict[str, dict]:
     """Fill the report's NRMSE table, CED curves and comparisons (on ``participants`` only when
-    given, e.g. those of a study export); returns {model: provenance}."""
+    given, e.g. those of a study export); returns {model: provenance}.
+
+    Scored by :func:`app.evaluation.evaluate_project` with ``predictions="tracks"`` - the very
+    function `evaluate` and Analyze use, so the same frames give the same figures - for the
+    models whose tracks cover every evaluation recording (else the best-covered one)."""
     from neuroface_studio.analysis import evaluation as ev
-    from neuroface_studio.app.evaluation import compare, frames_for_evaluation, held_out_participants
-    from neuroface_studio.app.landmarking import read_track, tracks_of
+    from neuroface_studio.app.evaluation import evaluate_project, frames_for_evaluation
+    from neuroface_studio.app.landmarking import tracks_of
     try:
         frames = frames_for_evaluation(session, participants=participants)
     except ValueError as exc:
@@ -128,55 +132,41 @@ def landmark_accuracy(session: ProjectSession, report: StudyReport, settings, ca
         return {}
     models = sorted(coverage, key=lambda m: (-coverage[m], m))
     common = [m for m in models if all(m in tracked[r] for r in recs)] or [models[0]]
+    _check(cancel)
     try:
-        held = held_out_participants(common, session.project.name)
-    except ValueError:  # ModelRegistryError: a track of a model this machine's registry does not know
-        held = None
-    keep = [i for i, rid in enumerate(frames.recordings)
-            if all(m in tracked[rid] for m in common) and (held is None or frames.participants[i] in held)]
-    if not keep:
-        report.nrmse_note = "No landmark accuracy: no evaluation frame is on a recording landmarked by every model."
+        res = evaluate_project(session, common, settings, participants, progress=progress, cancel=cancel,
+                               predictions="tracks", held_out=True)
+    except ValueError as exc:
+        report.nrmse_note = f"No landmark accuracy: {exc}."
         return {}
-    truth = np.stack([frames.truth[i] for i in keep])
-    vis = np.stack([frames.visible[i] for i in keep])
-    groups = [frames.groups[i] for i in keep]
-    keys = [frames.keys[i] for i in keep]
-    errors, info = {}, {}
-    for k, m in enumerate(common):
-        _check(cancel)
-        pred = np.full((len(keep), 68, 2), np.nan)
-        tracks = {}
-        for j, i in enumerate(keep):
-            rid = frames.recordings[i]
-            if rid not in tracks:
-                tracks[rid] = read_track(session, rid, m)
-                info.setdefault(m, dict(tracks[rid].model))
-            p = tracks[rid].points(frames.frames[i])
-            if p is not None:
-                pred[j] = p
-        errors[m], _ = ev.nrmse(pred, truth, settings.normalizer, settings.subset, vis)
-        progress(k + 1, len(common), f"landmark accuracy: {m}")
-    res = compare(errors, groups, settings, keys)
+    info = {m: _track_info(session, rid, m) for m in common
+            for rid in [next(r for r in recs if m in tracked[r])]}
+    groups = np.asarray([_group_of(session, key) for key in next(iter(res["models"].values()))["per_image"]])
     for m, rep in res["models"].items():
         for g, row in rep["groups"].items():
-            report.nrmse_rows.append(NrmseRow(m, g, row["mean"], row["sd"], row["n"], row["missing"]))
-        e, gg = errors[m], np.asarray(groups)
-        for g in [g for g in report.groups if g in set(groups)]:
-            x, y = ev.ced(e[gg == g], settings.ced_max, 51)
+            report.nrmse_rows.append(NrmseRow(m, g, row["mean"], row["sd"], row["n"], row["missing"],
+                                              median=row["median"]))
+        e = np.array([np.nan if v is None else v for v in rep["per_image"].values()], np.float64)
+        for g in [g for g in report.groups if g in set(groups.tolist())]:
+            x, y = ev.ced(e[groups == g], settings.ced_max, 51)
             report.ced.append(CedCurve(g, m, x.tolist(), y.tolist()))
     for pair, c in res["comparisons"].items():
         a = c["paired_t_by_group"]["all"]
         report.nrmse_comparisons.append(
             f"{pair}: paired t {a['t']:.2f} (p {a['p']:.2g}), SMD {a['smd']:.2f}; Wilcoxon p (Holm) "
             f"{c['wilcoxon']['p_holm']:.2g}")
-    n_part = len({frames.participants[i] for i in keep})
-    report.nrmse_data = (f"{len(keep)} frames of {n_part} participant(s), ground truth: {frames.source}"
-                         + ("; held-out participants of the fine-tuned model only" if held is not None else ""))
+    report.nrmse_data = res["frames_text"] + "; predictions: stored landmark tracks"
+    report.nrmse_label = res["label"]
     left = [m for m in models if m not in common]
     if left:
         report.nrmse_comparisons.append("Not scored (tracks on only some of the evaluation recordings): "
                                         + ", ".join(left) + ".")
     return info
+
+
+def _group_of(session: ProjectSession, key: str) -> str:
+    """The participant group of an evaluation frame key ``<recording>-f<frame>``."""
+    return session.project.participant_of(key[:key.rindex("-f")]).group.value
 
 
 # -- the report ------------------------------------------------------------------------------------

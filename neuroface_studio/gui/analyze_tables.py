@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QTableWid
 from neuroface_studio.store import csv_safe
 
 #: Columns holding NRMSE fractions: shown and written in %.
-PERCENT_COLUMNS = {"mean_pct", "sd_pct"}
+PERCENT_COLUMNS = {"mean_pct", "sd_pct", "median_pct"}
 
 
 def _nan(v) -> bool:
@@ -47,9 +47,10 @@ def auc_threshold(report: dict) -> float:
 
 # -- rows (raw numbers) ---------------------------------------------------------------------
 def group_rows(report: dict) -> tuple[list[str], list[list]]:
-    """One row per model and group ("all" first): NRMSE mean and SD (fractions), n images, missing."""
-    header = ["model", "group", "mean_pct", "sd_pct", "n", "missing"]
-    rows = [[name, group, rep["groups"][group]["mean"], rep["groups"][group]["sd"], rep["groups"][group]["n"],
+    """One row per model and group ("all" first): NRMSE mean, SD and median (fractions), n images, missing."""
+    header = ["model", "group", "mean_pct", "sd_pct", "median_pct", "n", "missing"]
+    rows = [[name, group, rep["groups"][group]["mean"], rep["groups"][group]["sd"],
+             rep["groups"][group].get("median", float("nan")), rep["groups"][group]["n"],
              rep["groups"][group]["missing"]]
             for name, rep in report["models"].items() for group in ordered_groups(rep["groups"])]
     return header, rows
@@ -138,7 +139,9 @@ class ResultsTablesWidget(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.groups_table, self.comparisons_table, self.models_table = _table(), _table(), _table()
-        self.groups_caption = QLabel("<b>NRMSE per model and group</b>")
+        self.groups_caption = QLabel("<b>NRMSE per model and group</b> (per-image RMS point error / the "
+                                     "normaliser, in %; n = images with a prediction, missing = no face found)")
+        self.groups_caption.setWordWrap(True)
         self.comparisons_caption = QLabel()
         self.comparisons_caption.setWordWrap(True)
         self.models_caption = QLabel()
@@ -160,9 +163,9 @@ class ResultsTablesWidget(QWidget):
         if not has:
             return
         _, rows = group_rows(report)
-        _fill(self.groups_table, ["Model", "Group", "NRMSE %\n(mean ± SD)", "n images", "missing"],
-              [[m, g, f"{pct(mean)} ± {pct(sd)}", str(n), str(miss)] for m, g, mean, sd, n, miss in rows],
-              [[m, g, (mean, sd), n, miss] for m, g, mean, sd, n, miss in rows])
+        _fill(self.groups_table, ["Model", "Group", "NRMSE %\n(mean ± SD)", "median\n%", "n images", "missing"],
+              [[m, g, f"{pct(mean)} ± {pct(sd)}", pct(med), str(n), str(miss)] for m, g, mean, sd, med, n, miss in rows],
+              [[m, g, (mean, sd), med, n, miss] for m, g, mean, sd, med, n, miss in rows])
 
         _, rows = comparison_rows(report)
         names = list(report["models"])

@@ -52,6 +52,10 @@ SUBSETS = (("nojaw", "No jaw (points 17–67; JBHI tables)"), ("all", "All 68 po
            ("mouth", "Mouth (48–67)"), ("brows", "Brows (17–26)"), ("nose", "Nose (27–35)"),
            ("eyes", "Eyes (36–47)"), ("outer_lips", "Outer lips (48–59)"), ("inner_lips", "Inner lips (60–67)"),
            ("jaw", "Jaw (0–16)"))
+#: Which predictions are scored (app.evaluation.PREDICTIONS); auto is the default of the CLI and the study summary too.
+PREDICTION_CHOICES = (("auto", "Auto (tracks if all landmarked)"),
+                      ("tracks", "Stored landmark tracks"),
+                      ("rerun", "Re-run on ground-truth box"))
 STILL_TO_COME: tuple[str, ...] = ()  # parts of Analyze not built yet, listed under the accuracy settings
 
 
@@ -110,7 +114,15 @@ class AnalyzeWorkspacePanel(QWidget):
         self.subset_combo = QComboBox()
         for key, text in SUBSETS:
             self.subset_combo.addItem(text, key)
-        for combo in (self.normalizer_combo, self.subset_combo):  # long item texts must not widen the column
+        self.predictions_combo = QComboBox()
+        for key, text in PREDICTION_CHOICES:
+            self.predictions_combo.addItem(text, key)
+        self.predictions_combo.setToolTip(
+            "Stored tracks: the landmarks the kinematics use (the tracker's own face boxes), as the study summary "
+            "scores them. Re-run: each model run on a box around the ground truth (the papers' protocol). Auto: "
+            "tracks when every checked model has landmarked every evaluation recording, else re-run (the same "
+            "rule as `neuroface-studio evaluate`).")
+        for combo in (self.normalizer_combo, self.subset_combo, self.predictions_combo):  # must not widen the column
             combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(12)
         self.held_out_check = QCheckBox("Held-out participants only")
@@ -121,6 +133,7 @@ class AnalyzeWorkspacePanel(QWidget):
         form = QFormLayout()
         form.addRow("Normalise by", self.normalizer_combo)
         form.addRow("Landmarks", self.subset_combo)
+        form.addRow("Predictions", self.predictions_combo)
         self.evaluate_button = QPushButton("Evaluate")
         self.evaluate_button.setDefault(True)
         self.evaluate_button.setMinimumHeight(34)
@@ -347,9 +360,11 @@ class AnalyzeWorkspacePanel(QWidget):
         snapshot = session.snapshot()  # read by the worker only
         held_out = self.held_out_check.isChecked()
         participants = None if held_out else sorted(snapshot.project.participants)
+        predictions = self.predictions_combo.currentData()
 
         def job(progress, cancel):  # worker thread: no widgets here
-            report = evaluate_project(snapshot, models, settings, participants, store_dir, progress, cancel)
+            report = evaluate_project(snapshot, models, settings, participants, store_dir, progress, cancel,
+                                      predictions=predictions)
             return report, image_groups(report, snapshot)
 
         self._show_message("")
@@ -415,9 +430,14 @@ class AnalyzeWorkspacePanel(QWidget):
                 if held_out else " — every annotated participant, as asked (not only held-out ones)")
         best = min(report["models"].items(), key=lambda kv: kv[1]["mean"] if math.isfinite(kv[1]["mean"]) else 9e9)
         subset = re.sub(r";[^)]*", "", dict(SUBSETS).get(s["subset"], s["subset"]))
-        return (f"<b>NRMSE</b> normalised by the <b>{s['normalizer']}</b> distance over <b>{subset}</b>, "
-                f"on {report['images']} frame(s) of {len(who)} participant(s) ({names}){held}. "
-                f"Ground truth: {report['data']}."
+        how = "stored landmark tracks" if report.get("predictions") == "tracks" else \
+            "each model re-run on a box around the ground truth"
+        left = report.get("not_landmarked") or 0
+        return (f"<b>NRMSE</b> = per-image RMS point error normalised by the <b>{s['normalizer']}</b> distance "
+                f"over <b>{subset}</b>; mean ± SD (median) in %, "
+                f"on n = {report['images']} frame(s) of {len(who)} participant(s) ({names}){held}. "
+                f"Ground truth: {report['data']}. Predictions: <b>{how}</b>"
+                + (f" ({left} frame(s) on recordings not landmarked by every model left out)" if left else "") + "."
                 + (f" Lowest error: <b>{best[0]}</b> {pct(best[1]['mean'])} %." if len(report["models"]) > 1 else ""))
 
     def _draw_ced(self) -> None:

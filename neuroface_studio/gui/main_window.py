@@ -508,6 +508,10 @@ class MainWindow(QMainWindow):
         if not ids or ids[0] is None:
             self.statusBar().showMessage("Select a recording to landmark", 6000)
             return
+        start_box = self.pick_face(ids[0], model) if current else None
+        if start_box is False:  # the user cancelled the face choice
+            self.statusBar().showMessage("Landmarking not started", 6000)
+            return
 
         def done(results) -> None:
             if session is self.session:
@@ -523,9 +527,32 @@ class MainWindow(QMainWindow):
             self.viewer.refresh_tracks()
             self.statusBar().showMessage("Landmarking cancelled; the frames done are kept and a new run resumes", 8000)
 
-        self._track(run_with_progress(
-            self, "Landmarking", lambda progress, cancel: landmark_project(session, ids, model, progress, cancel),
-            on_finished=done, on_cancelled=cancelled))
+        def job(progress, cancel):
+            if start_box is not None:  # the face the user picked among several
+                from neuroface_studio.app.landmarking import landmark_recording
+                return [landmark_recording(session, ids[0], model, progress, cancel, start_box=start_box)]
+            return landmark_project(session, ids, model, progress, cancel)
+
+        self._track(run_with_progress(self, "Landmarking", job, on_finished=done, on_cancelled=cancelled))
+
+    def pick_face(self, recording_id: str, model: str | None = None):
+        """When the first frame to landmark holds several faces, ask which one (FacePickDialog).
+        Returns the box picked, None (nothing to pick: the detector's choice) or False (cancelled)."""
+        from neuroface_studio.app.image_landmarks import faces_to_pick
+        from neuroface_studio.gui.face_pick_dialog import FacePickDialog
+        try:
+            found = faces_to_pick(self.session, recording_id, model)
+        except Exception as exc:  # noqa: BLE001 - no detector here, unreadable frame: landmark as before
+            log.warning("face choice skipped for %s: %s", recording_id, exc)
+            return None
+        if found is None:
+            return None
+        frame, image, boxes = found
+        dialog = FacePickDialog(image, boxes, frame, recording_id, self)
+        self.face_pick_dialog = dialog
+        if dialog.exec() != FacePickDialog.DialogCode.Accepted:
+            return False
+        return dialog.chosen_box()
 
     # -- misc -----------------------------------------------------------------------------
     def show_log_file(self) -> QMessageBox:

@@ -34,6 +34,7 @@ class NrmseRow:
     sd: float
     n: int
     missing: int = 0
+    median: float = float("nan")
 
 
 @dataclass
@@ -69,7 +70,8 @@ class StudyReport:
     cohort: list[CohortRow] = field(default_factory=list)
     recordings_per_task: dict[str, dict[str, int]] = field(default_factory=dict)  # task -> group -> n
     nrmse_rows: list[NrmseRow] = field(default_factory=list)
-    nrmse_data: str = ""  # which frames, which ground truth
+    nrmse_data: str = ""  # which frames, which ground truth, which predictions
+    nrmse_label: str = ""  # the definition: analysis.evaluation.describe()
     nrmse_note: str = ""  # why there is no NRMSE table, when there is none
     nrmse_comparisons: list[str] = field(default_factory=list)  # paired tests, one line each
     ced: list[CedCurve] = field(default_factory=list)
@@ -195,7 +197,7 @@ def render_pdf(report: StudyReport, path: Path, pagesize: str = "A4") -> Path:
     if report.nrmse_rows:
         story.append(Paragraph(
             f"NRMSE in % of the {escape(report.normalizer)} distance, landmarks: {escape(report.subset)}; "
-            f"mean ± SD (frames) per group. Frames: {escape(report.nrmse_data)}.", small))
+            f"per-image RMS point error, mean ± SD (frames) per group. Frames: {escape(report.nrmse_data)}.", small))
         header, rows = nrmse_table(report)
         story.append(table(header, rows, even(len(header), 0.22)))
         story += [Paragraph(escape(line), small) for line in report.nrmse_comparisons]
@@ -253,7 +255,8 @@ def render_html(report: StudyReport) -> str:
     parts.append("<h2>Landmark accuracy (NRMSE)</h2>")
     if report.nrmse_rows:
         parts.append(f"<p>NRMSE in % of the {escape(report.normalizer)} distance, landmarks: "
-                     f"{escape(report.subset)}; mean ± SD (frames) per group. Frames: {escape(report.nrmse_data)}.</p>")
+                     f"{escape(report.subset)}; per-image RMS point error, mean ± SD (frames) per group. "
+                     f"Frames: {escape(report.nrmse_data)}.</p>")
         parts.append(_html_table(*nrmse_table(report)))
         parts += [f"<p>{escape(line)}</p>" for line in report.nrmse_comparisons]
         for g in ced_groups(report):

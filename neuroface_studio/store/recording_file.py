@@ -7,11 +7,15 @@ root attributes ``format``, ``schema_version``, ``recording_id``, ``task``, ``fp
 Readers need ``import hdf5plugin``.
 
 Crash safety: the writer works in HDF5 SWMR mode (single writer, multiple readers), which
-keeps the file consistent on disk at every flush. It flushes and fsyncs at least once a second and
+keeps the file consistent on disk at every flush. It flushes and fsyncs on a 0.5 s deadline and
 stores the number of frames flushed in ``/committed_frames``, so a file left by a killed
 writer is readable up to its last flush (``complete`` stays False; open it with
 ``h5py.File(path, "r", swmr=True)``). The same mode lets the GUI review a recording while
 it is being written.
+
+A full disk: HDF5 writes through :class:`~neuroface_studio.store.guarded_file.GuardedFile`
+(h5py's ``fileobj`` driver), which keeps a reserve beside the file and never lets a failed
+write reach HDF5 (a failed write left HDF5 unable to close the file and crashed the process).
 """
 
 from __future__ import annotations
@@ -29,12 +33,16 @@ from neuroface_studio.domain.camera import CameraInfo
 from neuroface_studio.store.codec import camera_from_dict, camera_to_dict
 from neuroface_studio.store.errors import RecordingFileError, UnsupportedVersionError
 from neuroface_studio.store.fields import MAX_FPS, check
+from neuroface_studio.store.guarded_file import NO_SPACE, Fault, GuardedFile
 from neuroface_studio.store.h5text import read_text, text
 from neuroface_studio.store import json_text
 
 RECORDING_FORMAT_ID = "neuroface-studio-recording"
 RECORDING_SCHEMA_VERSION = 1
 _GROW = 64  # frames added per resize
+
+
+MAX_RESERVE = 64 << 20  #: the most set aside beside a recording for finishing it on a full disk
 
 
 def frame_compression() -> dict:
@@ -46,28 +54,56 @@ class RecordingWriter:
     """Append colour+depth frames to a new recording file. Use from one thread only."""
 
     def __init__(self, path: Path, recording_id: str, task: str, fps: float, camera: CameraInfo,
-                 created: str, flush_every_s: float = 1.0, participant_id: str = "") -> None:
+                 created: str, flush_every_s: float = 0.5, participant_id: str = "",
+                 reserve_bytes: int | None = None, fault: Fault | None = None) -> None:
+        """flush_every_s: the flush deadline (the most a kill can lose); reserve_bytes / fault:
+        see :mod:`.guarded_file` (the file under HDF5 never lets a full disk reach HDF5)."""
         self.path = Path(path)
         if self.path.exists():
             raise RecordingFileError(f"{self.path} already exists; recordings are never overwritten")
         h, w = camera.color.height, camera.color.width
         self._shape = (h, w)
-        try:
-            self._f = h5py.File(self.path, "w", libver="latest")
-        except OSError as exc:
-            raise RecordingFileError(f"cannot create {self.path}: {exc}") from exc
-        try:
-            self._create_layout(recording_id, task, fps, camera, created, participant_id)
-        except BaseException:  # leave nothing behind that would block a retry
-            self._f.close()
-            self.path.unlink(missing_ok=True)
-            raise
+        self._frame_bytes = h * w * 5  # RGB8 + Z16, before compression
+        if reserve_bytes is None:  # room for what one flush period may hold in HDF5's cache, and the seal
+            reserve_bytes = min(MAX_RESERVE, int(1.25 * flush_every_s * fps + 2) * self._frame_bytes + (2 << 20))
         self._n = 0
+        self.committed = 0  # frames on disk at the last successful flush
         self._closed = False
-        self._flush_every = max(1, int(round(fps * flush_every_s)))
         self._flush_every_s = flush_every_s
         self._since_flush = 0
         self._last_flush = time.monotonic()
+        try:
+            self._raw = GuardedFile(self.path, "x+b", reserve_bytes=reserve_bytes, fault=fault)
+        except FileExistsError as exc:
+            raise RecordingFileError(f"{self.path} already exists; recordings are never overwritten") from exc
+        except OSError as exc:
+            self.path.unlink(missing_ok=True)
+            if exc.errno in NO_SPACE:
+                raise RecordingFileError(
+                    f"nothing was recorded: the disk holding {self.path.parent} is full (not even "
+                    f"{reserve_bytes >> 20} MB free to start a recording safely). Free disk space or choose a "
+                    "project on another disk") from exc
+            raise RecordingFileError(f"cannot create {self.path}: {exc}") from exc
+        try:
+            self._f = h5py.File(self._raw, "w", libver="latest")
+            self._create_layout(recording_id, task, fps, camera, created, participant_id)
+            self.flush()
+        except BaseException as exc:  # leave nothing behind that would block a retry
+            if getattr(self, "_f", None) is not None:
+                self._f.close()
+            self._raw.close()
+            self.path.unlink(missing_ok=True)
+            if self._raw.dead and isinstance(exc, Exception):
+                raise RecordingFileError(f"nothing was recorded: {self.path} could not be written "
+                                         f"({self._raw.error}). Free disk space or choose a project on another "
+                                         "disk") from exc
+            raise
+        if self._raw.dead:  # even the empty layout did not reach the disk
+            self._f.close()
+            self._raw.close()
+            self.path.unlink(missing_ok=True)
+            raise RecordingFileError(f"nothing was recorded: {self.path} could not be written "
+                                     f"({self._raw.error}). Free disk space or choose a project on another disk")
 
     def _create_layout(self, recording_id, task, fps, camera, created, participant_id) -> None:
         h, w = self._shape
@@ -89,11 +125,25 @@ class RecordingWriter:
         self._committed = f.create_dataset("committed_frames", data=np.zeros(1, np.int64))
         f.swmr_mode = True
         self._per_frame = (self._color, self._depth, self._ts, self._fn, self._pose, self._quality)
-        self._sync_fd = os.open(self.path, os.O_RDONLY)  # fsync through it: survive power loss too
 
     @property
     def n_frames(self) -> int:
         return self._n
+
+    @property
+    def unflushed_bytes(self) -> int:
+        """Raw bytes of the frames appended since the last flush (HDF5 may not have written them yet)."""
+        return self._since_flush * self._frame_bytes
+
+    @property
+    def space_low(self) -> bool:
+        """The disk filled up and the reserve was used: stop appending and close (the file is sealed)."""
+        return self._raw.space_low
+
+    @property
+    def failed(self) -> OSError | None:
+        """The write failure that made the file stop at its last flush (``committed`` frames), or None."""
+        return self._raw.error
 
     def append(self, color: np.ndarray, depth: np.ndarray, timestamp_s: float, frame_number: int | None = None,
                pose: tuple[float, float, float, float] | None = None, quality: int = 0) -> None:
@@ -117,9 +167,12 @@ class RecordingWriter:
         self._fn[i] = i if frame_number is None else frame_number
         self._n += 1
         self._since_flush += 1
-        # flush every second of frames, and at least once a second of wall time (slow cameras)
-        if self._since_flush >= self._flush_every or time.monotonic() - self._last_flush >= self._flush_every_s:
+        # flush on a deadline (wall time), and at once when the disk filled up
+        if self.flush_due() or self._raw.space_low:
             self.flush()
+
+    def flush_due(self) -> bool:
+        return self._since_flush > 0 and time.monotonic() - self._last_flush >= self._flush_every_s
 
     def flush(self) -> None:
         for ds in self._per_frame:
@@ -127,7 +180,9 @@ class RecordingWriter:
         self._committed[0] = self._n
         self._committed.flush()
         self._f.flush()
-        os.fsync(self._sync_fd)
+        self._raw.fsync()
+        if not self._raw.dead:
+            self.committed = self._n
         self._since_flush = 0
         self._last_flush = time.monotonic()
 
@@ -140,21 +195,34 @@ class RecordingWriter:
             return
         self._closed = True
         try:
-            for ds in self._per_frame:
-                ds.resize(self._n, axis=0)
-            self.flush()
-        finally:  # even when the disk is full: release the file, drop dataset handles
+            if not self._raw.dead:
+                for ds in self._per_frame:
+                    ds.resize(self._n, axis=0)
+                self.flush()
+        finally:  # release the file, drop dataset handles (a dead file's writes go nowhere: no crash)
             self._per_frame = ()
             self._color = self._depth = self._ts = self._fn = self._pose = self._quality = self._committed = None
             try:
                 self._f.close()
             finally:
-                os.close(self._sync_fd)
-        if complete:  # attributes cannot change in SWMR mode: reopen to seal the file
-            with h5py.File(self.path, "r+") as f:
+                self._raw.close()  # also frees the reserve, so sealing has room
+        if complete and not self._raw.dead:  # attributes cannot change in SWMR mode: reopen to seal the file
+            self._seal(stop_reason)
+
+    def _seal(self, stop_reason: str) -> None:
+        raw = GuardedFile(self.path, "r+b", reserve_bytes=0)
+        try:
+            with h5py.File(raw, "r+") as f:
                 f.attrs["n_frames"] = self._n
                 f.attrs["complete"] = True
                 f.attrs["stop_reason"] = text(stop_reason)
+            raw.fsync()
+        finally:
+            raw.close()
+        if raw.dead:  # the disk took even the seal: the file stays readable up to its last flush
+            raise OSError(raw.error.errno if raw.error else 28,
+                          f"{self.path.name} could not be sealed ({raw.error}); its {self.committed} flushed "
+                          "frames stay readable")
 
     def __enter__(self) -> "RecordingWriter":
         return self

