@@ -120,8 +120,8 @@ class LiveSession:
     def calibrate_straight_ahead(self, n_estimates: int = 30) -> tuple[float, float, float]:
         """Take the participant's current pose as straight ahead (ask them to look at the camera).
 
-        The generic face model reads a given face a few degrees off (the simulated face reads
-        ~12 deg chin-down); the median of the last ``n_estimates`` becomes the new zero.
+        The generic face model reads a given face a few degrees off (nose shapes differ: about
+        +-3-5 deg of pitch); the median of the last ``n_estimates`` becomes the new zero.
         Returns the neutral (yaw, pitch, roll) now subtracted from every estimate.
         """
         from neuroface_studio.acquisition.pose import neutral_pose
