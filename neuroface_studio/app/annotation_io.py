@@ -129,6 +129,24 @@ def _check_target(session: ProjectSession, rid: str, frame: int) -> str | None:
     return None
 
 
+def check_points_on_frame(session: ProjectSession, rid: str, points_px: np.ndarray) -> str | None:
+    """Why these landmarks cannot be on a frame of ``rid``, or None. A point may lie outside the
+    image (a jaw cut off by the frame edge) but not further than one frame size beyond it: the
+    preview refuses what a save would refuse or what cannot be a face on this frame (a point at
+    (-5000, -7000), a 1e308 coordinate)."""
+    intr = session.project.recordings[rid].camera.color
+    w, h = intr.width, intr.height
+    pts = np.asarray(points_px, np.float64)
+    if not np.isfinite(pts).all():
+        return "a coordinate is not a finite number"
+    bad = np.flatnonzero((pts[:, 0] < -w) | (pts[:, 0] > 2 * w) | (pts[:, 1] < -h) | (pts[:, 1] > 2 * h))
+    if len(bad):
+        i = int(bad[0])
+        return (f"point {i + 1} at ({pts[i, 0]:.6g}, {pts[i, 1]:.6g}) is far outside the {w}x{h} frame "
+                f"({len(bad)} point(s) out of range): check the file's coordinates")
+    return None
+
+
 def plan_import(session: ProjectSession, source: Path, annotator: str | None = None) -> ImportPlan:
     """Read ``source`` (a folder of .pts files, a folder of annotator folders, or a CSV file)
     and say what would be imported and what skipped."""
@@ -149,6 +167,7 @@ def plan_import(session: ProjectSession, source: Path, annotator: str | None = N
                     check_annotator_id(ann)
                 except ValueError as exc:
                     why = str(exc)
+            why = why or check_points_on_frame(session, r.recording, r.points_px)
             if why:
                 plan.skipped.append((f"{source.name} row {k + 1}", why))
             else:
@@ -196,6 +215,10 @@ def _plan_pts(session: ProjectSession, plan: ImportPlan, root: Path, f: Path, an
         pts = read_pts(f)
     except PtsFormatError as exc:
         plan.skipped.append((name, str(exc)))
+        return
+    why = check_points_on_frame(session, rid, pts)
+    if why:
+        plan.skipped.append((name, why))
         return
     plan.items.append(ImportItem(ann, rid, frame, pts, np.ones(68, bool), name))
 

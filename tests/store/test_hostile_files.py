@@ -100,3 +100,34 @@ def test_a_recordings_folder_linked_outside_the_project_is_refused(handmade_proj
     err = capsys.readouterr().err
     assert rc == 2 and "inside the project" in err
     assert sorted(p.name for p in outside.iterdir()) == before  # nothing was written there
+
+
+def test_import_preview_refuses_far_away_and_huge_coordinates_per_row(handmade_project, tmp_path, capsys):
+    """A 1e308 coordinate failed only at save ('Out of range float values…', no file, no row) and
+    aborted the whole import; a .pts point at (-5000, -7000) was accepted."""
+    from neuroface_studio.app.annotation_io import plan_import
+    from neuroface_studio.app.project_service import ProjectSession
+    from neuroface_studio.store.annotation_csv import HEADER
+
+    good = [f"{100 + i % 17 * 3:.1f}" for i in range(136)]
+    huge = list(good)
+    huge[10] = "1e308"
+    far = list(good)
+    far[0], far[1] = "-5000", "-7000"
+    lines = [",".join(HEADER[:5 + 136])] + [",".join(["P001-OPEN", str(f), "P001", "ann9", "annotator"] + pts)
+                                            for f, pts in ((1, good), (2, huge), (3, far))]
+    csv_file = tmp_path / "a.csv"
+    csv_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    s = ProjectSession.open(handmade_project)
+    plan = plan_import(s, csv_file)
+    assert [i.frame for i in plan.items] == [1]
+    why = dict(plan.skipped)
+    assert "far outside" in why["a.csv row 2"] and "far outside" in why["a.csv row 3"]
+    assert main(["annotations", "import", str(handmade_project), str(csv_file)]) == 0  # the good row is saved
+    assert load_project(handmade_project).annotation_of("P001-OPEN", 1, "ann9") is not None
+    pts_dir = tmp_path / "pts"
+    pts_dir.mkdir()
+    rows = "\n".join(f"{float(x) + 1:.3f} {float(y) + 1:.3f}" for x, y in zip(far[0::2], far[1::2]))
+    (pts_dir / "P001-OPEN_f00004.pts").write_text(f"version: 1\nn_points: 68\n{{\n{rows}\n}}\n", encoding="utf-8")
+    plan = plan_import(s, pts_dir, annotator="ann9")
+    assert not plan.items and "far outside" in plan.skipped[0][1]
