@@ -43,7 +43,7 @@ from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.domain.project import now_iso
 from neuroface_studio.domain.recordings import Recording
 from neuroface_studio.domain.timing import duration_from_timestamps, effective_fps
-from neuroface_studio.store.project_file import RECORDINGS_DIR
+from neuroface_studio.store.project_file import RECORDINGS_DIR, recordings_dir
 from neuroface_studio.store.recording_file import RecordingWriter
 
 log = logging.getLogger(__name__)
@@ -231,7 +231,7 @@ def _import(session, participant_id, task, source, pose, progress, cancel, max_f
         raise JobCancelled("cancelled before any frame was written")
     rec_id = next_recording_id(session, participant_id, task)
     created = now_iso()
-    path = session.folder / RECORDINGS_DIR / f"{rec_id}.h5"
+    path = recordings_dir(session.folder) / f"{rec_id}.h5"  # refuses a recordings/ link out of the project
     stats = RecordingStats(frames_captured=len(head))
     writer = RecordingWriter(path, rec_id, task, source.fps, source.camera, created, participant_id=participant_id)
     decoder = _Decoder(source, sampler, max_frames, len(head))
