@@ -100,9 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=0, help="synthetic source only")
     r.add_argument("--json", action="store_true")
 
-    im = sub.add_parser("import", help="import a RealSense .bag/.db3 recording or a video file into a project")
+    im = sub.add_parser("import", help="import a RealSense .bag/.db3 recording, a video file or a folder of images "
+                                       "(an image sequence) into a project: every frame, the file's own timestamps")
     im.add_argument("project", type=Path)
-    im.add_argument("file", type=Path)
+    im.add_argument("file", type=Path, help="a .bag/.db3, a video (.mp4, .mov, .avi, .mkv, ...) or a folder of images")
+    im.add_argument("--fps", type=float, default=None,
+                    help="folder of images only: the rate they were taken at (default 30; videos keep their own clock)")
     im.add_argument("--participant", required=True)
     im.add_argument("--task", required=True)
     im.add_argument("--json", action="store_true")
@@ -290,7 +293,9 @@ def cmd_import(args) -> int:
         raise ValueError(f"unknown participant {pid}; participants: {', '.join(sorted(session.project.participants))}")
     if task not in session.project.protocol.codes:
         raise ValueError(f"unknown task {task}; the protocol has {', '.join(session.project.protocol.codes)}")
-    source = make_source(str(args.file))
+    if args.fps is not None and not args.file.is_dir():
+        raise ValueError("--fps is for a folder of images; a video or RealSense file keeps its own timestamps")
+    source = make_source(str(args.file), image_fps=args.fps)
     if source.is_live:
         raise ValueError(f"{args.file} is not a file to import; use `record --source` for cameras")
     result = record_task(session, pid, task, source)

@@ -145,9 +145,12 @@ def cmd_predict_image(args, emit) -> int:
         print(f"warning: no face found in {path}; skipped", file=sys.stderr)
     for path in res.unreadable:
         print(f"warning: {path} is not a readable image; skipped", file=sys.stderr)
+    for entry in res.skipped:
+        print(f"warning: skipped {entry['file']}: {entry['reason']}", file=sys.stderr)
     text = (f"wrote {len(res.written)} .pts file(s) with {res.model['name']}"
             + (f"; {len(res.no_face)} image(s) without a face" if res.no_face else "")
-            + (f"; {len(res.unreadable)} unreadable" if res.unreadable else ""))
+            + (f"; {len(res.unreadable)} unreadable" if res.unreadable else "")
+            + (f"; {len(res.skipped)} file(s) skipped, not images" if res.skipped else ""))
     if len(res.written) == 1 and not res.no_face:
         text = f"wrote {res.written[0]} ({res.model['name']})"
     if args.all_faces:

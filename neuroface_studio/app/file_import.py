@@ -65,15 +65,17 @@ class ImportResult(RecordResult):
     fps: float = 0.0  # effective: frames_written / duration_s
     nominal_fps: float = 0.0  # what the file states
     timestamps: str = ""  # where the timestamps came from
-    frames_missing_in_file: int = 0  # RealSense: frame-number gaps left by the camera when it recorded
+    frames_missing_in_file: int = 0  # RealSense: frame-number gaps left by the camera; images: skipped ones
     cancelled: bool = False
+    skipped_files: tuple = ()  # image folders: (file name, reason) of every file not imported
 
     def summary(self) -> dict:
         d = super().summary()
         d.update(frames_read=self.frames_read, frames_lost_on_import=self.frames_read - self.stats.frames_written,
                  source_file=self.source_file, duration_s=round(self.duration_s, 6), fps=round(self.fps, 6),
                  nominal_fps=self.nominal_fps, timestamps=self.timestamps,
-                 frames_missing_in_file=self.frames_missing_in_file, cancelled=self.cancelled)
+                 frames_missing_in_file=self.frames_missing_in_file, cancelled=self.cancelled,
+                 skipped_files=[{"file": f, "reason": r} for f, r in self.skipped_files])
         return d
 
     def text(self) -> str:
@@ -86,7 +88,9 @@ class ImportResult(RecordResult):
         if self.frontal_fraction is not None:
             line += f", facing the camera in {self.frontal_fraction:.0%} of frames"
         if self.frames_missing_in_file:
-            line += f"\nnote: the file itself lacks {self.frames_missing_in_file} frames (gaps in its frame numbers)"
+            line += (f"\nnote: the source itself lacks {self.frames_missing_in_file} frames (gaps in its frame "
+                     "numbers; their time slots stay empty)")
+        line += "".join(f"\nskipped {f}: {r}" for f, r in self.skipped_files)
         if self.cancelled:
             line += "\nnote: cancelled by the user; the frames written before that are kept"
         if s.error:
@@ -309,7 +313,11 @@ def _add_recording(session, source, name, rec_id, participant_id, task, created,
     missing = int(getattr(source, "frames_missing", 0) or 0)
     stats.dropped_camera = missing
     ts_source = str(getattr(source, "timestamp_source", "the file's clock"))
+    skipped = tuple(getattr(source, "skipped", ()) or ())
     notes = [f"imported from {name}"]
+    if skipped:
+        notes.append(f"{len(skipped)} file(s) skipped: " + ", ".join(f for f, _ in skipped[:10])
+                     + (" ..." if len(skipped) > 10 else ""))
     if cancelled:
         notes.append(f"cancelled by the user after {stats.frames_written} frames")
     if stats.error:
@@ -327,4 +335,4 @@ def _add_recording(session, source, name, rec_id, participant_id, task, created,
                  + (f", {stats.error}" if stats.error else ""))
     return ImportResult(rec_id, stats, frontal, frames_read=stats.frames_captured, source_file=name,
                         duration_s=duration, fps=fps, nominal_fps=nominal, timestamps=ts_source,
-                        frames_missing_in_file=missing, cancelled=cancelled)
+                        frames_missing_in_file=missing, cancelled=cancelled, skipped_files=skipped)

@@ -19,12 +19,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from neuroface_studio.acquisition.image_folder import IMAGE_SUFFIXES, list_images  # every type cv2 reads
 from neuroface_studio.app.jobs import CancelToken, ProgressFn, no_progress
 from neuroface_studio.store.pts import write_pts
 from neuroface_studio.vision.face_choice import order_faces, several_faces_warning
 from neuroface_studio.vision.registry import open_predictor
-
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".ppm", ".pgm")
 
 
 @dataclass
@@ -33,6 +32,8 @@ class ImageBatchResult:
     written: list[str] = field(default_factory=list)  # .pts paths
     no_face: list[str] = field(default_factory=list)  # image paths
     unreadable: list[str] = field(default_factory=list)
+    #: folder entries that are not images: {"file", "reason"} (never skipped silently)
+    skipped: list[dict] = field(default_factory=list)
     #: per image with a face: {"image", "faces_found", "faces": [{"face", "box", "pts", "chosen"}], "warning"}
     images: list[dict] = field(default_factory=list)
 
@@ -41,7 +42,7 @@ class ImageBatchResult:
         return [entry["warning"] for entry in self.images if entry["warning"]]
 
     def to_dict(self) -> dict:
-        return {"model": self.model, "written": self.written, "no_face": self.no_face, "unreadable": self.unreadable,
+        return {"model": self.model, "written": self.written, "no_face": self.no_face, "unreadable": self.unreadable, "skipped": self.skipped,
                 "images": self.images, "warnings": self.warnings}
 
 
@@ -55,7 +56,8 @@ def read_image_rgb(path: Path) -> np.ndarray:
 
 
 def image_files(folder: Path) -> list[Path]:
-    return sorted(p for p in Path(folder).iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+    """The images of ``folder`` in natural name order (acquisition/image_folder.py decides what is an image)."""
+    return list_images(folder)[0]
 
 
 def landmark_faces(predictor, image: np.ndarray, all_faces: bool = False) -> tuple[list[tuple], int]:
@@ -106,7 +108,8 @@ def predict_images(source: Path, out: Path, model_name: str | None = None, store
         result.images.append(entry)
         result.written += [f["pts"] for f in entry["faces"]]
         return result
-    files = image_files(source)
+    files, skipped = list_images(source)
+    result.skipped = [{"file": str(source / name), "reason": reason} for name, reason in skipped]
     if not files:
         raise ValueError(f"{source} holds no images ({', '.join(IMAGE_SUFFIXES)})")
     if out.suffix.lower() == ".pts":

@@ -20,8 +20,11 @@ REALSENSE_FILES = (".bag", ".db3")
 
 
 def make_source(spec: str, fps: float = 60.0, participant_group: str = "HC", task: str = "OPEN",
-                seed: int = 0) -> FrameSource:
-    """Build a frame source from a CLI/GUI spec: "synthetic", "realsense" or a file path."""
+                seed: int = 0, image_fps: float | None = None) -> FrameSource:
+    """Build a frame source from a CLI/GUI spec: "synthetic", "realsense", a file or a folder of images.
+
+    image_fps: the rate a folder of images (an image sequence) was taken at (default 30).
+    """
     if spec == "synthetic":
         from neuroface_studio.acquisition.synthetic import SyntheticSource
         from neuroface_studio.domain.participants import Group
@@ -33,6 +36,9 @@ def make_source(spec: str, fps: float = 60.0, participant_group: str = "HC", tas
     path = Path(spec)
     if not path.exists():
         raise SourceError(f"{path} does not exist; give 'synthetic', 'realsense' or an existing file")
+    if path.is_dir():
+        from neuroface_studio.acquisition.image_folder import ImageFolderSource
+        return ImageFolderSource(path, fps=image_fps)
     if path.suffix.lower() in REALSENSE_FILES:
         from neuroface_studio.acquisition.realsense_file import RealSenseFileSource
         return RealSenseFileSource(path)

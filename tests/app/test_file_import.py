@@ -138,11 +138,26 @@ def test_one_frame_video_is_refused(handmade_project, tmp_path, capsys):
     assert "single frame" in err and "at least 2 frames" in err
 
 
+def _realsense_file(fx, path: Path, numbers: list[int]) -> Path:
+    """The fixture file, checked to hold exactly ``numbers`` (its recorder can lose a first frame under load)."""
+    from neuroface_studio.acquisition.realsense_file import RealSenseFileSource
+    for attempt in range(4):
+        target = path.with_name(f"{path.stem}-{attempt}{path.suffix}")
+        fx.write_realsense_file(target, numbers=numbers)
+        with RealSenseFileSource(target) as src:
+            got = []
+            while (frame := src.read()) is not None:
+                got.append(frame.index)
+        if got == list(numbers):
+            return target
+    pytest.fail(f"the RealSense fixture writer did not record frames {numbers} (got {got})")
+
+
 def test_realsense_one_frame_refused_every_time_two_frames_imported_every_time(handmade_project, tmp_path, capsys):
     fx = _acquisition_fixtures()
     pytest.importorskip("pyrealsense2")
-    one = fx.write_realsense_file(tmp_path / "one.db3", numbers=[0])
-    two = fx.write_realsense_file(tmp_path / "two.db3", numbers=[0, 1])
+    one = _realsense_file(fx, tmp_path / "one.db3", [0])
+    two = _realsense_file(fx, tmp_path / "two.db3", [0, 1])
     for _ in range(3):
         assert "single frame" in _refused(handmade_project, one, capsys)
     for k in range(3):
@@ -185,3 +200,31 @@ def test_bench_import_prints_figures(tmp_path, capsys):
     res = json.loads(capsys.readouterr().out)
     assert res["frames_decoded"] == res["frames_written"] == res["frames_written_with_pose"] == 30
     assert res["all_frames_written"] and res["import_fps_no_pose"] > 0 and res["decode_fps"] > 0
+
+
+def test_image_folder_imports_every_image_type_and_names_what_it_skipped(handmade_project, tmp_path, capsys):
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    kinds = [".ppm", ".pgm", ".bmp", ".tif", ".webp", ".png", ".pbm", ".jpg"]
+    for i, ext in enumerate(kinds):
+        img = np.full((48, 64, 3), 30 * i, np.uint8)
+        ok, data = cv2.imencode(ext, img[..., 0] if ext in (".pgm", ".pbm") else img)
+        assert ok, ext
+        (folder / f"frame_{i + 1}{ext}").write_bytes(data.tobytes())
+    (folder / "notes.txt").write_text("session notes")
+    (folder / "frame_9.png").write_bytes(b"not a png")
+    cv2.imwrite(str(folder / "frame_10.png"), np.zeros((10, 10, 3), np.uint8))
+    out = _import_json(handmade_project, folder, capsys)
+    assert out["frames_read"] == out["frames_written"] == len(kinds)
+    reasons = {s["file"]: s["reason"] for s in out["skipped_files"]}
+    assert set(reasons) == {"notes.txt", "frame_9.png", "frame_10.png"}
+    assert "not an image type" in reasons["notes.txt"] and "could not decode" in reasons["frame_9.png"]
+    assert "differs" in reasons["frame_10.png"]
+    rec = ProjectSession.open(handmade_project).project.recordings[out["recording"]]
+    assert np.allclose(read_timestamps(handmade_project / rec.file), np.arange(len(kinds)) / 30.0)
+    assert "3 file(s) skipped" in rec.notes
+    # the text output names each skipped file and why
+    assert main(["import", str(handmade_project), str(folder), "--participant", "P001", "--task", "OPEN",
+                 "--fps", "25"]) == 0
+    text = capsys.readouterr().out
+    assert "skipped notes.txt: not an image type" in text and "at 25.000 fps" in text

@@ -6,6 +6,8 @@ the container's PTS, and the duration from the timestamps within one frame of th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -56,3 +58,25 @@ def test_real_clip_import_reports_frontal_fraction(real_faces, handmade_project)
     assert summary["frames_written"] == summary["frames_read"] == 72
     assert summary["frontal_fraction"] is not None and 0.0 <= summary["frontal_fraction"] <= 1.0
     assert session.project.recordings[result.recording_id].quality["frontal_fraction"] == summary["frontal_fraction"]
+
+
+@pytest.mark.real
+def test_predict_image_folder_reads_every_image_type(real_faces, tmp_path, capsys):
+    """A folder of the real face photo as .ppm, .pgm, .webp and .bmp: every one landmarked; a .txt named as skipped."""
+    import json
+
+    import cv2
+
+    from neuroface_studio.cli import main
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    bgr = cv2.imread(str(real_faces / "single_face.jpg"))
+    for ext in (".ppm", ".pgm", ".webp", ".bmp"):
+        cv2.imwrite(str(folder / f"face{ext}"), cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY) if ext == ".pgm" else bgr)
+    (folder / "readme.txt").write_text("not a photo")
+    assert main(["predict-image", str(folder), "--out", str(tmp_path / "pts"), "--json"]) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert len(out["written"]) == 4 and not out["no_face"] and not out["unreadable"]
+    assert [Path(s["file"]).name for s in out["skipped"]] == ["readme.txt"]
+    assert "skipped" in captured.err and "readme.txt" in captured.err
