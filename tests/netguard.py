@@ -29,10 +29,30 @@ class NetworkBlocked(RuntimeError):
     """Raised where code tried to use the network while a guard was active."""
 
 
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def _loopback_host(args: tuple) -> bool:
+    """Whether an audit event's target is this machine (127.0.0.1, ::1, localhost)."""
+    from urllib.parse import urlsplit
+
+    for a in args:
+        if isinstance(a, tuple) and a and isinstance(a[0], str):
+            return a[0] in _LOOPBACK
+        if isinstance(a, str):
+            host = urlsplit(a).hostname if "://" in a else a
+            return host in _LOOPBACK
+    return False
+
+
 class NetworkGuard:
-    def __init__(self) -> None:
+    """``allow_loopback``: also allow sockets to this machine only (a test's local HTTP server);
+    every name lookup, connection or request to any other host is still refused."""
+
+    def __init__(self, allow_loopback: bool = False) -> None:
+        self.allow_loopback = allow_loopback
         self.attempts: list[str] = []  # refused: would reach a network
-        self.local: list[str] = []  # allowed: AF_UNIX etc.
+        self.local: list[str] = []  # allowed: AF_UNIX etc. (and loopback when allowed)
 
     def __enter__(self) -> "NetworkGuard":
         install()
@@ -43,6 +63,9 @@ class NetworkGuard:
         _ACTIVE.remove(self)
 
     def check(self, event: str, args: tuple) -> None:
+        if self.allow_loopback and self._loopback(event, args):
+            self.local.append(f"{event} (loopback){_short(args)}")
+            return
         if event in _NAME_LOOKUPS or event in _REQUESTS:
             self._refuse(f"{event}{_short(args)}")
         elif event == "socket.__new__":
@@ -58,6 +81,16 @@ class NetworkGuard:
                 self.local.append(f"{event} {args[1:]!r}")
             else:
                 self._refuse(f"{event}{_short(args[1:])}")
+
+    @staticmethod
+    def _loopback(event: str, args: tuple) -> bool:
+        if event == "socket.__new__":  # an address is checked when it is used (accept() makes sockets too)
+            return True
+        if event in _SOCKET_USE:
+            return _loopback_host(args[1:])
+        if event in _NAME_LOOKUPS or event in _REQUESTS:
+            return _loopback_host(args[1:] if event == "http.client.connect" else args)
+        return False
 
     def _refuse(self, what: str) -> None:
         self.attempts.append(what)

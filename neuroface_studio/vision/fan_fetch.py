@@ -26,12 +26,19 @@ FAN4_FILENAME = "2DFAN4-11f355bf06.pth.tar"
 #: The project publishes only this sha256 prefix (in the file name); no full hash is published.
 FAN4_SHA256_PREFIX = "11f355bf06"
 TIMEOUT_S = 30.0
+#: an institutional mirror of the same file (its sha256 is still checked against the published prefix)
+URL_ENV = "NEUROFACE_FAN_URL"
 OFFLINE_HINT = ("on an offline PC use `neuroface-studio models import FILE` with the file copied by hand "
                 f"from {FAN4_URL}")
 
 #: ``progress(done_bytes, total_bytes or None)``
 Progress = Callable[[int, "int | None"], None]
 Downloader = Callable[[str, Path, "Progress | None"], None]
+
+
+def fan_url() -> str:
+    """Where ``models fetch fan2d`` downloads from: ``$NEUROFACE_FAN_URL`` (a mirror) or :data:`FAN4_URL`."""
+    return os.environ.get(URL_ENV, "").strip() or FAN4_URL
 
 
 def sha256_of(path: Path) -> str:
@@ -67,10 +74,10 @@ def urllib_download(url: str, dest: Path, progress: Progress | None = None, time
 
 
 def fetch_fan(dest_dir: str | Path, downloader: Downloader | None = None, progress: Progress | None = None,
-              url: str = FAN4_URL, sha256_prefix: str | None = "published") -> Path:
+              url: str | None = None, sha256_prefix: str | None = "published") -> Path:
     """Download and validate the official 2DFAN-4 weights into ``dest_dir``; return the file path.
 
-    ``sha256_prefix``: "published" checks the hash prefix face-alignment publishes in the file
+    ``url``: default :func:`fan_url`. ``sha256_prefix``: "published" checks the hash prefix face-alignment publishes in the file
     name (:data:`FAN4_SHA256_PREFIX`); None skips the check (tests with locally built files).
 
     An existing valid file is reused. Raises ModelUnavailableError (no network, HTTP error,
@@ -81,6 +88,7 @@ def fetch_fan(dest_dir: str | Path, downloader: Downloader | None = None, progre
 
     if sha256_prefix == "published":
         sha256_prefix = FAN4_SHA256_PREFIX
+    url = url or fan_url()
     dest_dir = Path(dest_dir)
     dest_dir.mkdir(parents=True, exist_ok=True)
     dest = dest_dir / url.rsplit("/", 1)[-1]

@@ -282,11 +282,14 @@ def import_model(file: str | Path, name: str = FAN_NAME, store_dir: Path | None 
     return _register_fan(file, name, f"imported from {file.name}", version, store_dir)
 
 
-def fetch_model(name: str = FAN_NAME, downloader=None, store_dir: Path | None = None, progress=None) -> ModelListing:
+def fetch_model(name: str = FAN_NAME, downloader=None, store_dir: Path | None = None, progress=None,
+                url: str | None = None, sha256_prefix: str | None = "published") -> ModelListing:
     """Download the official weights of ``name`` (only ``fan2d``) and register them (origin "official").
 
     ``downloader(url, dest, progress)`` replaces the network (tests); ``progress(done_bytes,
-    total_bytes or None)``. Offline: ModelUnavailableError saying how to import the file instead.
+    total_bytes or None)``; ``url`` (default the official address or ``$NEUROFACE_FAN_URL``) and
+    ``sha256_prefix`` as in :func:`~neuroface_studio.vision.fan_fetch.fetch_fan` (tests with a
+    local server). Offline: ModelUnavailableError saying how to import the file instead.
     """
     if name != FAN_NAME:
         raise ModelRegistryError(f"only {FAN_NAME} can be fetched (the official FAN weights); {name} cannot")
@@ -296,7 +299,7 @@ def fetch_model(name: str = FAN_NAME, downloader=None, store_dir: Path | None = 
     from neuroface_studio.vision.fan_fetch import fetch_fan
     index = _index(store_dir)
     downloads = index.folder / "downloads"
-    path = fetch_fan(downloads, downloader, progress=progress)
+    path = fetch_fan(downloads, downloader, progress=progress, url=url, sha256_prefix=sha256_prefix)
     try:
         listing = _register_fan(path, name, "official", path.name.split(".")[0], store_dir)
     finally:
