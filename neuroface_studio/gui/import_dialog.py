@@ -54,7 +54,8 @@ def import_plan(path_text: str) -> tuple[str, str]:
     return WARN_STYLE, (f"{known}: colour only, no depth, so 3D features will not be available (2D landmarks "
                         "and 2D kinematics work). The camera calibration is not in the file and is guessed: "
                         "focal length = image width in pixels, principal point at the image centre, no lens "
-                        "distortion. The frame rate is read from the file (30 fps if it has none).")
+                        "distortion. Every frame is imported with its own time from the file (a variable frame "
+                        "rate is kept); a file of fewer than 2 frames (a still image) is refused.")
 
 
 class ImportRecordingDialog(QDialog):
@@ -255,6 +256,10 @@ class ImportRecordingDialog(QDialog):
             rid, n = html.escape(result.recording_id), s["frames_written"]
             lines = [f"Cancelled: the first {n} frames were kept as <b>{rid}</b>." if cancelled
                      else f"Imported <b>{rid}</b>: {n} frames in {seconds:.1f} s."]
+            if not cancelled and "frames_read" in s:  # a file import: every frame read is written
+                kept = "Every frame" if s["frames_read"] == n else f"{n} of the {s['frames_read']} frames"
+                lines.append(f"{kept} of the file, {s['duration_s']:.2f} s at {s['fps']:.2f} fps "
+                             f"(timestamps: {html.escape(s['timestamps'])}).")
             if s["dropped"]:
                 lines.append(f"{s['dropped']} frames were missing or could not be stored.")
             if s.get("error"):
