@@ -79,7 +79,8 @@ def format_summary(summary: dict) -> str:
     for label, n in sorted(summary["landmark_sets"].items()):
         lines.append(f"Landmark sets by {label}: {n}")
     for p in summary["participants"]:
-        tasks = ", ".join(r["task"] for r in p["recordings"]) or "no recordings"
+        tasks = ", ".join(f"{r['task']} ({r['n_frames']} fr, {r['duration_s']:.1f} s)" if "duration_s" in r
+                          else r["task"] for r in p["recordings"]) or "no recordings"
         consent = "consented" if p["consent_to_share"] else "no consent to share"
         lines.append(f"  {p['id']:<10} {p['group']:<6} {consent:<20} {tasks}")
     return "\n".join(lines)
