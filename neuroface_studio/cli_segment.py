@@ -44,8 +44,9 @@ def _text(report, applied: list[str], summary: dict) -> str:
             be = r.boundary_error
             mean = "n/a" if be.mean_abs is None else f"{be.mean_abs:.1f}"
             err = f"  [vs truth: {mean} frames, {be.misses} missed, {be.extras} extra]"
+        clock = "" if r.time_source.startswith("recorded timestamps (uniform") else f"  [time: {r.time_source}]"
         lines.append(f"{r.recording_id:<22} {r.task_code:<7} {len(r.spans):2d} from {r.trace} ({r.model}): "
-                     f"{spans}{err}")
+                     f"{spans}{err}{clock}")
     if "boundary_error_frames" in summary:
         be = summary["boundary_error_frames"]
         shown = "n/a" if be is None else f"{be:.2f}"

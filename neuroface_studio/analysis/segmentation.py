@@ -328,8 +328,8 @@ def propose_repetitions(trace: np.ndarray, fps: float, params: SegmentationParam
 def _propose_on_grid(raw: np.ndarray, ft: FrameTimes, p: SegmentationParams, fps: float) -> Proposal:
     """:func:`propose_repetitions` on the trace resampled to a uniform grid, spans mapped back to frames."""
     grid = uniform_grid(0.0, float(ft.t_s[-1]), ft.rate_hz)
-    # holes up to 0.25 s are bridged for detection (the trace itself bridges 0.1 s; peaks in longer holes are unseen)
-    on_grid = propose_repetitions(resample(raw, ft.t_s, grid, max_gap_s=0.25), ft.rate_hz, p)
+    # holes up to MAX_GAP_S (0.25 s) are bridged for detection; a peak in a longer hole is unseen
+    on_grid = propose_repetitions(resample(raw, ft.t_s, grid), ft.rate_hz, p)
     spans: list[ProposedSpan] = []
     for sp in on_grid.spans:  # each edge to the recorded frame nearest in time
         a, b = (int(i) for i in grid_to_frame(grid[[sp.start, sp.end]], ft.t_s))

@@ -27,10 +27,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neuroface_studio.domain.timing import duration_from_timestamps
+
 #: Intervals within this fraction of the grid period count as uniform (no resampling needed).
 UNIFORM_TOLERANCE = 0.1
-#: A recorded interval longer than this (seconds, at least 1.5 frame periods) is a hole: grid samples in it are NaN.
-MAX_GAP_S = 0.1
+#: A recorded interval longer than this (seconds, at least 1.5 frame periods) is a hole: grid samples in it are
+#: NaN (missing, as frames without a face); shorter ones are interpolated (a 0.25 s hole is still a quarter of a
+#: typical repetition: the features' own 20 % missing limit then decides).
+MAX_GAP_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -66,8 +70,9 @@ class FrameTimes:
 
     @property
     def duration_s(self) -> float:
-        """Span of the recording: last frame time - first + one grid period (``n / fps`` when uniform)."""
-        return float(self.t_s[-1] - self.t_s[0] + 1.0 / self.rate_hz) if self.n else 0.0
+        """Length of the recording as ``project info`` states it (domain/timing.py): last frame time -
+        first + the median frame interval (``n / fps`` when uniform)."""
+        return duration_from_timestamps(self.t_s, self.fps)
 
     def span_duration_s(self, start: int, end: int) -> float:
         """Duration of frames ``start..end`` inclusive: ``t[end] - t[start]`` + one grid period."""

@@ -398,7 +398,7 @@ def write_features_csv(session: ProjectSession, model: str) -> str | None:
     if not rows:
         return None
     buf = io.StringIO()
-    cols = ["participant", "group", "recording", "task", "repetition", "start", "end", *FEATURE_NAMES]
+    cols = ["participant", "group", "recording", "task", "repetition", "start", "end", *FEATURE_NAMES, "space"]
     w = csv_safe.dict_writer(buf, cols, lineterminator="\n", extrasaction="ignore")
     w.writeheader()
     w.writerows(rows)

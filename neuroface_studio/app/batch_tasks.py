@@ -34,7 +34,7 @@ from pathlib import Path
 FEATURES_DIR = "features"
 REPORTS_DIR = "reports"
 FEATURES_FORMAT = "neuroface-features"
-FEATURES_VERSION = 1
+FEATURES_VERSION = 2  # 2: real frame times, 2D fallback without depth, null + why_null (issue 15)
 
 
 @dataclass(frozen=True)
@@ -254,7 +254,7 @@ def features_task(folder: str, recording_id: str, opts: StepOptions) -> TaskResu
 
 
 def _features(folder: str, recording_id: str, opts: StepOptions) -> TaskResult:
-    from neuroface_studio.analysis.features import FEATURE_NAMES, UNITS
+    from neuroface_studio.analysis.features import FEATURE_NAMES, units_of
     from neuroface_studio.app.kinematics import project_features
     from neuroface_studio.domain.recordings import Repetition
     from neuroface_studio.store.atomic import atomic_write_bytes
@@ -275,9 +275,11 @@ def _features(folder: str, recording_id: str, opts: StepOptions) -> TaskResult:
     table = project_features(session, [recording_id], model=opts.model, use_3d=opts.use_3d, median=opts.median)
     if recording_id in table.skipped:
         return TaskResult("features", recording_id, "skipped", table.skipped[recording_id])
+    space = table.spaces.get(recording_id, "3d_mm")
     data = {"format": FEATURES_FORMAT, "version": FEATURES_VERSION, "key": inputs_key(inputs), "inputs": inputs,
-            "source": table.sources.get(recording_id, ""), "features": list(FEATURE_NAMES), "units": UNITS,
-            "rows": table.rows}
+            "source": table.sources.get(recording_id, ""), "features": list(FEATURE_NAMES), "units": units_of(space),
+            "space": space, "time": table.times.get(recording_id, ""),
+            "rows": table.to_dict()["rows"]}  # valid JSON: a missing feature is null, why_null says why
     path = features_path(folder, recording_id, opts.model)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(path, json.dumps(data, indent=1).encode("utf-8"))

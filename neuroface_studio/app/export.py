@@ -151,7 +151,9 @@ class _Exporter:
     def landmarks(self) -> None:
         from neuroface_studio.app.annotation_io import export_annotations
         from neuroface_studio.app.landmarking import read_track, tracks_of
-        header = ["frame"] + [f"{c}{i}" for i in range(68) for c in "xy"]
+        from neuroface_studio.app.frame_times import recording_times
+        header = ["frame", "time_s"] + [f"{c}{i}" for i in range(68) for c in "xy"]
+        clocks: dict = {}
         info: dict = {}
         for k, rid in enumerate(self.recordings):
             self._tick(k, len(self.recordings), f"landmarks of {rid}")
@@ -161,7 +163,10 @@ class _Exporter:
                 sources["truth"] = lambda: self.session.truth(rid).landmarks_px
             for name, load in sources.items():
                 pts = np.asarray(load(), np.float64).reshape(-1, 136)
-                rows = ([str(i)] + ["" if not np.isfinite(v) else f"{v:.2f}" for v in row] for i, row in enumerate(pts))
+                times = recording_times(self.session, rid, len(pts))
+                clocks[rid] = times.describe()
+                rows = ([str(i), f"{times.t_s[i]:.6f}"] + ["" if not np.isfinite(v) else f"{v:.2f}" for v in row]
+                        for i, row in enumerate(pts))
                 _write_csv(self.root / "landmarks" / rid / f"{name}.csv", header, rows)
             info[rid] = sorted(sources)
         n_ann = 0
@@ -170,18 +175,21 @@ class _Exporter:
                                      consented_only=not self.options.all_participants)
             n_ann = res.written
         self.manifest["landmarks"] = {"per_recording": info, "annotations": n_ann,
-                                      "layout": "0-based px, x right, y down; empty = no face"}
+                                      "layout": "0-based px, x right, y down; empty = no face; time_s: the frame's "
+                                                "recorded time from the first frame", "time": clocks}
 
     def features(self) -> None:
-        from neuroface_studio.analysis.features import FEATURE_NAMES, UNITS
+        from neuroface_studio.analysis.features import FEATURE_NAMES, SPACE_2D, SPACE_3D, UNITS, units_of
         from neuroface_studio.app.kinematics import project_features
         table = project_features(self.session, recording_ids=self.recordings, model=self.options.model,
                                  progress=self._tick, cancel=self.cancel) if self.recordings else None
         self._table = table
-        cols = ["participant", "group", "recording", "task", "repetition", "start", "end", *FEATURE_NAMES]
+        cols = ["participant", "group", "recording", "task", "repetition", "start", "end", *FEATURE_NAMES, "space"]
         rows = [[_fmt(r[c]) for c in cols] for r in (table.rows if table else [])]
         _write_csv(self.root / "features" / "features.csv", cols, rows)
         self.manifest["features"] = {"rows": len(rows), "units": UNITS, "sources": table.sources if table else {},
+                                     "units_by_space": {s: units_of(s) for s in (SPACE_3D, SPACE_2D)},
+                                     "spaces": table.spaces if table else {}, "time": table.times if table else {},
                                      "skipped": table.skipped if table else {}}
 
     def results(self) -> None:

@@ -99,8 +99,7 @@ def _why_no_repetitions(session: ProjectSession, rid: str, model: str | None) ->
     if applied and f"{rid}: 0 from" in applied[-1].detail:
         return ("no repetitions: `segment --apply` found none in this recording's trace (a face on "
                 f"{seen.mean():.0%} of frames, {source}); mark them by hand in the Segment workspace")
-    return ("no repetitions yet: segment it (`neuroface-studio segment PROJECT --recording "
-            f"{rid} --apply`, or the Segment workspace)")
+    return "no repetitions yet: segment the recording (`neuroface-studio segment PROJECT --apply`, or the Segment workspace)"
 
 
 def _to_3d(session: ProjectSession, rid: str, pts: np.ndarray, reps) -> tuple[np.ndarray, float]:

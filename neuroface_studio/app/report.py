@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from neuroface_studio.analysis.features import UNITS
+from neuroface_studio.analysis.features import SPACE_3D, units_of
 from neuroface_studio.analysis.traces import compute_trace
+from neuroface_studio.app.frame_times import recording_times
 from neuroface_studio.app.head_pose import frontal_summary
 from neuroface_studio.app.kinematics import FeatureTable, project_features
 from neuroface_studio.app.project_service import ProjectSession
@@ -87,6 +88,7 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
                         if project.participant_of(r.id).group.value == reference_group]
             table = project_features(session, sorted({r.id for r in recs} | set(controls)), model=model)
     ref_rows = [r for r in table.rows if r["group"] == reference_group and r["participant"] != participant_id]
+    clocks = {}
     n_ref = len({r["participant"] for r in ref_rows})
     protocol_rows, tasks, symmetry, over_time = [], [], [], {}
     for rec in recs:
@@ -96,8 +98,10 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
         pose = frontal_summary(session, rec.id, model)
         frontal = pose.frontal_fraction if pose is not None else rec.quality.get("frontal_fraction")
         session_id = rec.session_id
+        times = recording_times(session, rec.id)
+        clocks[rec.id] = times
         protocol_rows.append({"session": session_id, "task": rec.task_code, "frames": rec.n_frames,
-                              "seconds": rec.n_frames / rec.fps, "repetitions": len(reps), "frontal": frontal,
+                              "seconds": times.duration_s, "repetitions": len(reps), "frontal": frontal,
                               "dropped": int(rec.quality.get("dropped", 0) or 0)})
         mine = [r for r in table.rows if r["recording"] == rec.id]
         try:
@@ -106,11 +110,15 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
             task = None
         name, trace = _trace(session, rec.id)
         date = next(s.date for s in sessions if s.id == session_id)
-        sec = TaskSection(rec.task_code, getattr(task, "name", rec.task_code), name,
-                          (np.arange(rec.n_frames) / rec.fps).tolist(), trace.tolist(),
-                          [(r.start_frame / rec.fps, (r.end_frame + 1) / rec.fps) for r in reps],
+        t = times.t_s if times.n == len(trace) else np.arange(len(trace)) / rec.fps
+        last = len(t) - 1
+        sec = TaskSection(rec.task_code, getattr(task, "name", rec.task_code), name, t.tolist(), trace.tolist(),
+                          [(float(t[min(r.start_frame, last)]), float(t[min(r.end_frame, last)]) + 1.0 / times.rate_hz)
+                           for r in reps],
                           session=f"session {session_id}, {date}" if len(sessions) > 1 else "")
-        ref_task = [r for r in ref_rows if r["task"] == rec.task_code]
+        space = table.spaces.get(rec.id, SPACE_3D)  # compare like with like: mm with mm, IOD with IOD
+        units = units_of(space)
+        ref_task = [r for r in ref_rows if r["task"] == rec.task_code and r.get("space", SPACE_3D) == space]
         for f in REPORT_FEATURES:
             value = _mean(mine, f)
             ref = np.array([r[f] for r in ref_task], np.float64)
@@ -118,7 +126,7 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
             mu = float(ref.mean()) if ref.size else float("nan")
             sd = float(ref.std(ddof=1)) if ref.size > 1 else float("nan")
             z = (value - mu) / sd if sd and np.isfinite(sd) and sd > 0 else float("nan")
-            sec.features.append(FeatureLine(f, UNITS[f], value, mu, sd, z))
+            sec.features.append(FeatureLine(f, units[f], value, mu, sd, z))
         if mine:
             label = f"{rec.task_code} ({date})" if len(sessions) > 1 else rec.task_code
             symmetry.append((label, _mean(mine, "corner_asymmetry"), _mean(mine, "brow_asymmetry")))
@@ -133,6 +141,9 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
         for sec in tasks:
             sec.probability = next((c.probability for c in lines if c.task == sec.task), None)
     sources = sorted(set(table.sources.get(r.id, "") for r in recs) - {""})
+    clock = sorted({c.describe() if not c.from_timestamps else "recorded frame timestamps" for c in clocks.values()})
+    if sources:
+        sources[-1] += "; time: " + ", ".join(clock)
     from neuroface_studio import __version__
     return PatientReport(
         project=project.name, participant=participant_id, group=participant.group.value,

@@ -28,6 +28,7 @@ from neuroface_studio.analysis.segmentation import (
     propose_repetitions,
 )
 from neuroface_studio.analysis.traces import compute_trace
+from neuroface_studio.app.frame_times import recording_times
 from neuroface_studio.app.jobs import CancelToken, ProgressFn, no_progress
 from neuroface_studio.app.landmarking import (
     LandmarkingResult, landmark_recording, log_landmarking, read_track, tracks_of,
@@ -100,6 +101,7 @@ class RecordingSegmentation:
     landmarked: bool = False  # the recording was landmarked by this run
     problem: str = ""  # why nothing was proposed (no face, REST, ...)
     trace_values: np.ndarray | None = field(default=None, repr=False)  # (T,) the trace, for the timeline
+    time_source: str = ""  # which clock the proposal used (recorded timestamps, or index/fps and why)
     landmarking: LandmarkingResult | None = field(default=None, repr=False)  # when this run landmarked
 
     @property
@@ -113,7 +115,7 @@ class RecordingSegmentation:
     def to_dict(self) -> dict:
         d = {"recording": self.recording_id, "task": self.task_code, "trace": self.trace, "model": self.model,
              "fps": self.fps, "n_frames": self.n_frames, "spans": [s.to_dict() for s in self.spans],
-             "landmarked": self.landmarked, "problem": self.problem,
+             "landmarked": self.landmarked, "problem": self.problem, "time": self.time_source,
              "mode": self.params.mode if self.params else None}
         if self.true_spans is not None:
             d["true_spans"] = [list(s) for s in self.true_spans]
@@ -173,7 +175,9 @@ def propose_for_recording(session: ProjectSession, recording_id: str, model: str
                        "away from the camera on every frame (head pose from the landmarks); "
                        "check the recording, or mark repetitions by hand")
     else:
-        out.spans = list(propose_repetitions(values, rec.fps, p).spans)
+        times = recording_times(session, recording_id, len(values))
+        out.time_source = times.describe()
+        out.spans = list(propose_repetitions(values, rec.fps, p, times=times).spans)
     if out.true_spans is not None:
         out.boundary_error = boundary_error_frames(out.frames, out.true_spans)
     progress(1, 1, f"{recording_id}: {len(out.spans)} repetition(s) proposed")
@@ -193,7 +197,7 @@ def trace_for_recording(session: ProjectSession, recording_id: str, trace: str |
 
     ``trace`` None: the task's trace; ``model`` None: :func:`landmark_source`'s choice. Raises
     ValueError when the recording has no track (landmark it first) or the trace is unknown.
-    For the Segment workspace's timeline; gaps up to 0.1 s are interpolated; frames with the head
+    For the Segment workspace's timeline; gaps up to 0.1 s (of recorded time) are interpolated; frames with the head
     turned away (the head pose from the landmarks beyond the live feedback's red thresholds, or a
     sideways turn seen in the landmarks; and 0.08 s either side) are NaN.
     """
@@ -202,8 +206,8 @@ def trace_for_recording(session: ProjectSession, recording_id: str, trace: str |
         raise ValueError(f"recording {recording_id} has no landmark track yet; landmark it (Analyze > Landmark, "
                          f"or `neuroface-studio landmark PROJECT --recording {recording_id}`)")
     track = read_track(session, recording_id, source)
-    fps = session.project.recordings[recording_id].fps
     points = track.landmarks_px.astype(np.float64)
+    fps = 1.0 / recording_times(session, recording_id, len(points)).median_interval_s  # frames per real second
     red = _red_frames(session, recording_id, len(points), source)
     points[red] = np.nan  # head turned away (pose from the landmarks, live feedback's red thresholds)
     return compute_trace(trace or task_trace_name(session, recording_id), points,

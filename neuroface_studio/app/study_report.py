@@ -183,6 +183,22 @@ def _feature_sources(session: ProjectSession, table) -> list[str]:
     return [f"{k} ({n} recording{'s' if n != 1 else ''})" for k, n in out.items()]
 
 
+def _space_and_time_text(table) -> str:
+    """Methods sentences: how many recordings were measured in 2D (no depth) and on which clock."""
+    if table is None:
+        return ""
+    spaces = list(table.spaces.values())
+    n2 = spaces.count("2d_iod")
+    text = (f"{n2} of {len(spaces)} recordings had no (or too little) depth and were measured in 2D, lengths in "
+            "fractions of the interocular distance (outer eye corners), and are compared only with each other. "
+            if n2 else "")
+    index = [rid for rid, clock in table.times.items() if not clock.startswith("recorded")]
+    return text + ("Times (durations, velocities, smoothness sampling) come from the recorded frame timestamps; "
+                   "frames not evenly spaced were resampled linearly to a uniform grid at the camera rate"
+                   + (f", except {len(index)} recording(s) without usable timestamps (frame index / fps)." if index
+                      else "."))
+
+
 def _methods(session: ProjectSession, report: StudyReport, table, settings, acc_models: dict) -> str:
     from neuroface_studio import __version__
     from neuroface_studio.analysis.evaluation import SUBSETS
@@ -203,10 +219,10 @@ def _methods(session: ProjectSession, report: StudyReport, table, settings, acc_
                 + (f"Landmark time series were smoothed with a {fs['median']}-point median filter, " if fs["median"] > 1
                    else "Landmark time series were not filtered, ")
                 + ("lifted to 3D (mm) from the depth image aligned to colour through the colour camera's "
-                   "intrinsics" if fs["use_3d"] else "kept in 2D image pixels")
+                   "intrinsics" if fs["use_3d"] else "kept in 2D")
                 + (" and expressed in a head-fixed frame" if fs["head_frame"] else "")
                 + f". {len(FEATURE_NAMES)} features per repetition: {', '.join(FEATURE_NAMES)}; smoothness "
-                f"(SPARC, LDJ) on the first {fs['window_s']:g} s.")
+                f"(SPARC, LDJ) on the first {fs['window_s']:g} s. " + _space_and_time_text(table))
     if report.nrmse_rows:
         models = "; ".join(describe_model(i) for i in acc_models.values())
         text.append(f"Landmark accuracy: NRMSE = root mean square point error over the {settings.subset} landmarks "

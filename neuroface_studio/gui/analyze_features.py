@@ -6,7 +6,9 @@ one task; :func:`control_z_scores` gives each value's z-score against the contro
 mean and SD (sample SD of the controls' participant means; no z without two controls or when the
 controls do not vary). :class:`FeaturesTableWidget` shows them, one row per participant (controls
 first), cells "value (z)" coloured by |z| (1-2 amber, over 2 red), the raw value and z in the
-cell's ``Qt.UserRole`` data; :func:`feature_csv_rows` gives the same table for CSV.
+cell's ``Qt.UserRole`` data; :func:`feature_csv_rows` gives the same table for CSV. Recordings
+without depth are measured in 2D (interocular units, "· 2D" after the repetition count); a
+participant is compared only with controls measured the same way.
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from neuroface_studio.analysis.features import FEATURE_NAMES, UNITS
+from neuroface_studio.analysis.features import FEATURE_NAMES, SPACE_2D, SPACE_3D, units_of
 
 CONTROL = "HC"
+#: How each feature space is described to the user.
+SPACE_TEXT = {SPACE_3D: "3D from depth, lengths in mm",
+              SPACE_2D: "2D (no depth): lengths in fractions of the interocular distance (IOD)"}
 Z_AMBER, Z_RED = 1.0, 2.0  # |z| thresholds of the cell colours
 AMBER, RED = QColor("#fff0c2"), QColor("#f7c6c0")
 
@@ -37,8 +42,21 @@ def tasks_of(rows: list[dict]) -> list[str]:
     return sorted({r["task"] for r in rows})
 
 
+def space_of(row: dict) -> str:
+    return row.get("space", SPACE_3D)
+
+
+def table_units(means: list[dict]) -> dict[str, str]:
+    """Units for the table's header: the participants' space's, or "mm | IOD" per feature when mixed."""
+    spaces = sorted({space_of(m) for m in means}) or [SPACE_3D]
+    if len(spaces) == 1:
+        return units_of(spaces[0])
+    return {f: " | ".join(dict.fromkeys(units_of(s)[f] for s in spaces)) for f in FEATURE_NAMES}
+
+
 def participant_means(rows: list[dict], task: str) -> list[dict]:
-    """One dict per participant with repetitions of ``task``: participant, group, repetitions and
+    """One dict per participant with repetitions of ``task``: participant, group, repetitions, space
+    ("3d_mm" or "2d_iod"; a participant measured in both keeps the space of most repetitions) and
     the mean of every feature over them (NaN repetitions ignored; NaN when all are). Controls first."""
     by: dict[str, list[dict]] = {}
     for r in rows:
@@ -46,7 +64,10 @@ def participant_means(rows: list[dict], task: str) -> list[dict]:
             by.setdefault(r["participant"], []).append(r)
     out = []
     for pid, reps in by.items():
-        means = {}
+        spaces = [space_of(r) for r in reps]
+        space = max(sorted(set(spaces)), key=spaces.count)
+        reps = [r for r in reps if space_of(r) == space]  # never average mm with interocular units
+        means = {"space": space}
         for f in FEATURE_NAMES:
             v = np.array([r[f] for r in reps], np.float64)
             means[f] = float(np.mean(v[np.isfinite(v)])) if np.isfinite(v).any() else float("nan")
@@ -54,24 +75,27 @@ def participant_means(rows: list[dict], task: str) -> list[dict]:
     return sorted(out, key=lambda d: (d["group"] != CONTROL, d["group"], d["participant"]))
 
 
-def control_stats(means: list[dict]) -> dict[str, tuple[float, float, int]]:
-    """Per feature: (mean, sample SD, n) of the controls' participant means (NaN when under 2)."""
+def control_stats(means: list[dict], space: str | None = None) -> dict[str, tuple[float, float, int]]:
+    """Per feature: (mean, sample SD, n) of the controls' participant means (NaN when under 2);
+    ``space``: only controls measured in that space (default: the first participant's)."""
+    space = space or (space_of(means[0]) if means else SPACE_3D)
     out = {}
     for f in FEATURE_NAMES:
-        v = np.array([m[f] for m in means if m["group"] == CONTROL], np.float64)
+        v = np.array([m[f] for m in means if m["group"] == CONTROL and space_of(m) == space], np.float64)
         v = v[np.isfinite(v)]
         out[f] = (float(v.mean()), float(v.std(ddof=1)), len(v)) if len(v) >= 2 else (float("nan"),) * 2 + (len(v),)
     return out
 
 
 def control_z_scores(means: list[dict]) -> list[dict[str, float]]:
-    """Per participant (same order as ``means``): {feature: z against the controls} (NaN if none)."""
-    stats = control_stats(means)
+    """Per participant (same order as ``means``): {feature: z against the controls measured in the
+    same space} (NaN if none)."""
+    stats = {s: control_stats(means, s) for s in {space_of(m) for m in means}}
     out = []
     for m in means:
         z = {}
         for f in FEATURE_NAMES:
-            mu, sd, _ = stats[f]
+            mu, sd, _ = stats[space_of(m)][f]
             ok = math.isfinite(m[f]) and math.isfinite(sd) and sd > 0
             z[f] = (m[f] - mu) / sd if ok else float("nan")
         out.append(z)
@@ -80,12 +104,15 @@ def control_z_scores(means: list[dict]) -> list[dict[str, float]]:
 
 def feature_csv_rows(means: list[dict], task: str) -> tuple[list[str], list[list]]:
     """Header and rows: participant, group, task, repetitions, then each feature and its z."""
-    header = ["participant", "group", "task", "repetitions"]
+    units = table_units(means)
+    header = ["participant", "group", "task", "repetitions", "space"]
     for f in FEATURE_NAMES:
-        header += [f"{f}_{UNITS[f]}".replace("/", "_per_") if UNITS[f] != "1" else f, f"{f}_z_vs_{CONTROL}"]
+        unit = units[f]
+        named = unit not in ("1",) and "|" not in unit  # mixed spaces: the space column says the unit
+        header += [f"{f}_{unit}".replace("/", "_per_") if named else f, f"{f}_z_vs_{CONTROL}"]
     rows = []
     for m, z in zip(means, control_z_scores(means)):
-        row = [m["participant"], m["group"], task, m["repetitions"]]
+        row = [m["participant"], m["group"], task, m["repetitions"], space_of(m)]
         for f in FEATURE_NAMES:
             row += [m[f], z[f]]
         rows.append(row)
@@ -126,24 +153,31 @@ class FeaturesTableWidget(QTableWidget):
     def show_means(self, means: list[dict]) -> None:
         self.means = means
         self.clear()
-        headers = ["Participant", "Group", "reps"] + [f"{SHORT[f]}\n({UNITS[f]})" if UNITS[f] != "1" else SHORT[f]
+        units = table_units(means)
+        headers = ["Participant", "Group", "reps"] + [f"{SHORT[f]}\n({units[f]})" if units[f] != "1" else SHORT[f]
                                                       for f in FEATURE_NAMES]
         self.setColumnCount(len(headers))
         self.setHorizontalHeaderLabels(headers)
         for c, f in enumerate(FEATURE_NAMES, start=3):
-            self.horizontalHeaderItem(c).setToolTip(f"{f} ({UNITS[f]}): value (z-score against the {CONTROL} group)")
+            self.horizontalHeaderItem(c).setToolTip(f"{f} ({units[f]}; IOD = fraction of the interocular distance, "
+                                                    f"2D without depth): value (z-score against the {CONTROL} "
+                                                    "group measured the same way)")
         self.setRowCount(len(means))
-        stats = control_stats(means)
+        stats = {s: control_stats(means, s) for s in {space_of(m) for m in means}}
         for r, (m, z) in enumerate(zip(means, control_z_scores(means))):
-            for c, text in enumerate((m["participant"], m["group"], str(m["repetitions"]))):
-                self.setItem(r, c, QTableWidgetItem(text))
+            two_d = space_of(m) == SPACE_2D
+            for c, text in enumerate((m["participant"], m["group"], str(m["repetitions"]) + (" · 2D" if two_d else ""))):
+                item = QTableWidgetItem(text)
+                item.setToolTip(SPACE_TEXT[space_of(m)])
+                self.setItem(r, c, item)
+            unit_of = units_of(space_of(m))
             for c, f in enumerate(FEATURE_NAMES, start=3):
                 zf = z[f]
                 item = QTableWidgetItem(fmt(m[f]) + z_text(zf))
                 item.setData(Qt.ItemDataRole.UserRole, (m[f], zf))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                mu, sd, n = stats[f]
-                item.setToolTip(f"{f} = {fmt(m[f])} {UNITS[f]}; {CONTROL} ({n}): {fmt(mu)} ± {fmt(sd)}"
+                mu, sd, n = stats[space_of(m)][f]
+                item.setToolTip(f"{f} = {fmt(m[f])} {unit_of[f]}; {CONTROL} ({n}): {fmt(mu)} ± {fmt(sd)}"
                                 + (f"; z = {zf:+.2f}" if math.isfinite(zf) else "; no z (too few controls)"))
                 color = z_color(zf)
                 if color is not None:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from neuroface_studio.analysis.kinematics3d import landmarks_3d, to_head_frame
 from neuroface_studio.analysis.traces import TRACES, compute_trace, turned_away
+from neuroface_studio.app.frame_times import recording_times
 from neuroface_studio.app.jobs import CancelToken, ProgressFn, no_progress
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.app.segmentation import landmark_source, task_trace_name, trace_for_recording
@@ -55,10 +56,35 @@ class RecordingTrace:
     participant: str = ""
     task: str = ""
     unit: str = "interocular distances"  # or mm (mm² for an area) in 3D
+    times: np.ndarray | None = field(default=None, repr=False)  # (T,) s of each frame (recorded timestamps)
+    clock: str = ""  # which clock the times come from (app.frame_times)
 
     @property
     def seconds(self) -> np.ndarray:
+        """Time of each frame, s: the recorded timestamps (index / fps for old recordings)."""
+        if self.times is not None and len(self.times) == len(self.values):
+            return np.asarray(self.times, np.float64)
         return np.arange(len(self.values)) / self.fps
+
+    @property
+    def period(self) -> float:
+        """One frame interval (median of the recorded ones), s."""
+        t = self.seconds
+        return float(np.median(np.diff(t))) if len(t) > 1 else 1.0 / self.fps
+
+    def span_s(self, start: int, end: int) -> tuple[float, float]:
+        """Start and end time of frames ``start..end`` (the end frame lasts one interval)."""
+        t = self.seconds
+        last = len(t) - 1
+        return float(t[min(start, last)]), float(t[min(end, last)]) + self.period
+
+    def frame_at(self, x_s: float) -> int:
+        """The frame nearest ``x_s`` seconds."""
+        t = self.seconds
+        if not len(t):
+            return 0
+        i = int(np.clip(np.searchsorted(t, x_s), 1, max(len(t) - 1, 1))) if len(t) > 1 else 0
+        return i - 1 if i > 0 and abs(t[i - 1] - x_s) <= abs(t[i] - x_s) else i
 
 
 @dataclass(frozen=True)
@@ -82,6 +108,8 @@ class TraceRequest:
     source: str
     intrinsics: Intrinsics
     depth_scale_m: float
+    times: tuple[float, ...] = ()  # recorded time of each frame, s
+    clock: str = ""
 
 
 def trace_request(session: ProjectSession, recording_id: str) -> TraceRequest:
@@ -95,11 +123,17 @@ def trace_request(session: ProjectSession, recording_id: str) -> TraceRequest:
                          "(Review → Landmark this recording)")
     points_path = (track_path(session.folder, recording_id, source) if source is not None
                    else session.folder / rec.truth_file)
+    if rec.n_frames:
+        with session.open_recording(recording_id) as reader:  # one frame: a video has no depth at all
+            if not reader.depth(reader.n_frames // 2).any():
+                raise ValueError(f"{recording_id} has no depth (a plain video): there is no 3D trace; choose 2D "
+                                 "(interocular units), as its features are measured")
     reps = tuple((r.start_frame, r.end_frame) for r in project.repetitions_of(recording_id))
+    times = recording_times(session, recording_id)
     return TraceRequest(recording_id, task_trace_name(session, recording_id), float(rec.fps), rec.n_frames, reps,
                         project.participant_of(recording_id).id, rec.task_code, session.recording_path(recording_id),
                         points_path, source is None, f"model {source}" if source is not None else "simulated truth",
-                        rec.camera.color, rec.camera.depth_scale_m)
+                        rec.camera.color, rec.camera.depth_scale_m, tuple(times.t_s.tolist()), times.describe())
 
 
 def trace_3d(request: TraceRequest, progress: ProgressFn = no_progress, cancel: CancelToken | None = None
@@ -122,13 +156,19 @@ def trace_3d(request: TraceRequest, progress: ProgressFn = no_progress, cancel: 
 
         xyz, _ = landmarks_3d(points, depth, request.intrinsics, request.depth_scale_m)
     progress(n, n, "3D trace")
+    seen = np.isfinite(points).all(axis=2)
+    if seen.any() and not np.isfinite(xyz).all(axis=2)[seen].any():
+        raise ValueError(f"recording {request.recording} has no depth at its landmarks (a plain video, or depth "
+                         "lost): there is no 3D trace; choose 2D (interocular units), as the features of this "
+                         "recording are measured")
     spec = TRACES[request.name]
     with np.errstate(invalid="ignore"):
         values = np.asarray(spec.function(to_head_frame(xyz)), np.float64)
     values[turned_away(points)] = np.nan
+    times = np.asarray(request.times, np.float64) if len(request.times) == n else None
     return RecordingTrace(request.recording, request.name, values, request.fps, list(request.repetitions),
                           request.source + " + depth (3D, head frame)", request.participant, request.task,
-                          "mm²" if spec.power == 2 else "mm")
+                          "mm²" if spec.power == 2 else "mm", times, request.clock)
 
 
 def recording_trace(session: ProjectSession, recording_id: str, use_3d: bool = False) -> RecordingTrace:
@@ -155,8 +195,10 @@ def recording_trace(session: ProjectSession, recording_id: str, use_3d: bool = F
                                turn_margin=round(0.08 * rec.fps))
         source = "simulated truth"
     reps = [(r.start_frame, r.end_frame) for r in project.repetitions_of(recording_id)]
+    times = recording_times(session, recording_id, len(values))
     return RecordingTrace(recording_id, name, np.asarray(values, np.float64), float(rec.fps), reps, source,
-                          project.participant_of(recording_id).id, rec.task_code)
+                          project.participant_of(recording_id).id, rec.task_code, times=times.t_s,
+                          clock=times.describe())
 
 
 def style_plot(plot: pg.PlotWidget, left: str, bottom: str) -> None:
@@ -233,7 +275,7 @@ class KinematicTracesWidget(QWidget):
         for k, (s, e) in enumerate(trace.repetitions):
             color = pg.mkColor(REP_COLORS[k % len(REP_COLORS)])
             color.setAlpha(40)
-            region = pg.LinearRegionItem((s / trace.fps, (e + 1) / trace.fps), movable=False, brush=pg.mkBrush(color),
+            region = pg.LinearRegionItem(trace.span_s(s, e), movable=False, brush=pg.mkBrush(color),
                                          pen=pg.mkPen(None))
             region.setZValue(-10)
             self.time_plot.addItem(region)
@@ -244,17 +286,18 @@ class KinematicTracesWidget(QWidget):
         for k, (s, e) in enumerate(trace.repetitions):
             seg = trace.values[s:e + 1]
             self.overlay_curves.append(self.overlay_plot.plot(
-                np.arange(len(seg)) / trace.fps, seg, connect="finite", name=f"rep {k + 1}",
+                t[s:e + 1] - t[s], seg, connect="finite", name=f"rep {k + 1}",
                 pen=pg.mkPen(REP_COLORS[k % len(REP_COLORS)], width=1.8)))
         self.overlay_plot.addItem(self.overlay_cursor)
         self.overlay_plot.setTitle("Repetitions aligned at their starts" if trace.repetitions else
                                    "No repetitions: segment the recording (Segment workspace)", color=TEXT, size="10pt")
         reps = len(trace.repetitions)
         shaded = f"{reps} repetition{'s' if reps != 1 else ''} shaded" if reps else "no repetitions yet"
-        self.info_label.setText(f"<b>{trace.participant}</b>, task <b>{trace.task}</b>, {len(t)} frames at "
-                                f"{trace.fps:g} fps, {shaded}; landmarks: "
-                                f"{trace.source}. Click the plot (or drag the red cursor) to move the video there.")
-        self.time_plot.setXRange(0, max(t[-1], 1 / trace.fps) if len(t) else 1, padding=0.01)
+        clock = f"; time: {trace.clock}" if trace.clock else ""
+        self.info_label.setText(f"<b>{trace.participant}</b>, task <b>{trace.task}</b>, {len(t)} frames "
+                                f"({trace.fps:g} fps nominal), {shaded}; landmarks: "
+                                f"{trace.source}{clock}. Click the plot (or drag the red cursor) to move the video there.")
+        self.time_plot.setXRange(0, max(t[-1], trace.period) if len(t) else 1, padding=0.01)
         self.set_frame(self.frame)
 
     def set_frame(self, frame: int) -> None:
@@ -263,19 +306,20 @@ class KinematicTracesWidget(QWidget):
         if self.trace is None:
             return
         self.cursor.blockSignals(True)
-        self.cursor.setValue(self.frame / self.trace.fps)
+        t = self.trace.seconds
+        last = len(t) - 1
+        self.cursor.setValue(float(t[min(max(self.frame, 0), last)]) if len(t) else 0.0)
         self.cursor.blockSignals(False)
         rep = next(((s, e) for s, e in self.trace.repetitions if s <= self.frame <= e), None)
-        self.overlay_cursor.setVisible(rep is not None)
-        if rep is not None:
-            self.overlay_cursor.setValue((self.frame - rep[0]) / self.trace.fps)
+        self.overlay_cursor.setVisible(rep is not None and len(t) > 0)
+        if rep is not None and len(t):
+            self.overlay_cursor.setValue(float(t[min(self.frame, last)] - t[min(rep[0], last)]))
 
     def cursor_frame(self) -> int:
-        return int(round(self.cursor.value() * self.trace.fps)) if self.trace else 0
+        return self.trace.frame_at(self.cursor.value()) if self.trace else 0
 
     def frame_at_x(self, x_s: float) -> int:
-        n = len(self.trace.values)
-        return int(min(max(round(x_s * self.trace.fps), 0), n - 1))
+        return self.trace.frame_at(x_s)
 
     # -- interaction --------------------------------------------------------------------
     def _clicked(self, event) -> None:
@@ -312,10 +356,10 @@ class KinematicTracesWidget(QWidget):
         paint_line_chart(painter, top, [Series(tr.name, t, tr.values, TRACE_COLOR, 1.6)],
                          f"{tr.recording} ({tr.participant}): {tr.name}, repetitions shaded", "time (s)", label,
                          (0.0, float(t[-1]) if len(t) > 1 else 1.0), y_range,
-                         spans=[(s / tr.fps, (e + 1) / tr.fps) for s, e in tr.repetitions], legend=False)
-        series = [Series(f"rep {k + 1}", np.arange(e - s + 1) / tr.fps, tr.values[s:e + 1],
+                         spans=[tr.span_s(s, e) for s, e in tr.repetitions], legend=False)
+        series = [Series(f"rep {k + 1}", t[s:e + 1] - t[s], tr.values[s:e + 1],
                          REP_COLORS[k % len(REP_COLORS)], 1.6) for k, (s, e) in enumerate(tr.repetitions)]
-        longest = max([(e - s + 1) / tr.fps for s, e in tr.repetitions] or [1.0])
+        longest = max([tr.span_s(s, e)[1] - tr.span_s(s, e)[0] for s, e in tr.repetitions] or [1.0])
         paint_line_chart(painter, bottom, series, "Repetitions aligned at their starts",
                          "time from repetition start (s)", label, (0.0, longest), y_range)
 

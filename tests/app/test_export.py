@@ -56,7 +56,7 @@ def test_default_export_only_consenting_participants_with_manifest(study, tmp_pa
     for path, data in _all_bytes(out).items():  # the excluded pseudonym appears nowhere
         assert b"SIM001" not in data, path
     header = (out / "landmarks/SIM002-OPEN/truth.csv").read_text().splitlines()[0].split(",")
-    assert header[:3] == ["frame", "x0", "y0"] and header[-1] == "y67"
+    assert header[:4] == ["frame", "time_s", "x0", "y0"] and header[-1] == "y67"
     assert (out / "features/features.csv").read_text().count("\n") == 1 + manifest["features"]["rows"] > 1
     assert res.excluded == 1 and not list(tmp_path.glob(".*partial"))
     entry = study.project.audit_log[-1]  # the export is in the audit log, saved
