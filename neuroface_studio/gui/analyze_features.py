@@ -48,7 +48,7 @@ def space_of(row: dict) -> str:
 
 def table_units(means: list[dict]) -> dict[str, str]:
     """Units for the table's header: the participants' space's, or "mm | IOD" per feature when mixed."""
-    spaces = sorted({space_of(m) for m in means}) or [SPACE_3D]
+    spaces = sorted({space_of(m) for m in means}, key=lambda s: (s != SPACE_3D, s)) or [SPACE_3D]
     if len(spaces) == 1:
         return units_of(spaces[0])
     return {f: " | ".join(dict.fromkeys(units_of(s)[f] for s in spaces)) for f in FEATURE_NAMES}

@@ -58,6 +58,10 @@ def _landmarks(t: np.ndarray) -> np.ndarray:
 
 @pytest.fixture
 def drops_project(tmp_path):
+    return _make_project(tmp_path, np.zeros((480, 640), np.uint16))
+
+
+def _make_project(tmp_path, depth: np.ndarray, tasks=("OPEN", "REST")):
     from neuroface_studio.domain.camera import CameraInfo, Intrinsics
     from neuroface_studio.domain.participants import Participant, Session
     from neuroface_studio.domain.recordings import Recording, Repetition
@@ -72,11 +76,11 @@ def drops_project(tmp_path):
     s.project.add_session(Session("P001-S1", "P001", "2026-01-05"))
     t = _times()
     px = _landmarks(t)
-    for task in ("OPEN", "REST"):
+    for task in tasks:
         rid = f"P001-{task}"
         with RecordingWriter(s.folder / f"recordings/{rid}.h5", rid, task, FPS, cam, "2026-01-05T10:00:00") as w:
             for ts in t:
-                w.append(np.zeros((480, 640, 3), np.uint8), np.zeros((480, 640), np.uint16), 100.0 + ts)
+                w.append(np.zeros((480, 640, 3), np.uint8), depth, 100.0 + ts)
         write_truth(s.folder / f"truth/{rid}.h5", GroundTruth(
             px, np.full((len(t), 68, 3), np.nan), np.zeros((len(t), 3)), np.zeros(len(t), bool),
             np.array([[0, len(t) - 1]]), {"simulator_version": "handmade"}))
@@ -150,3 +154,25 @@ def test_report_states_2d_and_real_durations(drops_project):
     assert units["range_of_motion"] == "IOD" and units["duration"] == "s"
     value = {f.name: f.value for f in sec.features}
     assert value["peak_opening_velocity"] == pytest.approx(0.6, rel=1e-6)
+
+
+@pytest.mark.parametrize("depth_from_x, space", [(0, "3d_mm"), (300, "2d_iod")])
+def test_3d_or_2d_is_decided_per_recording_by_the_landmarks_with_depth(tmp_path, depth_from_x, space):
+    """Depth everywhere: 3D mm. Depth only right of x = 300 (the face's left side has holes): too
+    few landmarks with depth for 3D, so 2D, and the source says how many had depth."""
+    depth = np.zeros((480, 640), np.uint16)
+    depth[:, depth_from_x:] = 600
+    folder, t = _make_project(tmp_path, depth, tasks=("OPEN",))
+    table = project_features(ProjectSession.open(folder), ["P001-OPEN"])
+    row = table.rows[0]
+    assert row["space"] == space
+    assert row["duration"] == pytest.approx(t[-1] + 1 / FPS)  # the same either way: time never needs depth
+    if space == "3d_mm":
+        assert table.sources["P001-OPEN"].endswith("+ depth (3D mm)")
+        mm_per_px = 600 / 615.0  # pinhole: depth / focal length
+        assert row["range_of_motion"] == pytest.approx(30 * mm_per_px, rel=0.02)
+        assert row["peak_opening_velocity"] == pytest.approx(60 * mm_per_px, rel=0.02)
+    else:
+        why = table.sources["P001-OPEN"]
+        assert "% of the landmarks have depth (3D needs 90%)" in why and "no depth in this" not in why
+        assert row["range_of_motion"] == pytest.approx(0.3, rel=1e-6)
