@@ -68,6 +68,7 @@ class ImportResult(RecordResult):
     frames_missing_in_file: int = 0  # RealSense: frame-number gaps left by the camera; images: skipped ones
     cancelled: bool = False
     skipped_files: tuple = ()  # image folders: (file name, reason) of every file not imported
+    frames_declared: int | None = None  # videos: the frame count the container states (None: states none)
 
     def summary(self) -> dict:
         d = super().summary()
@@ -75,7 +76,8 @@ class ImportResult(RecordResult):
                  source_file=self.source_file, duration_s=round(self.duration_s, 6), fps=round(self.fps, 6),
                  nominal_fps=self.nominal_fps, timestamps=self.timestamps,
                  frames_missing_in_file=self.frames_missing_in_file, cancelled=self.cancelled,
-                 skipped_files=[{"file": f, "reason": r} for f, r in self.skipped_files])
+                 skipped_files=[{"file": f, "reason": r} for f, r in self.skipped_files],
+                 frames_declared=self.frames_declared)
         return d
 
     def text(self) -> str:
@@ -91,6 +93,10 @@ class ImportResult(RecordResult):
             line += (f"\nnote: the source itself lacks {self.frames_missing_in_file} frames (gaps in its frame "
                      "numbers; their time slots stay empty)")
         line += "".join(f"\nskipped {f}: {r}" for f, r in self.skipped_files)
+        if self.frames_declared is not None and self.frames_declared != self.frames_read and not self.cancelled:
+            line += (f"\nnote: the file's header states {self.frames_declared} frames; {self.frames_read} could be "
+                     "decoded, and all of them were written (headers often count frames the decoder never "
+                     "yields, e.g. an edit list; a file cut short also looks like this)")
         if self.cancelled:
             line += "\nnote: cancelled by the user; the frames written before that are kept"
         if s.error:
@@ -335,4 +341,5 @@ def _add_recording(session, source, name, rec_id, participant_id, task, created,
                  + (f", {stats.error}" if stats.error else ""))
     return ImportResult(rec_id, stats, frontal, frames_read=stats.frames_captured, source_file=name,
                         duration_s=duration, fps=fps, nominal_fps=nominal, timestamps=ts_source,
-                        frames_missing_in_file=missing, cancelled=cancelled, skipped_files=skipped)
+                        frames_missing_in_file=missing, cancelled=cancelled, skipped_files=skipped,
+                        frames_declared=getattr(source, "declared_frames", None))
