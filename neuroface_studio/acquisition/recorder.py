@@ -29,7 +29,7 @@ from neuroface_studio.store.recording_file import RecordingWriter
 
 _STOP = object()  # sentinel that ends the writer thread
 _DISK_CHECK_EVERY = 1  # frames between free-space checks (statvfs costs microseconds; a frame can be MBs)
-FLUSH_DEADLINE_S = 0.5  # the writer flushes at least this often (wall time): a kill loses less than 1 s
+FLUSH_DEADLINE_S = 0.3  # the writer flushes at least this often (wall time): a kill loses less than 1 s, also under load
 log = logging.getLogger(__name__)
 
 #: (yaw, pitch, roll, distance_mm) and feedback level for a frame, or None; set by the caller.
@@ -165,7 +165,7 @@ class RecordingSink:
         write_error: OSError | None = None
         while True:
             try:  # wake up for the flush deadline even when no frame comes (a stalled camera)
-                item = self._queue.get(timeout=FLUSH_DEADLINE_S / 4)
+                item = self._queue.get(timeout=FLUSH_DEADLINE_S / 6)
             except queue.Empty:
                 if not self._failed.is_set() and writer.flush_due():
                     complete = self._flush(writer) and complete

@@ -7,7 +7,7 @@ root attributes ``format``, ``schema_version``, ``recording_id``, ``task``, ``fp
 Readers need ``import hdf5plugin``.
 
 Crash safety: the writer works in HDF5 SWMR mode (single writer, multiple readers), which
-keeps the file consistent on disk at every flush. It flushes and fsyncs on a 0.5 s deadline and
+keeps the file consistent on disk at every flush. It flushes and fsyncs on a 0.3 s deadline and
 stores the number of frames flushed in ``/committed_frames``, so a file left by a killed
 writer is readable up to its last flush (``complete`` stays False; open it with
 ``h5py.File(path, "r", swmr=True)``). The same mode lets the GUI review a recording while
@@ -54,7 +54,7 @@ class RecordingWriter:
     """Append colour+depth frames to a new recording file. Use from one thread only."""
 
     def __init__(self, path: Path, recording_id: str, task: str, fps: float, camera: CameraInfo,
-                 created: str, flush_every_s: float = 0.5, participant_id: str = "",
+                 created: str, flush_every_s: float = 0.3, participant_id: str = "",
                  reserve_bytes: int | None = None, fault: Fault | None = None) -> None:
         """flush_every_s: the flush deadline (the most a kill can lose); reserve_bytes / fault:
         see :mod:`.guarded_file` (the file under HDF5 never lets a full disk reach HDF5)."""
