@@ -147,13 +147,19 @@ def _unreadable_reason(exc: BaseException) -> str:
     """Why torch.load refused the file, in our words. PyTorch's own text for a refused pickle
     advises re-running with ``weights_only=False``, which would run whatever code the file
     carries: that advice is never passed on."""
-    import pickle
-
     text = str(exc).strip()
-    if isinstance(exc, pickle.UnpicklingError) or "weights_only" in text or "Weights only load failed" in text:
-        return ("it holds pickled Python objects besides weights, which are refused because loading them "
-                "could run code stored in the file; ask whoever made it for a plain state dict "
-                "(torch.save(model.state_dict(), path))")
+    if "weights_only" in text or "Weights only load failed" in text or "WeightsUnpickler" in text:
+        detail = next((line.split("WeightsUnpickler error:", 1)[1].strip() for line in text.splitlines()
+                       if "WeightsUnpickler error:" in line and line.split("WeightsUnpickler error:", 1)[1].strip()),
+                      "")
+        if not detail:  # the reason may stand on the lines after the label
+            lines = text.splitlines()
+            k = next((i for i, line in enumerate(lines) if "WeightsUnpickler error:" in line), None)
+            detail = next((x.strip() for x in lines[k + 1:] if x.strip()), "") if k is not None else ""
+        return ("it is not a plain set of weights: PyTorch's safe loader refused it"
+                + (f" ({detail[:120]})" if detail else "")
+                + ". Files holding pickled Python objects are refused because loading them could run code "
+                "stored in the file; ask whoever made it for a plain state dict (torch.save(model.state_dict(), path))")
     first = text.splitlines()[0][:200] if text else ""
     return f"it cannot be read as a PyTorch weights file ({type(exc).__name__}: {first})"
 
