@@ -182,3 +182,24 @@ def test_another_process_fills_a_real_disk_during_a_recording(tmp_path):
             path.unlink()
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
+def test_disk_almost_full_at_the_start_says_what_is_true(tmp_path):
+    """Issue 17 #2: on a 60 MB disk `record` said 'The 0 frames written are kept in P001-SMILE.h5'
+    about a file it had deleted."""
+    disk = tmp_path / "disk"
+    if not _tmpfs(disk, 60):
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        env = {**os.environ, "NEUROFACE_BLOCK_QT": "1"}
+        cli = [sys.executable, "-m", "neuroface_studio"]
+        proj = disk / "proj"
+        for args in (["project", "create", str(proj)], ["participant", "add", str(proj), "--id", "P001", "--group", "HC"]):
+            subprocess.run(cli + args, check=True, capture_output=True, env=env, timeout=120)
+        proc = subprocess.run(cli + ["record", str(proj), "--participant", "P001", "--task", "SMILE", "--duration", "1"],
+                              capture_output=True, text=True, env=env, timeout=120)
+        assert proc.returncode == 2
+        assert "No frame was written, so no recording is added" in proc.stderr and "kept in" not in proc.stderr
+        assert list((proj / "recordings").glob("*")) == []
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
