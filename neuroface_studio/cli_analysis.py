@@ -139,7 +139,8 @@ def _study_report(args, session, emit, progress_printer) -> int:
              + f": {sum(c.participants for c in rep.cohort)} participants in {len(rep.cohort)} group(s)"]
     lines += ([f"  {rep.nrmse_label}"] if rep.nrmse_rows else []) + (
         [f"  NRMSE {r.model} {r.group}: {100 * r.mean:.2f} ± {100 * r.sd:.2f}% (median {100 * r.median:.2f}%, "
-         f"n = {r.n} frames, {r.missing} missing)" for r in rep.nrmse_rows if r.group == "all"] or [f"  {rep.nrmse_note}"])
+         f"n = {r.n} frames, {r.missing} missing)" for r in rep.nrmse_rows if r.group == "all"]
+        or [f"  {rep.nrmse_note}"])
     lines += [f"  {r.task} {r.contrast}: AUC {r.auc:.2f} (95% CI {r.ci95[0]:.2f}-{r.ci95[1]:.2f})" for r in rep.roc]
     lines += [f"  {t} {c}: no classifier ({why})" for t, c, why in rep.roc_skipped]
     emit(args, {"pdf": str(args.out), "html": str(args.html) if args.html else None, "study": True,

@@ -41,7 +41,8 @@ NORMALIZER_TEXT = {"intercanthal": "intercanthal distance (inner eye corners, po
                    "interocular": "interocular distance (outer eye corners, points 36-45)",
                    "bbox": "diagonal of the ground truth's bounding box"}
 UNITS = "fraction of the normalising distance (x100 = %)"
-PER_IMAGE = "per image: root mean square over the subset's landmarks of the Euclidean point error, divided by the normaliser"
+PER_IMAGE = ("per image: root mean square over the subset's landmarks of the Euclidean point error, "
+             "divided by the normaliser")
 
 
 def subset_text(subset) -> str:

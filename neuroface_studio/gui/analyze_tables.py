@@ -164,7 +164,8 @@ class ResultsTablesWidget(QWidget):
             return
         _, rows = group_rows(report)
         _fill(self.groups_table, ["Model", "Group", "NRMSE %\n(mean ± SD)", "median\n%", "n images", "missing"],
-              [[m, g, f"{pct(mean)} ± {pct(sd)}", pct(med), str(n), str(miss)] for m, g, mean, sd, med, n, miss in rows],
+              [[m, g, f"{pct(mean)} ± {pct(sd)}", pct(med), str(n), str(miss)]
+               for m, g, mean, sd, med, n, miss in rows],
               [[m, g, (mean, sd), med, n, miss] for m, g, mean, sd, med, n, miss in rows])
 
         _, rows = comparison_rows(report)

@@ -50,7 +50,8 @@ class FacePickView(QWidget):
     def to_image(self, pos: QPointF) -> tuple[float, float]:
         """Widget position -> image pixel coordinates."""
         t = self._target()
-        return ((pos.x() - t.x()) * self._image.width() / t.width(), (pos.y() - t.y()) * self._image.height() / t.height())
+        return ((pos.x() - t.x()) * self._image.width() / t.width(),
+                (pos.y() - t.y()) * self._image.height() / t.height())
 
     def to_widget(self, x: float, y: float) -> QPointF:
         t = self._target()

@@ -90,6 +90,19 @@ class VideoTracker:
         own = getattr(self.predictor, "box_from_landmarks", None)
         return own(points) if own is not None else box_from_points(points, self.params.margin)
 
+    def _redetect(self, image_rgb: np.ndarray) -> Prediction | None:
+        """No track yet: the detector's choice (:mod:`vision.face_choice`: the largest, most central
+        face). Track lost: the detected face nearest where the track was, so that with several
+        people in the picture a lost track comes back to its own face instead of the default one."""
+        if self.previous is None:
+            return self.predictor.predict(image_rgb, None)
+        boxes = self.predictor.detect(image_rgb)
+        if not boxes:
+            return None
+        c, _ = _box_stats(self.previous)
+        dist = [float(np.hypot(0.5 * (b[0] + b[2]) - c[0], 0.5 * (b[1] + b[3]) - c[1])) for b in boxes]
+        return self.predictor.predict(image_rgb, boxes[int(np.argmin(dist))])
+
     def step(self, image_rgb: np.ndarray, index: int | None = None) -> TrackStep:
         """Landmarks on one frame; ``index`` (the frame number) schedules the verification."""
         pred: Prediction | None = None
@@ -116,7 +129,7 @@ class VideoTracker:
                 pred = self.predictor.predict(image_rgb, boxes[k])
         if pred is None:
             detected = True
-            pred = self.predictor.predict(image_rgb, None)
+            pred = self._redetect(image_rgb)
         if pred is None:
             self.previous = None
             return TrackStep(None, None, detected)

@@ -119,3 +119,38 @@ def test_video_landmarking_starts_on_the_chosen_face_and_follows_the_picked_one(
     last = len(boxes) - 1
     landmark_recording(session, rid, "dlib68", start_box=boxes[last])  # the face picked in Review
     assert followed(read_track(session, rid, "dlib68")) == [last] * 12
+
+
+def test_a_lost_track_comes_back_to_its_own_face_not_the_default_one():
+    """Two people; the track follows face 2 (picked), loses it for a frame: re-detection takes the face
+    nearest the track (face 2), not the default choice (face 1)."""
+    from neuroface_studio.vision.predictor import Prediction
+    from neuroface_studio.vision.tracking import VideoTracker
+
+    boxes = [(250.0, 150.0, 390.0, 290.0), (40.0, 160.0, 170.0, 290.0)]  # face 1 central, face 2 left
+
+    class TwoFaces:  # a real tracker around a predictor that fits a face inside whatever box it is given
+        def __init__(self):
+            self.fail_next = False
+
+        def detect(self, image):
+            return list(boxes)
+
+        def predict(self, image, box=None):
+            if self.fail_next:
+                self.fail_next = False
+                return None
+            x0, y0, x1, y1 = boxes[0] if box is None else box
+            t = np.linspace(0.15, 0.85, 68)
+            pts = np.stack([x0 + (x1 - x0) * t, y0 + (y1 - y0) * t[::-1]], axis=1)
+            return Prediction(pts, np.ones(68, np.float32), tuple(box or boxes[0]))
+
+    image = np.zeros((480, 640, 3), np.uint8)
+    predictor = TwoFaces()
+    tracker = VideoTracker(predictor)
+    first = tracker.step(image, 1)
+    assert first.detected and 250 <= first.points_px[:, 0].mean() <= 390  # no track yet: the default face
+    tracker.previous = predictor.predict(image, boxes[1]).points_px  # following face 2 (picked by the user)
+    predictor.fail_next = True  # the tracked fit fails on this frame: the track is lost
+    step = tracker.step(image, 2)
+    assert step.detected and 40 <= step.points_px[:, 0].mean() <= 170  # back on face 2, not face 1
