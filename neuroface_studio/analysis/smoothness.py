@@ -9,7 +9,9 @@
   (negative; closer to 0 = smoother).
 
 Both take the **speed** (a non-negative 1-D signal, e.g. the magnitude of a landmark's velocity in
-mm/s) sampled at ``fs`` Hz. Check values (the reference implementation's own example, SCIENCE.md):
+mm/s) sampled **uniformly** at ``fs`` Hz. Recordings with dropped frames or a variable frame rate
+are resampled onto a uniform grid before (:mod:`.features` with :mod:`.timebase`), so ``fs`` is the
+real rate of the samples, not the nominal one. Check values (the reference implementation's own example, SCIENCE.md):
 ``exp(-5 t^2)``, ``t in [-1, 1)`` step 0.01, fs = 100 Hz -> SPARC -1.41403, LDJ -5.81636.
 """
 

@@ -23,6 +23,11 @@ does on turned heads while still returning points).
 Missing frames: gaps of at most ``max_gap`` frames are filled by linear interpolation;
 longer gaps, and missing frames at either end, stay NaN (:func:`fill_short_gaps`).
 
+Time: a trace has one value per recorded frame, in frame order; it carries no time itself. Plot
+it, segment it or measure it against the recording's frame times (:mod:`.timebase`, from the
+recorded timestamps), never ``index / fps``: callers convert seconds to frames with the real
+frame rate (app/segmentation.py ``trace_for_recording``).
+
 Usage::
 
     aperture = compute_trace("lip_aperture", track.landmarks_px)        # (T,)
