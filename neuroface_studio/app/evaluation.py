@@ -16,8 +16,8 @@ Which predictions (``predictions``, stated in every report as ``predictions`` an
 
 * ``"tracks"`` - the stored landmark track of each model (the tracker's own face boxes: the
   points kinematics and features use). Only frames on recordings that every model has
-  landmarked are scored (the others are counted as ``not_landmarked``); a frame the track has
-  no face on is a *missing* image (a failure to detect, never averaged in).
+  landmarked completely are scored (the others are counted as ``not_landmarked``); a frame the
+  track has no face on is a *missing* image (a failure to detect, never averaged in).
 * ``"rerun"`` - each model is run on the frame, given a box around the ground truth (the
   papers' protocol: detection failures do not mix into landmark error).
 * ``"auto"`` (the default everywhere) - ``"tracks"`` when every model has a track on every
@@ -222,12 +222,20 @@ def choose_predictions(session: ProjectSession, models: list[str], frames: TestF
                        predictions: str = "auto") -> tuple[str, TestFrames, int]:
     """``(mode, frames scored, frames left out)`` for ``predictions`` ("auto", "tracks", "rerun"):
     in "tracks" mode only the frames on recordings every model has a track on are scored."""
-    from neuroface_studio.app.landmarking import tracks_of
+    from neuroface_studio.app.landmarking import read_track, tracks_of
+    from neuroface_studio.store.errors import StoreError
     if predictions not in ("auto", *PREDICTIONS):
         raise ValueError(f"predictions {predictions!r}: use auto, tracks or rerun")
     if predictions == "rerun":
         return "rerun", frames, 0
-    tracked = {rid: set(tracks_of(session, rid)) for rid in set(frames.recordings)}
+
+    def complete(rid: str, model: str) -> bool:  # a cancelled run's half track does not count
+        try:
+            return read_track(session, rid, model).complete
+        except (StoreError, OSError):
+            return False
+    tracked = {rid: {m for m in tracks_of(session, rid) if m in models and complete(rid, m)}
+               for rid in set(frames.recordings)}
     keep = [i for i, rid in enumerate(frames.recordings) if set(models) <= tracked[rid]]
     if predictions == "auto":
         return ("tracks", frames, 0) if len(keep) == len(frames.keys) else ("rerun", frames, 0)

@@ -107,3 +107,24 @@ def test_hand_computed_pts_and_valid_json(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "mean 10.00%" in text and "median 10.00%" in text and "n = 1" in text and "intercanthal" in text
     assert ev.describe("bbox", "all", 3).count("bounding box") == 1
+
+
+def test_a_half_landmarked_recording_is_not_scored_as_failures(session):
+    """A cancelled landmarking run leaves a half track: its frames are left out (and counted), not
+    scored as missing faces; auto re-runs the model instead."""
+    from neuroface_studio.app.jobs import CancelToken, JobCancelled
+    from neuroface_studio.app.landmarking import landmark_recording
+    from neuroface_studio.store.tracks_file import track_path
+    frames = eva.frames_for_evaluation(session)
+    rid = frames.recordings[0]
+    track_path(session.folder, rid, "dlib68").unlink()
+    token = CancelToken()
+    with pytest.raises(JobCancelled):
+        landmark_recording(session, rid, "dlib68", progress=lambda d, n, m: token.cancel() if d >= 3 else None,
+                           cancel=token)
+    assert 0 < read_track(session, rid, "dlib68").frames_done < read_track(session, rid, "dlib68").n_frames
+    tracks = eva.evaluate_project(session, ["dlib68"], predictions="tracks")
+    on_rid = frames.recordings.count(rid)
+    assert tracks["not_landmarked"] == on_rid and tracks["images"] == len(frames.keys) - on_rid
+    assert tracks["models"]["dlib68"]["missing"] == 0 and "not landmarked by every model" in tracks["frames_text"]
+    assert eva.evaluate_project(session, ["dlib68"])["predictions"] == "rerun"  # auto: not every track is complete
