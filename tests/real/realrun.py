@@ -31,7 +31,7 @@ CLIPS = {
     "noface_face.mov": ("NFF", "cartoon then face"),
     "no_face.mp4": ("NOFACE", "no face"),
 }
-FRONTAL = ("single_face.mp4", "WolfgangLanger_Pexels.mp4")
+FACE_THROUGHOUT = ("single_face.mp4", "WolfgangLanger_Pexels.mp4")  # a face on every frame
 FACE_CLIPS = ("single_face.mp4", "WolfgangLanger_Pexels.mp4", "face_noface.mov", "noface_face.mov")
 REPORTED = ("WOLF", "SINGLE")  # participants whose report is made
 
