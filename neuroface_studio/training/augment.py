@@ -1,7 +1,8 @@
 """Training samples and their augmentation (numpy + OpenCV, no torch).
 
-A :class:`Sample` is a 256 x 256 FAN input crop (face-alignment geometry, see
-``vision/fan_geometry.py``) with its 68 points in crop pixel-centre coordinates. Augmentation
+A :class:`Sample` is a square FAN input crop (face-alignment geometry, see
+``vision/fan_geometry.py``; 256 px for the official FAN, the model's input size for a smaller
+one: ``make_sample(..., size=)``) with its 68 points in crop pixel-centre coordinates. Augmentation
 draws a random similarity transform about the crop centre (scale, rotation, translation),
 brightness/contrast/colour gains, and a horizontal flip that relabels the points with the
 68-point left/right permutation, so the flipped face is still a correctly labelled face.
@@ -22,7 +23,7 @@ CROP = 256
 
 @dataclass
 class Sample:
-    crop: np.ndarray  # (256, 256, 3) uint8 RGB
+    crop: np.ndarray  # (S, S, 3) uint8 RGB, S = the FAN's input size (256 official)
     points: np.ndarray  # (68, 2) crop px (pixel centres)
     visible: np.ndarray  # (68,) bool
     participant: str = ""
@@ -54,11 +55,12 @@ def augment(sample: Sample, rng: np.random.Generator, params: AugmentParams = Au
     p = params
     s = 1.0 + rng.uniform(-p.scale, p.scale)
     angle = rng.uniform(-p.rotation_deg, p.rotation_deg)
-    tx, ty = rng.uniform(-p.translation, p.translation, size=2) * CROP
-    c = (CROP - 1) / 2.0
+    side = sample.crop.shape[0]
+    tx, ty = rng.uniform(-p.translation, p.translation, size=2) * side
+    c = (side - 1) / 2.0
     m = cv2.getRotationMatrix2D((c, c), angle, s)
     m[:, 2] += (tx, ty)
-    crop = cv2.warpAffine(sample.crop, m, (CROP, CROP), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
+    crop = cv2.warpAffine(sample.crop, m, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
     pts = sample.points @ m[:, :2].T + m[:, 2]
     img = crop.astype(np.float32)
     gain = (1.0 + rng.uniform(-p.colour, p.colour, size=3)) * (1.0 + rng.uniform(-p.contrast, p.contrast))
@@ -72,7 +74,7 @@ def augment(sample: Sample, rng: np.random.Generator, params: AugmentParams = Au
 
 
 def crop_to_heatmap(points_crop: np.ndarray) -> np.ndarray:
-    """Crop px (256 grid, pixel centres) -> heatmap px (64 grid): ``u = 4 v + 1.5``."""
+    """Crop px (pixel centres) -> heatmap px (stride 4, any input size): ``v = 4 u + 1.5``."""
     return (np.asarray(points_crop, np.float64) - 1.5) / 4.0
 
 
@@ -81,17 +83,30 @@ def heatmap_to_crop(points_hm: np.ndarray) -> np.ndarray:
 
 
 def make_sample(image_rgb: np.ndarray, points_px: np.ndarray, visible: np.ndarray | None = None,
-                participant: str = "", group: str = "", key: str = "", margin: float = 0.1) -> Sample:
-    """The FAN input crop around annotated ``points_px (68, 2)`` (box = their bounding box grown by
-    ``margin``, as batch landmarking tracks faces) and the points in crop coordinates."""
+                participant: str = "", group: str = "", key: str = "", margin: float = 0.1,
+                size: int = CROP) -> Sample:
+    """The ``size`` px FAN input crop around annotated ``points_px (68, 2)`` (box = their bounding box
+    grown by ``margin``, as batch landmarking tracks faces) and the points in crop coordinates."""
     from neuroface_studio.vision.predictor import box_from_points
 
     pts = np.asarray(points_px, np.float64)
     if pts.shape != (68, 2) or not np.isfinite(pts).all():
         raise ValueError(f"{key or 'a sample'}: landmarks must be 68 finite points, got shape {pts.shape}")
     center, scale = geo.crop_params(box_from_points(pts, margin))
-    m = geo.crop_affine(center, scale, CROP)
-    crop = cv2.warpAffine(np.ascontiguousarray(image_rgb), m, (CROP, CROP), flags=cv2.INTER_LINEAR,
+    m = geo.crop_affine(center, scale, size)
+    crop = cv2.warpAffine(np.ascontiguousarray(image_rgb), m, (size, size), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     vis = np.ones(68, bool) if visible is None else np.asarray(visible, bool)
     return Sample(crop, geo.apply_affine(m, pts), vis, participant, group, key)
+
+
+def resize_sample(sample: Sample, size: int) -> Sample:
+    """The same crop at ``size`` px (e.g. a 256 px sample for a 128 px FAN); points follow the
+    pixel-centre rule ``v' = (v + 0.5) k - 0.5``. Returns ``sample`` itself when already that size."""
+    old = sample.crop.shape[0]
+    if old == size:
+        return sample
+    k = size / old
+    crop = cv2.resize(sample.crop, (size, size), interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
+    return Sample(crop, (np.asarray(sample.points, np.float64) + 0.5) * k - 0.5, sample.visible.copy(),
+                  sample.participant, sample.group, sample.key)

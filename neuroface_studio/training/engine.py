@@ -29,12 +29,13 @@ from typing import Callable
 import numpy as np
 import torch
 
-from neuroface_studio.training.augment import AugmentParams, Sample, augment, crop_to_heatmap, heatmap_to_crop
+from neuroface_studio.training.augment import (AugmentParams, Sample, augment, crop_to_heatmap, heatmap_to_crop,
+                                               resize_sample)
 from neuroface_studio.training.errors import TrainingCancelled, TrainingError
 from neuroface_studio.training.fan_parts import SplitFan
 from neuroface_studio.training.losses import REGULARIZERS, adaptive_wing_loss, gaussian_heatmaps
 from neuroface_studio.vision import fan_geometry as geo
-from neuroface_studio.vision.fan import build_fan, validate_fan_state
+from neuroface_studio.vision.fan import fan_from_state, validate_fan_state
 
 
 @dataclass(frozen=True)
@@ -152,13 +153,13 @@ def finetune(train: list[Sample], val: list[Sample], base_state: dict, config: F
     rng = np.random.default_rng(config.seed)
     device = _device(config.device)
     state, num_modules = validate_fan_state(base_state, "the base model")
-    fan = build_fan(num_modules)
-    fan.load_state_dict(state, strict=False)
+    fan = fan_from_state(state)  # the base model's size (stacks, width, input px; vision/fan_arch.py)
+    train = [resize_sample(s, fan.spec.input_size) for s in train]  # crops at the model's input size
+    val = [resize_sample(s, fan.spec.input_size) for s in val]
     net = SplitFan(fan, config.train_last).to(device)
     source = None
     if config.regularizer:
-        src_fan = build_fan(num_modules)
-        src_fan.load_state_dict(state, strict=False)
+        src_fan = fan_from_state(state)
         source = SplitFan(src_fan, config.train_last).to(device)
         for p in source.parameters():
             p.requires_grad_(False)
@@ -202,6 +203,7 @@ def finetune(train: list[Sample], val: list[Sample], base_state: dict, config: F
                 cached += [(f, s.points, s.visible) for f, s in zip(feats, batch)]
                 emit(FinetuneEvent("caching", start_epoch, i + len(batch), len(items)))
     n_items = len(cached) if config.cache_features else len(train)
+    heatmap_size = train[0].crop.shape[0] // 4  # stride 4 at any input size (vision/fan_arch.py)
     steps = max(1, math.ceil(n_items / config.batch_size))
     stopped_early = False
     epoch = start_epoch
@@ -222,8 +224,8 @@ def finetune(train: list[Sample], val: list[Sample], base_state: dict, config: F
                 with torch.no_grad():
                     feats = net.trunk(network_inputs(batch, device))
                 pts, vis = np.stack([s.points for s in batch]), np.stack([s.visible for s in batch])
-            target = gaussian_heatmaps(torch.from_numpy(crop_to_heatmap(pts)).float().to(device), 64, config.sigma,
-                                       torch.from_numpy(vis).to(device))
+            target = gaussian_heatmaps(torch.from_numpy(crop_to_heatmap(pts)).float().to(device), heatmap_size,
+                                       config.sigma, torch.from_numpy(vis).to(device))
             with torch.autocast(device.type, enabled=amp):
                 pred, features = net.head(feats)
                 loss = adaptive_wing_loss(pred.float(), target)

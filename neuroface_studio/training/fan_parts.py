@@ -23,6 +23,7 @@ class SplitFan(torch.nn.Module):
         if not 1 <= train_last <= n:
             raise ValueError(f"train_last must be between 1 and {n} (hourglasses of this FAN), got {train_last}")
         self.fan = fan
+        self.spec = fan.spec  #: stacks, width, input size of the FAN (vision/fan_arch.py)
         self.start = n - int(train_last)
         for name, p in fan.named_parameters():
             p.requires_grad_(self._in_head(name))
@@ -60,7 +61,7 @@ class SplitFan(torch.nn.Module):
         return previous
 
     def head(self, previous: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(heatmaps (B, 68, 64, 64), features (B, 256, 64, 64))`` of the last stack."""
+        """``(heatmaps (B, 68, H, H), features (B, width, H, H))`` of the last stack (H = ``spec.heatmap_size``)."""
         ll = out = None
         for i in range(self.start, self.fan.num_modules):
             previous, ll, out = self._stack(i, previous)

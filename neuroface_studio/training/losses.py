@@ -33,9 +33,9 @@ def adaptive_wing_loss(pred: torch.Tensor, target: torch.Tensor, alpha: float = 
     return torch.where(d < theta, small, large).mean()
 
 
-def gaussian_heatmaps(points_hm: torch.Tensor, size: int = 64, sigma: float = HEATMAP_SIGMA,
+def gaussian_heatmaps(points_hm: torch.Tensor, size: int, sigma: float = HEATMAP_SIGMA,
                       visible: torch.Tensor | None = None) -> torch.Tensor:
-    """Target heatmaps ``(N, K, size, size)`` with peak 1 at ``points_hm (N, K, 2)`` (x, y in heatmap
+    """Target heatmaps ``(N, K, size, size)`` (``size``: the model's heatmap side, input / 4) with peak 1 at ``points_hm (N, K, 2)`` (x, y in heatmap
     pixel-centre coordinates, float: sub-pixel centres). Points not ``visible`` get an empty map."""
     n, k, _ = points_hm.shape
     grid = torch.arange(size, dtype=points_hm.dtype, device=points_hm.device)

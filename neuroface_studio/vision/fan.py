@@ -1,9 +1,13 @@
 """FAN landmark model (face-alignment's 2D-FAN): safe weight loading and a float-geometry predictor.
 
+* :func:`build_fan` builds a FAN of the family in :mod:`.fan_arch` (stacks, width, input size;
+  face-alignment's layout and state-dict names, official 4 x 256 @ 256 by default).
 * :func:`load_fan_state` reads a weights file with ``torch.load(weights_only=True)`` (a model
   file is untrusted input: no pickled code is ever run) and checks that every key and shape
-  is that of ``FAN(num_modules)`` with 68 heatmaps; anything else is a
-  :class:`~neuroface_studio.vision.errors.NotAModelError`.
+  is that of a FAN of the size the weights imply (:func:`fan_spec`: stacks and width from the
+  shapes, input size from the optional ``input_size`` entry) with 68 heatmaps; anything else is a
+  :class:`~neuroface_studio.vision.errors.NotAModelError`. :func:`fan_from_state` builds the
+  matching network (float16 weights upcast to float32).
 * :class:`FanPredictor` implements :class:`~neuroface_studio.vision.predictor.LandmarkPredictor`
   with face-alignment's crop geometry computed in float (:mod:`.fan_geometry`), an optional
   flip test-time augmentation, a torch (CPU/CUDA) or ONNX Runtime (CPU) backend and batches.
@@ -35,28 +39,49 @@ log = logging.getLogger(__name__)
 
 N_HEATMAPS = 68
 EXPECTED = ("expected the 2D-FAN weights of the face-alignment project (2DFAN4-11f355bf06.pth.tar: "
-            "a state dict of FAN(4) with 68 heatmaps) or a FAN fine-tuned by NeuroFace Studio")
+            "a state dict of FAN(4) with 68 heatmaps) or a FAN trained or fine-tuned by NeuroFace Studio")
 _OPTIONAL_SUFFIX = ".num_batches_tracked"  # BatchNorm counters: absent from old checkpoints
-_shape_cache: dict[int, dict[str, tuple[int, ...]]] = {}
+_shape_cache: dict[tuple, dict[str, tuple[int, ...]]] = {}
 
 
-def build_fan(num_modules: int = 4):
-    """An untrained ``face_alignment.models.fan.FAN(num_modules)`` (torch ``nn.Module``), eval mode."""
-    from face_alignment.models.fan import FAN
+def build_fan(num_modules: int = 4, width: int = 256, input_size: int = 256):
+    """An untrained FAN (torch ``nn.Module``, eval mode) of ``num_modules`` stacks, ``width`` channels
+    and ``input_size`` px input (heatmaps ``input_size / 4``): :class:`.fan_arch.FAN`, face-alignment's
+    layout and state-dict names (the defaults are the official 2D-FAN-4 architecture)."""
+    from neuroface_studio.vision.fan_arch import FAN
 
-    return FAN(int(num_modules)).eval()
+    return FAN(int(num_modules), int(width), int(input_size)).eval()
 
 
-def expected_shapes(num_modules: int) -> dict[str, tuple[int, ...]]:
-    """Every state-dict key of ``FAN(num_modules)`` and its shape (built on the meta device)."""
-    if num_modules not in _shape_cache:
+def fan_spec(state):
+    """:class:`.fan_arch.FanSpec` (stacks, width, input size) of a *validated* FAN state dict."""
+    from neuroface_studio.vision.fan_arch import FanSpec
+
+    return FanSpec.from_state(state)
+
+
+def fan_from_state(state: Mapping):
+    """A FAN built to the size of the state dict ``state`` (validated here) with its weights loaded, eval mode.
+
+    Float16 weights (the shipped demo model) are upcast to float32 for CPU inference."""
+    state, _ = validate_fan_state(state)
+    spec = fan_spec(state)
+    net = build_fan(spec.num_modules, spec.width, spec.input_size)
+    net.load_state_dict({k: (v.float() if v.is_floating_point() else v) for k, v in state.items()}, strict=False)
+    return net
+
+
+def expected_shapes(num_modules: int, width: int = 256, input_size: int = 256) -> dict[str, tuple[int, ...]]:
+    """Every state-dict key of ``FAN(num_modules, width, input_size)`` and its shape (built on the meta device)."""
+    key = (int(num_modules), int(width), int(input_size))
+    if key not in _shape_cache:
         import torch
-        from face_alignment.models.fan import FAN
+        from neuroface_studio.vision.fan_arch import FAN
 
         with torch.device("meta"):
-            net = FAN(int(num_modules))
-        _shape_cache[num_modules] = {k: tuple(v.shape) for k, v in net.state_dict().items()}
-    return _shape_cache[num_modules]
+            net = FAN(*key)
+        _shape_cache[key] = {k: tuple(v.shape) for k, v in net.state_dict().items()}
+    return _shape_cache[key]
 
 
 def _not_a_model(source, why: str) -> NotAModelError:
@@ -80,13 +105,20 @@ def validate_fan_state(obj, source="the weights") -> tuple[dict, int]:
         if not isinstance(key, str) or not isinstance(value, torch.Tensor):
             raise _not_a_model(source, f"entry {key!r} is not a named tensor")
         state[key[len("module."):] if key.startswith("module.") else key] = value
-    hourglasses = {int(m.group(1)) for k in state if (m := re.match(r"m(\d+)\.", k))}
-    if not hourglasses:
-        raise _not_a_model(source, f"no hourglass weights (keys m0., m1., ...) among its {len(state)} entries")
-    num_modules = max(hourglasses) + 1
-    if num_modules > 8:
-        raise _not_a_model(source, f"{num_modules} hourglasses")
-    shapes = expected_shapes(num_modules)
+    from neuroface_studio.vision.fan_arch import INPUT_SIZE_KEY, FanSpec
+
+    try:
+        spec = FanSpec.from_state(state)
+    except KeyError as exc:
+        raise _not_a_model(source, f"{exc.args[0]} among its {len(state)} entries") from None
+    try:
+        spec.check()
+    except ValueError as exc:
+        raise _not_a_model(source, str(exc)) from None
+    num_modules = spec.num_modules
+    if spec.input_size == 256:
+        state.pop(INPUT_SIZE_KEY, None)  # the official size needs no entry
+    shapes = expected_shapes(num_modules, spec.width, spec.input_size)
     missing = [k for k in shapes if k not in state and not k.endswith(_OPTIONAL_SUFFIX)]
     unexpected = [k for k in state if k not in shapes]
     if missing or unexpected:
@@ -99,7 +131,7 @@ def validate_fan_state(obj, source="the weights") -> tuple[dict, int]:
                     if re.fullmatch(r"l\d+\.weight", key) and value.ndim == 4 else
                     f"weight {key} has shape {tuple(value.shape)}, expected {shapes[key]}")
             raise _not_a_model(source, what)
-        if key.endswith(_OPTIONAL_SUFFIX):
+        if key.endswith(_OPTIONAL_SUFFIX) or key == INPUT_SIZE_KEY:
             continue
         if not value.is_floating_point():
             raise _not_a_model(source, f"weight {key} is {value.dtype}, not floating point")
@@ -165,13 +197,14 @@ def _unreadable_reason(exc: BaseException) -> str:
 
 
 def _last_heatmaps(net):
-    """Wrap a FAN so ``forward`` returns only its last stack's heatmaps ``(B, 68, 64, 64)``."""
+    """Wrap a FAN so ``forward`` returns only its last stack's heatmaps ``(B, 68, H/4, W/4)``."""
     import torch
 
     class LastStack(torch.nn.Module):
         def __init__(self, fan):
             super().__init__()
             self.fan = fan
+            self.spec = fan.spec
 
         def forward(self, x):
             return self.fan(x)[-1]
@@ -217,14 +250,14 @@ class FanPredictor:
             state, self.num_modules = validate_fan_state(path_or_state.state_dict(), "the given network")
         else:
             state, self.num_modules = validate_fan_state(path_or_state)
+        net = fan_from_state(state)
+        self.spec = net.spec  #: stacks, width, input size (crop px); heatmaps are spec.heatmap_size px
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
         auto = backend == "auto"
         if auto:
             backend = "torch" if torch.device(device).type != "cpu" else "onnx"
         self.device = torch.device(device if backend == "torch" else "cpu")
-        net = build_fan(self.num_modules)
-        net.load_state_dict(state, strict=False)  # strict key check done by validate_fan_state
         self._net = _last_heatmaps(net).to(self.device)
         self.backend = backend
         self._onnx = None
@@ -242,7 +275,8 @@ class FanPredictor:
 
     # ----------------------------------------------------------------- network
     def forward(self, inputs: np.ndarray) -> np.ndarray:
-        """``inputs (B, 3, 256, 256) float32`` in [0, 1] -> last-stack heatmaps ``(B, 68, 64, 64)`` float32."""
+        """``inputs (B, 3, S, S) float32`` in [0, 1] (S = ``spec.input_size``) -> last-stack heatmaps
+        ``(B, 68, S/4, S/4)`` float32."""
         inputs = np.ascontiguousarray(inputs, dtype=np.float32)
         if self._onnx is not None:
             return self._onnx.run(None, {"image": inputs})[0]
@@ -292,7 +326,7 @@ class FanPredictor:
         out: list[Prediction] = []
         for start in range(0, len(images), batch_size):
             chunk = list(zip(images[start:start + batch_size], boxes[start:start + batch_size]))
-            crops, to_image = zip(*(geo.crop_face(_rgb(img), box) for img, box in chunk))
+            crops, to_image = zip(*(geo.crop_face(_rgb(img), box, self.spec.input_size) for img, box in chunk))
             hm = self.heatmaps(geo.to_network_input(np.stack(crops)))
             points_hm, scores = geo.decode_heatmaps(hm, self.decode)
             for i, (_, box) in enumerate(chunk):

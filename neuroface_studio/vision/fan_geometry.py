@@ -9,12 +9,13 @@ Conventions (all coordinates float64):
   y down (``points_px (68, 2)``). Face boxes ``(x0, y0, x1, y1)`` are pixel *edges*, x1/y1
   exclusive, as dlib's detector returns them (``right + 1``).
 * face-alignment's ``transform`` maps an edge coordinate X to a crop edge coordinate
-  ``U = (X - c) * R / (200 s) + R / 2`` for a crop of R px (256 for the network input, 64 for
-  the heatmaps). Written for pixel centres (x = X - 0.5, u = U - 0.5) it is the affine
+  ``U = (X - c) * R / (200 s) + R / 2`` for a crop of R px (the network input, 256 for the
+  official FAN, 128 for the demo FAN; the heatmaps are R / 4: 64, 32). Written for pixel centres (x = X - 0.5, u = U - 0.5) it is the affine
   ``u = k x + (k - 1) / 2 - k c + R / 2`` with ``k = R / (200 s)``: :func:`crop_affine`.
 * The crop uses that exact affine (``cv2.warpAffine``, bilinear, black outside the image);
   the decode maps a heatmap peak (heatmap pixel-centre coordinates) back with the inverse of
-  the same affine at R = 64, so crop and decode are exact inverses of each other.
+  the same affine at R / 4, so crop and decode are exact inverses of each other. Every size
+  comes from the model (``FanSpec``); nothing here assumes 256.
 * face-alignment instead rounds the crop corners to whole pixels (``transform(...).int()``)
   and truncates the decoded points (``astype(int32)``, i.e. floor for positive coordinates),
   giving points that are on average 0.5 px up-left of ours plus up to ±0.5 px of noise.
@@ -27,8 +28,9 @@ import numpy as np
 
 from neuroface_studio.domain.landmarks import FLIP_PERMUTATION
 
-INPUT_RES = 256  #: network input side, px
-HEATMAP_RES = 64  #: heatmap side, px
+INPUT_RES = 256  #: network input side of the official FAN, px (a FAN's own size: ``FanSpec.input_size``)
+HEATMAP_RES = 64  #: heatmap side of the official FAN, px (input / STRIDE)
+STRIDE = 4  #: input px per heatmap px
 REFERENCE_SCALE = 195.0  #: face-alignment: scale = (w + h) / 195
 SCALE_FACTOR = 200.0  #: face-alignment: crop side = 200 * scale, image px
 CENTER_Y_OFFSET = 0.12  #: face-alignment: centre moved up by 0.12 * box height
@@ -67,21 +69,28 @@ def apply_affine(m: np.ndarray, points: np.ndarray) -> np.ndarray:
     return pts @ m[:, :2].T + m[:, 2]
 
 
-def crop_face(image_rgb: np.ndarray, box) -> tuple[np.ndarray, np.ndarray]:
-    """Network input for the face in ``box``.
+def heatmap_res(input_res: int) -> int:
+    """Heatmap side for an input side (the FAN stem has stride 4): 256 -> 64, 128 -> 32."""
+    if input_res % STRIDE:
+        raise ValueError(f"FAN input size {input_res} is not a multiple of {STRIDE}")
+    return int(input_res) // STRIDE
 
-    Returns ``crop (256, 256, 3) uint8`` and ``to_image (2, 3)``, the affine that maps heatmap
-    pixel-centre coordinates (64 x 64 grid) to image pixel-centre coordinates.
+
+def crop_face(image_rgb: np.ndarray, box, input_res: int = INPUT_RES) -> tuple[np.ndarray, np.ndarray]:
+    """Network input for the face in ``box``, for a FAN of ``input_res`` px input (the model's size).
+
+    Returns ``crop (input_res, input_res, 3) uint8`` and ``to_image (2, 3)``, the affine that maps
+    heatmap pixel-centre coordinates (``input_res / 4`` grid) to image pixel-centre coordinates.
     """
     center, scale = crop_params(box)
-    m = crop_affine(center, scale, INPUT_RES)
-    crop = cv2.warpAffine(np.ascontiguousarray(image_rgb), m, (INPUT_RES, INPUT_RES),
+    m = crop_affine(center, scale, input_res)
+    crop = cv2.warpAffine(np.ascontiguousarray(image_rgb), m, (input_res, input_res),
                           flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    return crop, invert_affine(crop_affine(center, scale, HEATMAP_RES))
+    return crop, invert_affine(crop_affine(center, scale, heatmap_res(input_res)))
 
 
 def to_network_input(crops: np.ndarray) -> np.ndarray:
-    """``crops (B, 256, 256, 3) uint8`` -> ``(B, 3, 256, 256) float32`` in [0, 1] (face-alignment)."""
+    """``crops (B, S, S, 3) uint8`` -> ``(B, 3, S, S) float32`` in [0, 1] (face-alignment)."""
     return np.ascontiguousarray(np.asarray(crops).transpose(0, 3, 1, 2), dtype=np.float32) / 255.0
 
 

@@ -3,7 +3,8 @@
 The network is exported once with torch's legacy (TorchScript-based) exporter to a cache file
 keyed by the weights' sha256 and reused afterwards. Needs the ``onnx`` package (export) and
 ``onnxruntime`` (inference); without them :func:`onnx_session` raises ModelUnavailableError.
-Input ``image (B, 3, 256, 256) float32``, output ``heatmaps (B, 68, 64, 64) float32``.
+Input ``image (B, 3, S, S) float32``, output ``heatmaps (B, 68, S/4, S/4) float32``, S the FAN's
+input size (``net.spec.input_size``: 256 for the official FAN, 128 for the demo FAN).
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ def onnx_cache_path(sha256: str, weights_path: Path | None, cache_dir: str | Pat
 
 
 def export_onnx(net, dest: Path) -> Path:
-    """Export ``net`` (input (B, 3, 256, 256) -> heatmaps) to ``dest`` atomically (temp + rename)."""
+    """Export ``net`` (input (B, 3, S, S) -> heatmaps; S = ``net.spec.input_size``, 256 when the
+    network has no ``spec``) to ``dest`` atomically (temp + rename)."""
     import torch
 
+    size = int(getattr(getattr(net, "spec", None), "input_size", 256))
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=dest.name + ".", suffix=".tmp", dir=dest.parent)
     os.close(fd)
@@ -43,7 +46,7 @@ def export_onnx(net, dest: Path) -> Path:
         net = net.to("cpu").eval()
         with warnings.catch_warnings():  # the legacy exporter is deprecated; it is used on purpose
             warnings.simplefilter("ignore")
-            torch.onnx.export(net, torch.zeros(1, 3, 256, 256), tmp, dynamo=False, opset_version=OPSET,
+            torch.onnx.export(net, torch.zeros(1, 3, size, size), tmp, dynamo=False, opset_version=OPSET,
                               input_names=["image"], output_names=["heatmaps"],
                               dynamic_axes={"image": {0: "batch"}, "heatmaps": {0: "batch"}})
         os.replace(tmp, dest)

@@ -26,15 +26,30 @@ from neuroface_studio.vision.errors import ModelUnavailableError
 from neuroface_studio.vision.predictor import LandmarkPredictor, ModelInfo
 
 BUILTIN = "dlib68"
-DEMO_FAN = "fan-demo"  #: FAN(1) trained by the project on simulated faces (scripts/train_demo_fan.py)
+DEMO_FAN = "fan-demo"  #: small FAN (2 x 128 @ 128) trained by the project on simulated faces (scripts/train_demo_fan.py)
 DEMO_ORIGIN = "demo: trained by NeuroFace Studio on simulated faces - not for clinical use"
 FAN_NAME = "fan2d"
-FAN_ARCHITECTURE = "FAN-{n}"  # n hourglass modules (official: 4)
+FAN_ARCHITECTURE = "FAN-{n}"  # n hourglass modules (official: 4); other sizes: fan_architecture()
 FAN_OFFICIAL_FILE = "2DFAN4-11f355bf06.pth.tar"  # face_alignment 1.5.0 api.py models_urls['2DFAN-4']
 FAN_OFFICIAL_URL = f"https://www.adrianbulat.com/downloads/python-fan/{FAN_OFFICIAL_FILE}"
 FAN_HOW_TO_GET = (f"get it with `neuroface-studio models fetch` (needs the internet), or copy {FAN_OFFICIAL_FILE} "
                   f"(from {FAN_OFFICIAL_URL}) onto this PC and run `neuroface-studio models import "
                   f"{FAN_OFFICIAL_FILE}`")
+
+
+def fan_architecture(num_modules: int, width: int = 256, input_size: int = 256) -> str:
+    """``"FAN-4"`` for face-alignment's layout (256 channels, 256 px input), else ``"FAN-2x128@128"``
+    (stacks x channels @ input px; vision/fan_arch.py)."""
+    if int(width) == 256 and int(input_size) == 256:
+        return FAN_ARCHITECTURE.format(n=int(num_modules))
+    return f"FAN-{int(num_modules)}x{int(width)}@{int(input_size)}"
+
+
+def fan_size_metadata(num_modules: int, width: int, input_size: int) -> dict:
+    """The size of a FAN as stored with it in the registry (``metrics``): the input size cannot be read
+    off the weights' shapes, so it is recorded (it is also in the weights as ``input_size``)."""
+    return {"num_modules": int(num_modules), "width": int(width), "input_size": int(input_size),
+            "heatmap_size": int(input_size) // 4}
 
 
 class ModelRegistryError(ValueError):
@@ -122,8 +137,11 @@ def _demo_listing(active: bool) -> ModelListing | None:
     except (OSError, ValueError):
         metrics = {}
     problem = "" if fan_supported() else "FAN models are not supported by this installation (torch is missing)"
-    return ModelListing(name=DEMO_FAN, architecture=FAN_ARCHITECTURE.format(n=int(metrics.get("config", {}).get(
-        "num_modules", 1))), version=sha[:10], sha256=sha, origin=DEMO_ORIGIN, available=not problem,
+    config = metrics.get("config", {}) if isinstance(metrics.get("config"), dict) else {}
+    size = [int(metrics.get(k, config.get(k, d))) for k, d in (("num_modules", 1), ("width", 256), ("input_size", 256))]
+    metrics = {**metrics, **fan_size_metadata(*size)}
+    return ModelListing(name=DEMO_FAN, architecture=fan_architecture(*size), version=sha[:10], sha256=sha,
+                        origin=DEMO_ORIGIN, available=not problem,
         active=active and not problem, builtin=True, file=str(path), problem=problem, metrics=metrics)
 
 
@@ -224,16 +242,18 @@ def _store_file(index: ModelIndex, source: Path, sha256: str) -> str:
 
 def _register_fan(file: Path, name: str, origin: str, version: str, store_dir: Path | None,
                   metrics: dict | None = None) -> ModelListing:
-    from neuroface_studio.vision.fan import load_fan_state
+    from neuroface_studio.vision.fan import fan_spec, load_fan_state
     from neuroface_studio.vision.fan_fetch import sha256_of
-    _, num_modules = load_fan_state(file)  # NotAModelError: nothing is copied or registered
+    state, num_modules = load_fan_state(file)  # NotAModelError: nothing is copied or registered
+    spec = fan_spec(state)
     sha = sha256_of(file)
     index = _index(store_dir)
     old = index.find(name)
     rel = _store_file(index, file, sha)
-    index.add(ModelEntry(name=name, architecture=FAN_ARCHITECTURE.format(n=num_modules),
+    index.add(ModelEntry(name=name, architecture=fan_architecture(spec.num_modules, spec.width, spec.input_size),
                          version=version or sha[:10], sha256=sha, file=rel, origin=origin, created=now_iso(),
-                         metrics=dict(metrics or {})),
+                         metrics={**(metrics or {}), **fan_size_metadata(spec.num_modules, spec.width,
+                                                                         spec.input_size)}),
               replace_existing=True)
     if old is not None and old.file != rel:
         _delete_unused(index, old.file)
