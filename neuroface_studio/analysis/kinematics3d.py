@@ -55,13 +55,16 @@ def _row_nanmedian(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def interpolate_gaps(x: np.ndarray, max_gap: int) -> tuple[np.ndarray, np.ndarray]:
+def interpolate_gaps(x: np.ndarray, max_gap: int, times: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Linear interpolation along axis 0 of NaN runs of at most ``max_gap`` samples that have
-    values on both sides; returns ``(filled, flagged)`` (flagged = interpolated here)."""
+    values on both sides; returns ``(filled, flagged)`` (flagged = interpolated here).
+
+    ``times (T,)``: the samples' times (recorded frame timestamps), so a gap between unevenly
+    spaced frames is interpolated in real time; None: evenly spaced."""
     a = np.array(x, np.float64, copy=True)
     flat = a.reshape(len(a), -1)
     flags = np.zeros(flat.shape, bool)
-    t = np.arange(len(a))
+    t = np.arange(len(a), dtype=np.float64) if times is None else np.asarray(times, np.float64)
     for j in range(flat.shape[1]):
         col = flat[:, j]
         bad = ~np.isfinite(col)
@@ -70,17 +73,18 @@ def interpolate_gaps(x: np.ndarray, max_gap: int) -> tuple[np.ndarray, np.ndarra
         edges = np.diff(np.concatenate([[0], bad.astype(int), [0]]))
         for s, e in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
             if e - s <= max_gap and s > 0 and e < len(col):
-                col[s:e] = np.interp(t[s:e], [s - 1, e], [col[s - 1], col[e]])
+                col[s:e] = np.interp(t[s:e], [t[s - 1], t[e]], [col[s - 1], col[e]])
                 flags[s:e, j] = True
     return a, flags.reshape(a.shape)
 
 
 def landmarks_3d(points_px: np.ndarray, depth_frames, intrinsics, depth_scale_m: float = 0.001, radius: int = 2,
-                 max_gap: int = 5) -> tuple[np.ndarray, np.ndarray]:
+                 max_gap: int = 5, times: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """``(points_mm (T, 68, 3), interpolated (T, 68))`` from 2D landmarks and aligned depth frames.
 
     ``depth_frames``: a sequence of ``(H, W)`` arrays (or a callable ``frame -> array``);
-    ``intrinsics``: the colour camera's (``deproject``).
+    ``intrinsics``: the colour camera's (``deproject``); ``times (T,)``: the frames' recorded
+    times, so depth holes are interpolated in real time (None: evenly spaced frames).
     """
     p = np.asarray(points_px, np.float64)
     T = len(p)
@@ -89,7 +93,7 @@ def landmarks_3d(points_px: np.ndarray, depth_frames, intrinsics, depth_scale_m:
     for i in range(T):
         if np.isfinite(p[i]).any():
             z[i] = robust_depth(get(i), p[i], radius, depth_scale_m * 1000.0)
-    z, flags = interpolate_gaps(z, max_gap)
+    z, flags = interpolate_gaps(z, max_gap, times)
     return intrinsics.deproject(p, z), flags
 
 

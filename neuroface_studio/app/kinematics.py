@@ -102,7 +102,7 @@ def _why_no_repetitions(session: ProjectSession, rid: str, model: str | None) ->
     return "no repetitions yet: segment the recording (`neuroface-studio segment PROJECT --apply`, or the Segment workspace)"
 
 
-def _to_3d(session: ProjectSession, rid: str, pts: np.ndarray, reps) -> tuple[np.ndarray, float]:
+def _to_3d(session: ProjectSession, rid: str, pts: np.ndarray, reps, times) -> tuple[np.ndarray, float]:
     """``(points_mm (T, 68, 3), fraction of the repetitions' 2D landmarks that have depth)``."""
     rec = session.project.recordings[rid]
     wanted = sorted({f for s, e in reps for f in range(s, min(e, len(pts) - 1) + 1)})
@@ -111,7 +111,7 @@ def _to_3d(session: ProjectSession, rid: str, pts: np.ndarray, reps) -> tuple[np
     sel = np.full_like(pts, np.nan)
     sel[wanted] = pts[wanted]
     xyz, flags = landmarks_3d(sel, lambda i: depth.get(i, np.zeros((1, 1), np.uint16)), rec.camera.color,
-                              rec.camera.depth_scale_m)
+                              rec.camera.depth_scale_m, times=times.t_s)
     seen = np.isfinite(sel).all(axis=2)
     with_depth = np.isfinite(xyz).all(axis=2) & ~flags & seen
     fraction = float(with_depth.sum() / seen.sum()) if seen.any() else 0.0
@@ -164,7 +164,7 @@ def project_features(session: ProjectSession, recording_ids: list[str] | None = 
         times = recording_times(session, rid, len(pts))
         space, why_space = SPACE_2D, "2D requested (--2d)"
         if use_3d:
-            xyz, fraction = _to_3d(session, rid, pts, reps)
+            xyz, fraction = _to_3d(session, rid, pts, reps, times)
             if fraction >= MIN_DEPTH_FRACTION:
                 space, pts = SPACE_3D, xyz
             else:

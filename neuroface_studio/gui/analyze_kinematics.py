@@ -154,7 +154,8 @@ def trace_3d(request: TraceRequest, progress: ProgressFn = no_progress, cancel: 
             progress(i, n, "reading depth")
             return reader.depth(i)
 
-        xyz, _ = landmarks_3d(points, depth, request.intrinsics, request.depth_scale_m)
+        xyz, _ = landmarks_3d(points, depth, request.intrinsics, request.depth_scale_m,
+                              times=np.asarray(request.times) if len(request.times) == n else None)
     progress(n, n, "3D trace")
     seen = np.isfinite(points).all(axis=2)
     if seen.any() and not np.isfinite(xyz).all(axis=2)[seen].any():

@@ -156,3 +156,12 @@ def test_segmentation_proposes_the_same_spans_in_seconds_with_lost_frames():
     strict = SegmentationParams(mode="excursion", direction=1, min_distance_s=0.5, min_duration_s=0.5)
     assert len(propose_repetitions(_three_excursions(t), FPS, strict, times=t).spans) == 3
     assert len(propose_repetitions(_three_excursions(t), FPS, strict).spans) < 3
+
+
+def test_depth_holes_are_interpolated_in_real_time():
+    from neuroface_studio.analysis.kinematics3d import interpolate_gaps
+    z = np.array([600.0, np.nan, 640.0])
+    t = np.array([0.0, 0.1, 0.4])  # the hole's frame is a quarter of the way in time
+    filled, flags = interpolate_gaps(z, 5, t)
+    assert filled[1] == pytest.approx(610.0) and flags[1]
+    assert interpolate_gaps(z, 5)[0][1] == pytest.approx(620.0)  # evenly spaced
