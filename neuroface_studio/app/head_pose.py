@@ -60,7 +60,7 @@ def _default_model(session: ProjectSession, recording_id: str) -> str | None:
 
 
 @dataclass
-class FrontalSummary:
+class PoseSummary:
     """Frontal-ness of one recording from its landmarks. Fractions are of ALL frames."""
 
     recording_id: str
@@ -89,7 +89,7 @@ def recording_pose(session: ProjectSession, recording_id: str, model: str | None
 
 
 def frontal_summary(session: ProjectSession, recording_id: str, model: str | None = None,
-                    thresholds: FeedbackThresholds | None = None) -> FrontalSummary | None:
+                    thresholds: FeedbackThresholds | None = None) -> PoseSummary | None:
     """How much of the recording faces the camera (None: no landmark track yet)."""
     got = recording_pose(session, recording_id, model)
     if got is None:
@@ -98,7 +98,7 @@ def frontal_summary(session: ProjectSession, recording_id: str, model: str | Non
     grades = pose_grades(pose, thresholds)
     faces = np.isfinite(pose).all(axis=1)
     med = tuple(float(np.median(np.abs(pose[faces, k]))) if faces.any() else None for k in range(3))
-    return FrontalSummary(recording_id, name, int(len(pose)), int(faces.sum()),
+    return PoseSummary(recording_id, name, int(len(pose)), int(faces.sum()),
                           float(np.mean(grades == POSE_FRONTAL)) if len(pose) else None,
                           int((grades == POSE_TURNED).sum()), med)
 
