@@ -61,7 +61,7 @@ def drops_project(tmp_path):
     return _make_project(tmp_path, np.zeros((480, 640), np.uint16))
 
 
-def _make_project(tmp_path, depth: np.ndarray, tasks=("OPEN", "REST")):
+def _make_project(tmp_path, depth: np.ndarray, tasks=("OPEN", "REST"), stamps=None):
     from neuroface_studio.domain.camera import CameraInfo, Intrinsics
     from neuroface_studio.domain.participants import Participant, Session
     from neuroface_studio.domain.recordings import Recording, Repetition
@@ -79,8 +79,8 @@ def _make_project(tmp_path, depth: np.ndarray, tasks=("OPEN", "REST")):
     for task in tasks:
         rid = f"P001-{task}"
         with RecordingWriter(s.folder / f"recordings/{rid}.h5", rid, task, FPS, cam, "2026-01-05T10:00:00") as w:
-            for ts in t:
-                w.append(np.zeros((480, 640, 3), np.uint8), depth, 100.0 + ts)
+            for ts in (100.0 + t if stamps is None else stamps):
+                w.append(np.zeros((480, 640, 3), np.uint8), depth, ts)
         write_truth(s.folder / f"truth/{rid}.h5", GroundTruth(
             px, np.full((len(t), 68, 3), np.nan), np.zeros((len(t), 3)), np.zeros(len(t), bool),
             np.array([[0, len(t) - 1]]), {"simulator_version": "handmade"}))
@@ -176,3 +176,14 @@ def test_3d_or_2d_is_decided_per_recording_by_the_landmarks_with_depth(tmp_path,
         why = table.sources["P001-OPEN"]
         assert "% of the landmarks have depth (3D needs 90%)" in why and "no depth in this" not in why
         assert row["range_of_motion"] == pytest.approx(0.3, rel=1e-6)
+
+
+def test_broken_timestamps_fall_back_to_index_over_fps_and_say_so(tmp_path, capsys):
+    """An old or damaged file whose timestamps do not increase: frame index / fps, stated."""
+    n = len(_times())
+    folder, _ = _make_project(tmp_path, np.zeros((480, 640), np.uint16), tasks=("OPEN",), stamps=np.zeros(n))
+    table = project_features(ProjectSession.open(folder), ["P001-OPEN"])
+    assert table.rows[0]["duration"] == pytest.approx(n / FPS)
+    assert table.times["P001-OPEN"].startswith("frame index / 30 fps (timestamps are not increasing")
+    assert main(["features", str(folder)]) == 0
+    assert "time: frame index / 30 fps (timestamps are not increasing" in capsys.readouterr().out
