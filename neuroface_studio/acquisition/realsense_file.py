@@ -42,6 +42,8 @@ class RealSenseFileSource:
     is_live = False
     #: where the frames' timestamps come from (stored with an import's result)
     timestamp_source = "device clock (the colour frames' RealSense timestamps)"
+    #: RealSense recordings carry colour, depth and IMU streams, never sound (an import says so)
+    audio_note = "RealSense files hold no sound track: imported without audio"
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

@@ -15,6 +15,9 @@ FFmpeg's and OpenCV's own log lines (``moov atom not found``, ``can't be used to
 name``, ...) are silenced while a file is opened: the error the user sees is ours, one line. ``OPENCV_FFMPEG_LOGLEVEL`` must be set before OpenCV opens its first video
 in the process, hence at import here (a value set by the user is kept); MP4/MOV files are
 also checked for their index (``moov`` box) before FFmpeg sees them.
+
+Sound: :meth:`VideoFileSource.iter_audio` decodes the file's sound track with PyAV on this same
+frame clock (acquisition/audio_file.py); the import writes it into the recording's ``/audio``.
 """
 
 from __future__ import annotations
@@ -190,6 +193,17 @@ class VideoFileSource:
             self.timestamps_estimated += 1
         self._last_ts = pts
         return Frame(index=index, timestamp_s=pts, color=color, depth=np.zeros(color.shape[:2], np.uint16))
+
+    def audio_format(self) -> dict | None:
+        """What the file states about its sound track (acquisition/audio_file.probe_audio), or None."""
+        from neuroface_studio.acquisition.audio_file import probe_audio
+        return probe_audio(self.path)
+
+    def iter_audio(self):
+        """``(head, pcm block)`` pairs of the sound track, on this source's frame clock (PyAV decodes it:
+        acquisition/audio_file.py); nothing when the file has none."""
+        from neuroface_studio.acquisition.audio_file import iter_audio
+        return iter_audio(self.path)
 
     def close(self) -> None:
         if self._capture is not None:

@@ -69,6 +69,8 @@ class ImportResult(RecordResult):
     cancelled: bool = False
     skipped_files: tuple = ()  # image folders: (file name, reason) of every file not imported
     frames_declared: int | None = None  # videos: the frame count the container states (None: states none)
+    audio: dict | None = None  # the sound track written (app/audio_import.py), None: none
+    audio_note: str = ""  # why there is no sound, or what to know about it
 
     def summary(self) -> dict:
         d = super().summary()
@@ -77,7 +79,7 @@ class ImportResult(RecordResult):
                  nominal_fps=self.nominal_fps, timestamps=self.timestamps,
                  frames_missing_in_file=self.frames_missing_in_file, cancelled=self.cancelled,
                  skipped_files=[{"file": f, "reason": r} for f, r in self.skipped_files],
-                 frames_declared=self.frames_declared)
+                 frames_declared=self.frames_declared, audio=self.audio, audio_note=self.audio_note)
         return d
 
     def text(self) -> str:
@@ -97,6 +99,8 @@ class ImportResult(RecordResult):
             line += (f"\nnote: the file's header states {self.frames_declared} frames; {self.frames_read} could be "
                      "decoded, and all of them were written (headers often count frames the decoder never "
                      "yields, e.g. an edit list; a file cut short also looks like this)")
+        from neuroface_studio.app.audio_import import audio_text
+        line += "\n" + audio_text(self.audio, self.audio_note)
         if self.cancelled:
             line += "\nnote: cancelled by the user; the frames written before that are kept"
         if s.error:
@@ -243,7 +247,11 @@ def _import(session, participant_id, task, source, pose, progress, cancel, max_f
     created = now_iso()
     path = recordings_dir(session.folder) / f"{rec_id}.h5"  # refuses a recordings/ link out of the project
     stats = RecordingStats(frames_captured=len(head))
-    writer = RecordingWriter(path, rec_id, task, source.fps, source.camera, created, participant_id=participant_id)
+    from neuroface_studio.app.audio_import import audio_plan, write_audio
+    audio_format, audio_note = audio_plan(source)
+    audio_info = None
+    writer = RecordingWriter(path, rec_id, task, source.fps, source.camera, created, participant_id=participant_id,
+                             audio=audio_format)
     decoder = _Decoder(source, sampler, max_frames, len(head))
     items = [(f, *sampler(f)) for f in head]
     timestamps: list[float] = []
@@ -295,6 +303,11 @@ def _import(session, participant_id, task, source, pose, progress, cancel, max_f
         stats.error = stats.error or decoder.error
         if cancelled:
             stats.stop_reason = "cancelled by the user"
+        if writer.audio is not None and not write_failed and timestamps:
+            # the whole sound track; an import cut short keeps the sound its frames cover
+            cut = cancelled or bool(stats.error) or (max_frames is not None and decoder.frames_read >= max_frames)
+            step = np.median(np.diff(timestamps)) if len(timestamps) > 1 else 1.0 / source.fps
+            audio_info, audio_note = write_audio(writer, source, float(timestamps[-1] + step) if cut else None)
         try:
             writer.close(complete=not write_failed, stop_reason=stats.stop_reason or stats.error)
         except OSError as exc:
@@ -308,11 +321,11 @@ def _import(session, participant_id, task, source, pose, progress, cancel, max_f
     if progress is not None:
         progress(stats.frames_written, 0, f"{stats.frames_written} frames written")
     return _add_recording(session, source, name, rec_id, participant_id, task, created, stats, sampler,
-                          np.asarray(timestamps), cancelled)
+                          np.asarray(timestamps), cancelled, audio_info, audio_note)
 
 
 def _add_recording(session, source, name, rec_id, participant_id, task, created, stats, sampler, ts,
-                   cancelled) -> ImportResult:
+                   cancelled, audio=None, audio_note="") -> ImportResult:
     nominal = float(source.fps)
     duration = duration_from_timestamps(ts, nominal)
     fps = effective_fps(ts, nominal)
@@ -335,11 +348,12 @@ def _add_recording(session, source, name, rec_id, participant_id, task, created,
         created=created, notes="; ".join(notes),
         quality={"frontal_fraction": frontal, "dropped": missing, "dropped_camera": missing, "dropped_queue": 0,
                  "stop_reason": stats.stop_reason or stats.error, "frames_read": stats.frames_captured,
-                 "nominal_fps": nominal, "timestamps": ts_source, "duration_s": round(duration, 6)}))
+                 "nominal_fps": nominal, "timestamps": ts_source, "duration_s": round(duration, 6),
+                 "audio": audio}))
     session.save("import", f"{rec_id}: {name}, {stats.frames_written} of {stats.frames_captured} frames read written, "
                  f"{duration:.3f} s" + (", cancelled" if cancelled else "")
                  + (f", {stats.error}" if stats.error else ""))
     return ImportResult(rec_id, stats, frontal, frames_read=stats.frames_captured, source_file=name,
                         duration_s=duration, fps=fps, nominal_fps=nominal, timestamps=ts_source,
                         frames_missing_in_file=missing, cancelled=cancelled, skipped_files=skipped,
-                        frames_declared=getattr(source, "declared_frames", None))
+                        frames_declared=getattr(source, "declared_frames", None), audio=audio, audio_note=audio_note)

@@ -33,6 +33,21 @@ def recording_timing(recording: Recording, folder: Path | None) -> dict:
             "duration_from": "n_frames / fps"}
 
 
+def recording_audio(recording: Recording, folder: Path | None) -> dict:
+    """``{"audio": {sample_rate, channels, duration_s, start_s, offset_s, ...} or None}`` from the
+    recording file's ``/audio`` (store/audio_store.py); empty when no folder is given or the file
+    cannot be read (recording_timing already says so)."""
+    if folder is None:
+        return {}
+    from neuroface_studio.store.errors import StoreError
+    from neuroface_studio.store.recording_file import RecordingReader
+    try:
+        with RecordingReader(Path(folder) / recording.file) as reader:
+            return {"audio": reader.audio_info()}
+    except (StoreError, OSError):
+        return {}
+
+
 def project_summary(project: Project, folder: Path | None = None) -> dict:
     """JSON-compatible overview: participants (id, group, consent, sessions, recordings), counts.
 
@@ -49,7 +64,7 @@ def project_summary(project: Project, folder: Path | None = None) -> dict:
             "id": p.id, "group": p.group.value, "consent_to_share": p.consent_to_share,
             "clinical_scores": p.clinical_scores, "sessions": [s.id for s in sessions],
             "recordings": [{"id": r.id, "task": r.task_code, "n_frames": r.n_frames, "fps": r.fps,
-                            **recording_timing(r, folder)} for r in recs],
+                            **recording_timing(r, folder), **recording_audio(r, folder)} for r in recs],
         })
     sources = Counter(s.source.label for s in project.landmark_sets.values())
     return {
@@ -67,6 +82,14 @@ def project_summary(project: Project, folder: Path | None = None) -> dict:
     }
 
 
+def _audio_words(r: dict) -> str:
+    a = r.get("audio")
+    if not a:
+        return ""
+    return (f", audio {a['sample_rate'] / 1000:g} kHz {a['duration_s']:.2f} s"
+            + (f" from {a['start_s']:.2f} s" if abs(a['start_s']) >= 0.0005 else ""))
+
+
 def format_summary(summary: dict) -> str:
     """Human-readable text of :func:`project_summary`."""
     lines = [f"Project: {summary['name']}  (created {summary['created']})",
@@ -79,8 +102,8 @@ def format_summary(summary: dict) -> str:
     for label, n in sorted(summary["landmark_sets"].items()):
         lines.append(f"Landmark sets by {label}: {n}")
     for p in summary["participants"]:
-        tasks = ", ".join(f"{r['task']} ({r['n_frames']} fr, {r['duration_s']:.1f} s)" if "duration_s" in r
-                          else r["task"] for r in p["recordings"]) or "no recordings"
+        tasks = ", ".join(f"{r['task']} ({r['n_frames']} fr, {r['duration_s']:.1f} s{_audio_words(r)})"
+                          if "duration_s" in r else r["task"] for r in p["recordings"]) or "no recordings"
         consent = "consented" if p["consent_to_share"] else "no consent to share"
         lines.append(f"  {p['id']:<10} {p['group']:<6} {consent:<20} {tasks}")
     return "\n".join(lines)

@@ -3,7 +3,8 @@
 Layout (docs/FILE_FORMAT.md): ``/color (T, H, W, 3) uint8 RGB``, ``/depth (T, H, W) uint16``
 (units: ``depth_scale_m`` metres), ``/timestamps_s (T,) float64``, ``/frame_numbers (T,) int64``;
 root attributes ``format``, ``schema_version``, ``recording_id``, ``task``, ``fps``,
-``camera`` (JSON), ``created``, ``n_frames``, ``complete``; ``/committed_frames (1,) int64``.
+``camera`` (JSON), ``created``, ``n_frames``, ``complete``; ``/committed_frames (1,) int64``;
+optionally ``/audio`` (a sound track on the frames' clock: store/audio_store.py).
 Readers need ``import hdf5plugin``.
 
 Crash safety: the writer works in HDF5 SWMR mode (single writer, multiple readers), which
@@ -36,6 +37,7 @@ from neuroface_studio.store.fields import MAX_FPS, check
 from neuroface_studio.store.guarded_file import NO_SPACE, Fault, GuardedFile
 from neuroface_studio.store.h5text import read_text, text
 from neuroface_studio.store import json_text
+from neuroface_studio.store.audio_store import AudioAppender, audio_info, read_audio
 
 RECORDING_FORMAT_ID = "neuroface-studio-recording"
 RECORDING_SCHEMA_VERSION = 1
@@ -55,9 +57,12 @@ class RecordingWriter:
 
     def __init__(self, path: Path, recording_id: str, task: str, fps: float, camera: CameraInfo,
                  created: str, flush_every_s: float = 0.3, participant_id: str = "",
-                 reserve_bytes: int | None = None, fault: Fault | None = None) -> None:
+                 reserve_bytes: int | None = None, fault: Fault | None = None,
+                 audio: tuple[int, int, str] | None = None) -> None:
         """flush_every_s: the flush deadline (the most a kill can lose); reserve_bytes / fault:
-        see :mod:`.guarded_file` (the file under HDF5 never lets a full disk reach HDF5)."""
+        see :mod:`.guarded_file` (the file under HDF5 never lets a full disk reach HDF5);
+        audio: ``(sample_rate, channels, source)`` to give the file a sound track
+        (store/audio_store.py; samples through :meth:`append_audio`), None for none."""
         self.path = Path(path)
         if self.path.exists():
             raise RecordingFileError(f"{self.path} already exists; recordings are never overwritten")
@@ -67,6 +72,8 @@ class RecordingWriter:
         if reserve_bytes is None:  # room for what one flush period may hold in HDF5's cache, and the seal
             reserve_bytes = min(MAX_RESERVE, int(1.25 * flush_every_s * fps + 2) * self._frame_bytes + (2 << 20))
         self._n = 0
+        self.audio: AudioAppender | None = None
+        self._audio_format = audio
         self.committed = 0  # frames on disk at the last successful flush
         self._closed = False
         self._flush_every_s = flush_every_s
@@ -123,6 +130,8 @@ class RecordingWriter:
                                       fillvalue=np.nan)
         self._quality = f.create_dataset("quality", shape=(0,), maxshape=(None,), dtype=np.uint8, chunks=(256,))
         self._committed = f.create_dataset("committed_frames", data=np.zeros(1, np.int64))
+        if self._audio_format is not None:  # before SWMR: no dataset can be added after
+            self.audio = AudioAppender(f, *self._audio_format, compression=comp)
         f.swmr_mode = True
         self._per_frame = (self._color, self._depth, self._ts, self._fn, self._pose, self._quality)
 
@@ -171,6 +180,15 @@ class RecordingWriter:
         if self.flush_due() or self._raw.space_low:
             self.flush()
 
+    def append_audio(self, pcm: np.ndarray, start_s: float | None = None, offset_s: float | None = None) -> None:
+        """Add PCM ``(N, channels) int16`` to the sound track (flushed with the frames); start_s /
+        offset_s: set the track's clock (domain/audio.py). Needs ``audio=`` at creation."""
+        if self.audio is None:
+            raise ValueError("this recording was created without a sound track (audio=None)")
+        if start_s is not None or offset_s is not None:
+            self.audio.set_clock(start_s or 0.0, offset_s or 0.0)
+        self.audio.append(pcm)
+
     def flush_due(self) -> bool:
         return self._since_flush > 0 and time.monotonic() - self._last_flush >= self._flush_every_s
 
@@ -179,6 +197,8 @@ class RecordingWriter:
             ds.flush()
         self._committed[0] = self._n
         self._committed.flush()
+        if self.audio is not None:
+            self.audio.flush()
         self._f.flush()
         self._raw.fsync()
         if not self._raw.dead:
@@ -201,6 +221,8 @@ class RecordingWriter:
                 self.flush()
         finally:  # release the file, drop dataset handles (a dead file's writes go nowhere: no crash)
             self._per_frame = ()
+            if self.audio is not None:
+                self.audio.release()
             self._color = self._depth = self._ts = self._fn = self._pose = self._quality = self._committed = None
             try:
                 self._f.close()
@@ -370,6 +392,23 @@ class RecordingReader:
         if "quality" not in self._f:
             return np.zeros(self.n_frames, np.uint8)
         return self._read("quality", slice(0, self.n_frames))
+
+    def audio_info(self) -> dict | None:
+        """The sound track's rate, channels, duration, start/offset (s) and source; None: no sound."""
+        try:
+            return audio_info(self._f)
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:
+            raise RecordingFileError(f"{self.path}: its sound track cannot be read ({exc}); the file is damaged "
+                                     "there (the frames may still be readable)") from exc
+
+    def audio(self, t0_s: float | None = None, t1_s: float | None = None):
+        """The sound track (domain/audio.AudioTrack), optionally only ``t0_s..t1_s`` of the frame
+        clock; None when the recording has none."""
+        try:
+            return read_audio(self._f, t0_s, t1_s)
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError) as exc:
+            raise RecordingFileError(f"{self.path}: its sound track cannot be read ({exc}); the file is damaged "
+                                     "there (the frames may still be readable)") from exc
 
     def _read(self, name: str, index):
         try:
