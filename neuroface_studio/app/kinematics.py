@@ -57,8 +57,10 @@ class FeatureTable:
                     out[key] = v
             out["why_null"] = nulls
             rows.append(out)
-        spaces = sorted(set(self.spaces.values())) or [SPACE_3D]
-        return {"features": list(FEATURE_NAMES), "units": UNITS if spaces == [SPACE_3D] else units_of(spaces[0]),
+        spaces = set(self.spaces.values())
+        # "units": those of every row when all share a space (else 3D's; each row's "space" and
+        # "units_by_space" say which apply to it)
+        return {"features": list(FEATURE_NAMES), "units": units_of(SPACE_2D) if spaces == {SPACE_2D} else UNITS,
                 "units_by_space": {s: units_of(s) for s in (SPACE_3D, SPACE_2D)}, "rows": rows,
                 "skipped": self.skipped, "sources": self.sources, "spaces": self.spaces, "times": self.times,
                 "seconds": round(self.seconds, 2)}
