@@ -169,6 +169,23 @@ def test_plain_features_are_finite_on_nearly_every_repetition(real_run):
         f"{sum(finite)}/{len(rows)} repetitions with finite {', '.join(KEY_FEATURES)}; first row: {rows[0]}")
 
 
+def test_repetition_durations_follow_the_container_clock(real_run):
+    """Hand computation from the independent decode's presentation times: a repetition of frames
+    a..b lasts pts[b] - pts[a] (+ at most one frame); the .mov clips have a variable frame rate
+    (26.4 fps nominal, frames 33 ms apart in the face part), where frames / fps would be 14% off."""
+    rows = json.loads(real_run.cmd("features json").stdout)["rows"]
+    clip_of = {rid: clip for clip, rid in real_run.recording_of.items()}
+    checked = 0
+    for row in rows:
+        ref = real_run.references[clip_of[row["recording"]]]
+        hand = ref.pts_s[row["end"]] - ref.pts_s[row["start"]]
+        assert row["duration"] is not None and abs(row["duration"] - hand) <= 1.0 / ref.fps + 2e-3, (
+            f"{row['recording']} frames {row['start']}-{row['end']}: duration {row['duration']} s, "
+            f"container clock {hand:.4f} s (+ one frame {1.0 / ref.fps:.4f} s)")
+        checked += 1
+    assert checked >= len(FACE_CLIPS)
+
+
 def test_features_json_is_strict_and_rows_keep_their_names(real_run):
     res = real_run.cmd("features json").json()  # strict: a bare NaN fails here
     names = res["features"]
