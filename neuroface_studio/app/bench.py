@@ -167,50 +167,104 @@ def bench_dlib(n_frames: int = 60, fps: float = 25.0, seed: int = 1) -> dict:
             "nrmse_no_jaw_pct": 100 * float(np.mean(err_nj[found])), "model": predictor.info.version}
 
 
-def bench_fan_model(n_frames: int = 20, model: str | None = None, num_modules: int = 4,
-                    store_dir: Path | None = None) -> dict:
-    """``bench fan``: FAN speed (ours: torch, ONNX Runtime) vs stock face-alignment, same frames.
+def bench_fan_model(n_frames: int = 8, model: str | None = None, store_dir: Path | None = None, reps: int = 5,
+                    threads: int = 1, flip: bool = False, batch: int = 4, int8: bool = True,
+                    accuracy: bool = True) -> dict:
+    """``bench fan``: our FAN inference vs stock face-alignment 1.5.0 at equal work (same frames, boxes,
+    flip setting and threads), see :func:`neuroface_studio.vision.fan_bench.bench_fan`.
 
-    Weights: the model store's ``model`` (default ``fan2d`` when installed: then NRMSE against
-    the simulated truth means something), else random FAN(``num_modules``) weights (speed and
-    GFLOP/s only). A named model that is missing or not a FAN is an error.
+    Weights for the speed race: the model store's ``model`` (default ``fan2d`` when installed) if it
+    is a FAN(4) of the official layout, else random FAN(4) weights (seeded; speed only). ``int8``
+    adds the int8 path (the headline then). ``accuracy``: the int8 NRMSE change on simulated
+    frames with truth, with trained weights (``fan2d`` when installed, else the shipped
+    ``fan-demo``); skipped with a reason when there are none.
     """
+    from neuroface_studio.store.locations import data_home
     from neuroface_studio.vision import registry
-    from neuroface_studio.vision.fan_bench import bench_fan
+    from neuroface_studio.vision.fan_bench import bench_fan, int8_accuracy
 
-    weights, label = None, f"random FAN({num_modules}) weights (speed only; fetch or import fan2d for accuracy)"
-    name = model or registry.FAN_NAME
-    try:
-        row = registry.get_model(name, store_dir)
-    except registry.ModelRegistryError:
-        if model:
-            raise
-        row = None
-    if row is not None and row.available and row.architecture.startswith("FAN"):
-        weights, label = row.file, f"{row.name} {row.version} ({row.origin}, sha256 {row.sha256[:10]})"
-    elif model:
-        raise ValueError(f"model {model} cannot be benchmarked as a FAN: "
-                         f"{row.problem if row is not None and row.problem else row.architecture}")
-    res = bench_fan(n_frames, num_modules=num_modules, weights=weights)
-    return {"weights": label, **res}
+    cache = data_home() / "cache" / "bench-fan"
+    rows = {}
+    for name in ([model] if model else []) + [registry.FAN_NAME, registry.DEMO_FAN]:
+        try:
+            row = registry.get_model(name, store_dir)
+        except registry.ModelRegistryError:
+            if name == model:
+                raise
+            continue
+        if row.available and row.architecture.startswith("FAN"):
+            rows[name] = row
+        elif name == model:
+            raise ValueError(f"model {model} cannot be benchmarked as a FAN: {row.problem or row.architecture}")
+    speed_row = rows.get(model or registry.FAN_NAME)
+    precisions = ("fp32", "int8") if int8 else ("fp32",)
+    kwargs = dict(n_frames=n_frames, reps=reps, threads=threads, flip=flip, batch=batch, precisions=precisions,
+                  headline=precisions[-1])
+    label = "random FAN(4) weights, seeded (speed only)"
+    res = None
+    if speed_row is not None:
+        try:
+            res = bench_fan(speed_row.file, cache, **kwargs)
+            label = f"{speed_row.name} {speed_row.version} (sha256 {speed_row.sha256[:10]})"
+        except ValueError as exc:  # not face-alignment's FAN(4): stock cannot run it
+            if model:
+                raise
+            label += f"; {speed_row.name} not used: {exc}"
+    if res is None:
+        res = bench_fan(None, cache, **kwargs)
+    res["weights"] = label
+    if int8 and accuracy:
+        acc_row = rows.get(model) or rows.get(registry.FAN_NAME) or rows.get(registry.DEMO_FAN)
+        if acc_row is None:
+            res["int8_accuracy"] = {"skipped": "no trained FAN installed (fan2d) or shipped (fan-demo)"}
+        else:
+            res["int8_accuracy"] = {"weights": f"{acc_row.name} {acc_row.version}",
+                                    **int8_accuracy(acc_row.file, cache, threads=threads)}
+    return res
 
 
 def format_fan_bench(res: dict) -> str:
     """The ``bench fan`` figures as a table (one row per path)."""
-    lines = [f"weights: {res['weights']}",
-             f"{res['n_frames']} simulated VGA frames, FAN({res['num_modules']}), {res['gflop_per_forward']} GFLOP "
-             f"per forward, {res['torch_threads']} torch threads, CPU fp32 peak ~{res['cpu_peak_gflops']:.0f} GFLOP/s",
-             f"{'path':<14} {'fps':>6} {'ms/frame':>9} {'GFLOP/s':>8} {'% peak':>7} {'NRMSE %':>8}"]
-    for name in ("ours_onnx", "ours_torch", "stock_flip", "stock_noflip"):
-        if name in res:
-            r = res[name]
-            lines.append(f"{name:<14} {r['fps']:6.2f} {r['ms_per_frame']:9.0f} {r['gflops']:8.1f} "
-                         f"{100 * r['peak_fraction']:6.0f}% {100 * r['nrmse_vs_truth']:8.2f}")
-    for key, value in res.items():
-        if key.startswith("speedup_"):
-            lines.append(f"{key}: {value:.2f}x")
-    d = res["points_ours_vs_stock_noflip_px"]
-    lines.append(f"ours vs stock (no flip) points: median {d['median']:.2f} px, max {d['max']:.2f} px")
-    if "onnx_error" in res:
-        lines.append(f"ONNX Runtime skipped: {res['onnx_error']}")
+    lines = [f"weights: {res['weights']} ({res['architecture']})",
+             f"{res['frames']} simulated VGA frames x {res['reps']} interleaved runs (medians), flip "
+             f"{'on' if res['flip'] else 'off'} on both sides, threads torch {res['threads']['torch']} = "
+             f"ONNX Runtime {res['threads']['onnxruntime']}, ours {res['batch']} crops per call",
+             f"{'path':<10} {'s/frame':>8} {'GFLOP/s':>8} {'speed-up':>9} {'max diff px':>12}"]
+    for name, r in res["paths"].items():
+        lines.append(f"{name:<10} {r['s_per_frame']:8.3f} {r['gflops']:8.1f} {r['speedup_vs_stock']:8.2f}x "
+                     f"{r['max_landmark_diff_px']:12.2f}")
+    lines.append(f"speedup_equal_work ({res['headline']}): {res['speedup_equal_work']:.2f}x, "
+                 f"max_landmark_diff_px {res['max_landmark_diff_px']:.2f}")
+    acc = res.get("int8_accuracy")
+    if acc and "skipped" in acc:
+        lines.append(f"int8 accuracy: skipped ({acc['skipped']})")
+    elif acc:
+        lines.append(f"int8 accuracy ({acc['weights']}, {acc['architecture']}, {acc['frames']} simulated frames "
+                     f"with truth): NRMSE fp32 {acc['nrmse_fp32']:.4f}, int8 {acc['nrmse_int8']:.4f} "
+                     f"(change {acc['nrmse_change']:+.4f}), max landmark diff {acc['max_landmark_diff_px']:.2f} px")
     return "\n".join(lines)
+
+
+def finetune_sizes(store_dir: Path | None = None) -> dict[str, tuple[int, int, int]]:
+    """FAN sizes ``bench finetune`` measures: the shipped ``fan-demo`` (when present) and the official
+    4 x 256 @ 256 architecture (what ``fan2d``, the official weights, has)."""
+    from neuroface_studio.vision import registry
+
+    sizes = {}
+    demo = registry.demo_fan_file()
+    if demo.is_file():
+        try:
+            from neuroface_studio.vision.fan import fan_spec, load_fan_state
+            spec = fan_spec(load_fan_state(demo)[0])
+            sizes[f"fan-demo ({spec.label()})"] = (spec.num_modules, spec.width, spec.input_size)
+        except (ImportError, ValueError, OSError) as exc:  # an unreadable demo file: measure the official size only
+            sizes[f"fan-demo unreadable: {exc}"[:80]] = None
+    sizes["4 x 256 @ 256 (official fan2d)"] = (4, 256, 256)
+    return {k: v for k, v in sizes.items() if v is not None}
+
+
+def bench_finetune_model(steps: int = 2, threads: int = 1, images: int = 320, store_dir: Path | None = None) -> dict:
+    """``bench finetune``: last-hourglass step time cached vs naive for fan-demo and the official size,
+    and the extrapolated wall time of an ``images``-image fine-tune (training/bench.py)."""
+    from neuroface_studio.training.bench import bench_finetune
+    return bench_finetune(finetune_sizes(store_dir), steps=steps, images=images, threads=threads)

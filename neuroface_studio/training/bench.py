@@ -1,14 +1,24 @@
-"""``bench finetune``: step time of last-hourglass fine-tuning, with and without cached trunk features.
+"""``bench finetune``: step time of last-hourglass fine-tuning, cached trunk vs naive frozen trunk.
 
-Random FAN weights and random crops (speed does not depend on the values). Per configuration:
-seconds per step (batch ``batch``) and images per second, measured over ``steps`` steps after
-one warm-up step, in one run so the ratio is fair. The wall time of a 320-image fine-tune is
-estimated from those figures for the engine's defaults (4 cached augmented copies, 20 epochs,
-validation on 80 images per epoch), and labelled an estimate.
+Random FAN weights and random crops (speed does not depend on the values). Per FAN size:
+seconds per step (batch ``batch``) of
+
+* ``cached``: the engine's default — the frozen trunk's output was computed once per
+  augmented copy (float16 in memory) and each step runs only the last hourglass forward and
+  backward;
+* ``naive``: the frozen trunk runs (no grad) inside every step, then the same head step;
+* ``trunk``: one trunk forward of a batch (what caching costs, once per image copy);
+
+measured over ``steps`` steps after one warm-up step each, interleaved in one run so the ratios
+are fair on a shared machine (medians). The wall time of a fine-tune on ``images`` images is
+extrapolated from those figures for the engine's defaults (:class:`~.engine.FinetuneConfig`:
+4 cached augmented copies, 20 epochs, batch 8, validation each epoch) and labelled as such:
+it is an upper bound, early stopping can end sooner.
 """
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -18,30 +28,40 @@ from neuroface_studio.training.fan_parts import SplitFan
 from neuroface_studio.training.losses import adaptive_wing_loss
 from neuroface_studio.vision.fan import build_fan
 
+#: the engine's defaults the estimate assumes (training/engine.py FinetuneConfig)
+EPOCHS, COPIES, BATCH = 20, 4, 8
+VAL_FRACTION = 0.25  #: validation images per training image (held-out participants), for the estimate
 
-def bench_finetune(num_modules: int = 4, batch: int = 8, steps: int = 3, device: str = "auto", seed: int = 0) -> dict:
+
+def measure_steps(num_modules: int = 4, width: int = 256, input_size: int = 256, batch: int = BATCH, steps: int = 2,
+                  train_last: int = 1, device: str = "cpu", bf16: bool = False, seed: int = 0) -> dict:
+    """Median seconds per cached step, naive step and trunk batch forward for one FAN size."""
     dev = torch.device("cuda" if device == "auto" and torch.cuda.is_available() else
                        ("cpu" if device == "auto" else device))
     torch.manual_seed(seed)
-    net = SplitFan(build_fan(num_modules), train_last=1).to(dev)
+    fan = build_fan(num_modules) if (width, input_size) == (256, 256) else build_fan(num_modules, width, input_size)
+    net = SplitFan(fan, train_last=train_last).to(dev)
     opt = torch.optim.Adam(net.head_parameters(), lr=1e-4)
-    x = torch.rand(batch, 3, 256, 256, device=dev)
-    target = torch.rand(batch, 68, 64, 64, device=dev) * 0.1
+    hm = input_size // 4
+    x = torch.rand(batch, 3, input_size, input_size, device=dev)
+    target = torch.rand(batch, 68, hm, hm, device=dev) * 0.1
+    amp = bf16 or dev.type == "cuda"
     with torch.inference_mode():
         cached = net.trunk(x).to(torch.float16)
 
-    def sync():
+    def sync() -> None:
         if dev.type == "cuda":
             torch.cuda.synchronize()
 
     def step(use_cache: bool) -> None:
         if use_cache:
-            feats = cached.float()
+            feats = cached.clone().float()
         else:
             with torch.no_grad():
                 feats = net.trunk(x)
-        pred, _ = net.head(feats)
-        loss = adaptive_wing_loss(pred, target)
+        with torch.autocast(dev.type, dtype=torch.bfloat16 if dev.type == "cpu" else torch.float16, enabled=amp):
+            pred, _ = net.head(feats)
+            loss = adaptive_wing_loss(pred.float(), target)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -50,27 +70,63 @@ def bench_finetune(num_modules: int = 4, batch: int = 8, steps: int = 3, device:
         with torch.inference_mode():
             net.trunk(x)
 
-    out: dict = {"device": dev.type, "num_modules": num_modules, "batch": batch, "steps": steps,
-                 "threads": torch.get_num_threads()}
-    timings = {}
-    for name, fn in (("cached", lambda: step(True)), ("uncached", lambda: step(False)), ("trunk", trunk_only)):
+    fns = {"cached": lambda: step(True), "naive": lambda: step(False), "trunk": trunk_only}
+    times: dict[str, list[float]] = {k: [] for k in fns}
+    for fn in fns.values():
         fn()  # warm-up
-        sync()
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            fn()
-        sync()
-        timings[name] = (time.perf_counter() - t0) / steps
-    for name in ("cached", "uncached"):
-        out[f"{name}_s_per_step"] = round(timings[name], 3)
-        out[f"{name}_images_per_s"] = round(batch / timings[name], 2)
-    out["cached_speedup"] = round(timings["uncached"] / timings["cached"], 2)
-    per_image_trunk = timings["trunk"] / batch
-    images, copies, epochs, val = 320, 4, 20, 80
-    caching = images * copies * per_image_trunk
-    train = epochs * images * copies / batch * timings["cached"]
-    validation = epochs * val * (timings["trunk"] + timings["cached"] / 3) / batch  # forward only ~1/3 of a step
-    out["estimate_320_images_min"] = round((caching + train + validation) / 60, 1)
-    out["estimate_note"] = (f"estimate from the measured step times: {images} images x {copies} cached copies, "
-                            f"{epochs} epochs, {val} validation images per epoch")
+    for i in range(max(1, int(steps))):
+        for name in (list(fns) if i % 2 == 0 else list(fns)[::-1]):
+            sync()
+            t0 = time.perf_counter()
+            fns[name]()
+            sync()
+            times[name].append(time.perf_counter() - t0)
+    return {**{name: float(np.median(t)) for name, t in times.items()}, "threads": torch.get_num_threads()}
+
+
+def estimate_finetune_s(images: int, cached_s: float, naive_s: float, trunk_s: float, batch: int = BATCH,
+                        epochs: int = EPOCHS, copies: int = COPIES, val_images: int | None = None) -> dict:
+    """Extrapolated wall time (s) of a fine-tune on ``images`` images from per-step figures.
+
+    ``cached``: trunk once per augmented copy, then ``epochs`` x ceil(images x copies / batch)
+    cached steps; ``naive``: ``epochs`` x ceil(images / batch) naive steps (images augmented on
+    the fly, no copies). Both validate each epoch on ``val_images`` (trunk + head forward,
+    the head forward counted as a third of a step)."""
+    val_images = int(round(images * VAL_FRACTION)) if val_images is None else int(val_images)
+    per_batch_val = trunk_s + cached_s / 3
+    validation = epochs * math.ceil(val_images / batch) * per_batch_val
+    caching = math.ceil(images * copies / batch) * trunk_s
+    cached = caching + epochs * math.ceil(images * copies / batch) * cached_s + validation
+    naive = epochs * math.ceil(images / batch) * naive_s + validation
+    return {"cached_s": cached, "naive_s": naive, "caching_s": caching, "validation_s": validation,
+            "val_images": val_images}
+
+
+def bench_finetune(sizes: dict[str, tuple[int, int, int]] | None = None, batch: int = BATCH, steps: int = 2,
+                   images: int = 320, device: str = "cpu", bf16: bool = False, seed: int = 0,
+                   threads: int | None = None) -> dict:
+    """Per FAN size (``{label: (stacks, width, input px)}``, default the official 4 x 256 @ 256):
+    s/step cached vs naive, the per-image ratio and the extrapolated wall time of an
+    ``images``-image fine-tune of the last hourglass. ``threads``: torch's thread count (default: as is)."""
+    if threads:
+        torch.set_num_threads(max(1, int(threads)))
+    sizes = sizes or {"4 x 256 @ 256 (official)": (4, 256, 256)}
+    out: dict = {"device": device, "threads": torch.get_num_threads(), "batch": batch, "steps_measured": steps,
+                 "precision": "bf16 autocast" if bf16 else "fp32", "images": images,
+                 "estimate_note": (f"extrapolated from the measured s/step: {EPOCHS} epochs (upper bound; early "
+                                   f"stopping may end sooner), {COPIES} cached augmented copies per image, batch "
+                                   f"{batch}, validation on {VAL_FRACTION:.0%} as many held-out images each epoch"),
+                 "sizes": {}}
+    for label, (stacks, width, size) in sizes.items():
+        t = measure_steps(stacks, width, size, batch, steps, device=device, bf16=bf16, seed=seed)
+        est = estimate_finetune_s(images, t["cached"], t["naive"], t["trunk"], batch)
+        out["sizes"][label] = {
+            "stacks": stacks, "width": width, "input": size,
+            "cached_s_per_step": round(t["cached"], 3), "naive_s_per_step": round(t["naive"], 3),
+            "trunk_s_per_batch": round(t["trunk"], 3),
+            "cached_s_per_image": round(t["cached"] / batch, 4), "naive_s_per_image": round(t["naive"] / batch, 4),
+            "cached_vs_naive_per_image": round(t["cached"] / t["naive"], 3),
+            f"estimate_{images}_images_cached_min": round(est["cached_s"] / 60, 1),
+            f"estimate_{images}_images_naive_min": round(est["naive_s"] / 60, 1),
+        }
     return out

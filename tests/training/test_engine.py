@@ -110,8 +110,3 @@ def test_regularized_run_and_uncached_path(samples, base):
     res = finetune(samples[:3], samples[3:], base, cfg)
     assert res.epochs_run == 1 and np.isfinite(res.history[0]["loss"])
 
-
-def test_bench_finetune_reports_both_paths():
-    from neuroface_studio.training.bench import bench_finetune
-    res = bench_finetune(num_modules=1, batch=1, steps=1, device="cpu")
-    assert res["cached_s_per_step"] > 0 and res["uncached_s_per_step"] > 0 and res["estimate_320_images_min"] > 0

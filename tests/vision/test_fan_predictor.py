@@ -109,12 +109,3 @@ def test_default_detector_is_dlib_hog(net, frame):
     x0, y0, x1, y1 = boxes[0]
     assert x0 < truth[30, 0] < x1 and y0 < truth[30, 1] < y1
 
-
-def test_bench_smoke():
-    from neuroface_studio.vision.fan_bench import bench_fan
-
-    out = bench_fan(n_frames=1, num_modules=1, onnx=False)
-    assert out["num_modules"] == 1 and out["gflop_per_forward"] == 16.5
-    for name in ("ours_torch", "stock_flip", "stock_noflip"):
-        assert out[name]["fps"] > 0 and 0 < out[name]["peak_fraction"] < 2
-    assert out["speedup_ours_torch_vs_stock_flip"] > 0

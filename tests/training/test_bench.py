@@ -1,0 +1,35 @@
+"""`bench finetune`: cached trunk vs naive frozen trunk per FAN size, and the extrapolated wall time."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("torch")
+
+
+def test_bench_finetune_reports_both_paths_per_size():
+    from neuroface_studio.training.bench import bench_finetune
+    res = bench_finetune({"tiny": (2, 16, 64)}, batch=2, steps=1, images=40)
+    json.dumps(res, allow_nan=False)
+    row = res["sizes"]["tiny"]
+    assert (row["stacks"], row["width"], row["input"]) == (2, 16, 64)
+    assert row["cached_s_per_step"] > 0 and row["naive_s_per_step"] > 0 and row["trunk_s_per_batch"] > 0
+    assert row["cached_vs_naive_per_image"] == pytest.approx(row["cached_s_per_step"] / row["naive_s_per_step"],
+                                                             abs=0.01)
+    assert row["estimate_40_images_cached_min"] > 0 and row["estimate_40_images_naive_min"] > 0
+    assert "extrapolated" in res["estimate_note"] and res["images"] == 40
+
+
+def test_cli_sizes_include_the_shipped_demo_model(tmp_path, monkeypatch):
+    import torch
+
+    from neuroface_studio.app.bench import finetune_sizes
+    from neuroface_studio.vision.fan import build_fan
+    monkeypatch.setenv("NEUROFACE_DEMO_FAN", str(tmp_path / "none.pth"))
+    assert finetune_sizes() == {"4 x 256 @ 256 (official fan2d)": (4, 256, 256)}
+    torch.save(build_fan(2, 32, 128).state_dict(), tmp_path / "demo.pth")
+    monkeypatch.setenv("NEUROFACE_DEMO_FAN", str(tmp_path / "demo.pth"))
+    sizes = finetune_sizes()
+    assert sizes["fan-demo (2 x 32 @ 128)"] == (2, 32, 128) and len(sizes) == 2
