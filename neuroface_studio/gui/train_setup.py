@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QGroupBox
 
 from neuroface_studio.app.finetune import DataChoice, base_model_name, collect_frames, split_participants
 from neuroface_studio.app.project_service import ProjectSession
+from neuroface_studio.gui.train_estimate_view import TrainEstimateView
 from neuroface_studio.store.errors import StoreError
 from neuroface_studio.vision import registry
 from neuroface_studio.vision.errors import ModelUnavailableError
@@ -59,7 +60,7 @@ class TrainSetupPanel(QWidget):
     def _build(self) -> None:
         self.base_combo = QComboBox()
         self.base_combo.setToolTip("The FAN model to start from (Tools → Landmark models… lists them all)")
-        self.base_combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
+        self.base_combo.currentIndexChanged.connect(lambda _i: (self.changed.emit(), self._update_estimate()))
         self.no_fan_label = QLabel()
         self.no_fan_label.setWordWrap(True)
         self.no_fan_label.setStyleSheet(NOTE_STYLE)
@@ -82,6 +83,9 @@ class TrainSetupPanel(QWidget):
         data_layout = QVBoxLayout(data_box)
         data_layout.addWidget(self.data_combo)
         data_layout.addWidget(self.plan_label)
+        self.estimate_view = TrainEstimateView(self, self.store_dir)  # time on this PC, before Start
+        data_layout.addWidget(self.estimate_view)
+        self._counts: tuple[int, int] | None = None
 
         self.advanced_button = QToolButton()
         self.advanced_button.setText("Advanced")
@@ -120,6 +124,8 @@ class TrainSetupPanel(QWidget):
         self.truth_spin = _spin(1, 200, TRUTH_FRAMES_DEFAULT, "Frames per recording when training on simulated "
                                 "ground truth")
         self.truth_spin.valueChanged.connect(lambda _v: self.update_plan())
+        for spin in (self.epochs_spin, self.batch_spin, self.copies_spin):
+            spin.valueChanged.connect(lambda _v: self._update_estimate())
         form.addRow("Epochs (at most)", self.epochs_spin)
         form.addRow("Learning rate", self.lr_combo)
         form.addRow("Batch size", self.batch_spin)
@@ -249,9 +255,17 @@ class TrainSetupPanel(QWidget):
         self.plan_ok, self.plan_text = self._plan()
         color = "#333" if self.plan_ok else "#a33"
         self.plan_label.setText(f"<span style='color:{color}'>{self.plan_text}</span>")
+        self._update_estimate()
         self.changed.emit()
 
+    def _update_estimate(self) -> None:
+        """The fine-tune's time on this PC for the chosen model, data size and settings (app/train_estimate.py)."""
+        n_train, n_val = self._counts or (0, 0)
+        self.estimate_view.show_for(self.base_model() if self.plan_ok and self._counts else None, n_train, n_val,
+                                    self.settings())
+
     def _plan(self) -> tuple[bool, str]:
+        self._counts = None
         if self.session is None:
             return False, "Open a project first."
         choice = self.data_choice()
@@ -273,6 +287,7 @@ class TrainSetupPanel(QWidget):
             return False, head + "<br>Fine-tuning needs at least 2 participants, so that validation uses people " \
                                  "the model was not trained on."
         n_train, n_val = sum(frames_of[p] for p in train), sum(frames_of[p] for p in val)
+        self._counts = (n_train, n_val)
         return True, (head + f"<br>Training: {len(train)} participant(s), {n_train} frames."
                       f"<br>Validation: {len(val)} participant(s), {n_val} frames ({', '.join(val)}).")
 
