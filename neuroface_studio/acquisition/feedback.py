@@ -135,6 +135,29 @@ def turned_away_mask(angles_deg, thresholds: FeedbackThresholds | None = None) -
     return pose_grades(angles_deg, thresholds) == POSE_TURNED
 
 
+#: the most a recording's own "straight ahead" pitch may differ from the camera axis (a camera above or
+#: below eye level, a nose longer or shorter than the generic face's); beyond it the head is tilted
+MAX_STRAIGHT_AHEAD_PITCH_DEG = 15.0
+
+
+def straight_ahead(angles_deg) -> np.ndarray:
+    """Head poses ``(T, 3)`` of one recording relative to its own straight ahead: what the operator's
+    "Set straight ahead" does live, done for a recording that had none.
+
+    Pitch is the angle a generic face reads worst (±3-5 deg by nose shape) and the one a camera
+    set above or below eye level shifts for the whole take (a laptop camera below the face reads
+    every frame chin-up). So the median pitch of the frames with a face, limited to
+    ±:data:`MAX_STRAIGHT_AHEAD_PITCH_DEG`, becomes zero; yaw and roll stay as measured (a generic
+    face reads them well, and a participant turned sideways all take long must show as turned).
+    """
+    a = np.array(angles_deg, np.float64).reshape(-1, 3)
+    faces = np.isfinite(a).all(axis=1)
+    if faces.any():
+        neutral = float(np.clip(np.median(a[faces, 1]), -MAX_STRAIGHT_AHEAD_PITCH_DEG, MAX_STRAIGHT_AHEAD_PITCH_DEG))
+        a[:, 1] -= neutral
+    return a
+
+
 def frontal_fraction(angles_deg, thresholds: FeedbackThresholds | None = None) -> float | None:
     """Share of ALL frames (no face counts as not frontal) that are frontal; None for no frames."""
     g = pose_grades(angles_deg, thresholds)

@@ -131,6 +131,7 @@ class _PoseSampler:
         self._next_due = -np.inf
         self._last: tuple = (None, 0)
         self.levels = {0: 0, 1: 0, 2: 0, 3: 0}
+        self.angles: list[tuple[float, float, float]] = []  # per frame (NaN: no face or no estimate)
         self.errors = 0
 
     def __call__(self, frame: Frame) -> tuple:
@@ -138,6 +139,9 @@ class _PoseSampler:
             self._next_due = frame.timestamp_s + self.every_s
             self._last = self._estimate(frame)
         self.levels[self._last[1]] += 1
+        if self.estimator is not None:
+            pose = self._last[0]
+            self.angles.append(tuple(pose[:3]) if pose is not None else (np.nan, np.nan, np.nan))
         return self._last
 
     def _estimate(self, frame: Frame) -> tuple:
@@ -160,8 +164,14 @@ class _PoseSampler:
 
     @property
     def frontal_fraction(self) -> float | None:
+        """Share of the frames facing the camera, relative to the file's own straight ahead
+        (:func:`~neuroface_studio.acquisition.feedback.straight_ahead`, as after "Set straight ahead")."""
+        from neuroface_studio.acquisition.feedback import frontal_fraction, straight_ahead
         known = self.levels[1] + self.levels[2] + self.levels[3]
-        return round(self.levels[1] / known, 4) if known else None
+        if not known or not self.angles:
+            return None
+        value = frontal_fraction(straight_ahead(self.angles))
+        return None if value is None else round(value, 4)
 
 
 class _Decoder(threading.Thread):

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from neuroface_studio.acquisition.feedback import (POSE_FRONTAL, POSE_TURNED, FeedbackThresholds,
-                                                   pose_grades)
+                                                   pose_grades, straight_ahead)
 from neuroface_studio.acquisition.pose_track import POSE_INFO, head_pose_track, pose_is_current
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.store.errors import StoreError
@@ -78,12 +78,14 @@ class PoseSummary:
 def recording_pose(session: ProjectSession, recording_id: str, model: str | None = None,
                    store: bool = True) -> tuple[str, np.ndarray] | None:
     """(model, head pose (T, 3)) of the recording's landmark track (``model`` None: the track
-    segmentation uses); None when the recording has no track."""
+    segmentation uses), relative to the recording's own straight ahead
+    (:func:`~neuroface_studio.acquisition.feedback.straight_ahead`: its median pitch, within ±15 deg,
+    is zero); None when the recording has no track."""
     model = model or _default_model(session, recording_id)
     if model is None:
         return None
     try:
-        return model, track_head_pose(session, recording_id, model, store=store)
+        return model, straight_ahead(track_head_pose(session, recording_id, model, store=store))
     except StoreError:
         return None
 

@@ -106,9 +106,9 @@ def landmark_recording(session: ProjectSession, recording_id: str, model_name: s
     track = _read_track_file(path)
     faces = int((~np.isnan(track.landmarks_px[:, 0, 0])).sum())
     # the head pose of every frame, from these landmarks, stored with the track (issue 15)
-    from neuroface_studio.acquisition.feedback import frontal_fraction
+    from neuroface_studio.acquisition.feedback import frontal_fraction, straight_ahead
     from neuroface_studio.app.head_pose import track_head_pose
-    frontal = frontal_fraction(track_head_pose(session, recording_id, name, track=track))
+    frontal = frontal_fraction(straight_ahead(track_head_pose(session, recording_id, name, track=track)))
     return LandmarkingResult(recording_id, name, n, faces, detector_runs, start, time.perf_counter() - t0, str(path),
                              frontal)
 
