@@ -36,6 +36,7 @@ from neuroface_studio.gui.segment_keys import key_action
 from neuroface_studio.gui.segment_controls import SPEEDS, PlaybackClock, SegmentControlsWidget
 from neuroface_studio.gui.segment_proposals import SegmentProposals
 from neuroface_studio.gui.segment_timeline import SegmentTimelineWidget
+from neuroface_studio.gui.segment_audio import SegmentAudioView
 from neuroface_studio.store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -98,11 +99,19 @@ class SegmentWorkspacePanel(QWidget):
         self.timeline.span_edited.connect(self._on_span_edited)
         self.timeline.span_dragging.connect(
             lambda k, a, b: self.say(f"Repetition {k + 1}: frames {a}..{b} (release to apply)"))
+        self.audio_view = SegmentAudioView(self.timeline)  # sound under the trace (gui/segment_audio.py)
+        self.audio_view.seek_requested.connect(lambda f: self.seek(f, pause=True))
+        self.audio_view.span_clicked.connect(self._on_span_clicked)
+        self.audio_view.span_edited.connect(self._on_span_edited)
+        self.audio_view.span_dragging.connect(
+            lambda k, a, b: self.say(f"Repetition {k + 1}: frames {a}..{b} (release to apply)"))
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(self.panes)
         self.splitter.addWidget(self.timeline)
+        self.splitter.addWidget(self.audio_view)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setStretchFactor(2, 2)
 
         self.controls = SegmentControlsWidget()
         self.controls.first_requested.connect(lambda: self.seek(0, pause=True))
@@ -182,6 +191,7 @@ class SegmentWorkspacePanel(QWidget):
         self.panes.clear_frame()
         self.timeline.set_recording(0, None, "", "")
         self.timeline.set_spans([])
+        self.audio_view.clear()
         self.proposals.bar.show_result(None, 0)
         self.info_label.clear()
         self.frame_label.clear()
@@ -226,6 +236,7 @@ class SegmentWorkspacePanel(QWidget):
         self.trace_combo.blockSignals(False)
         self._set_enabled(True)
         self.load_trace(fit=True)
+        self._show_audio()
         self._refresh_spans()
         self.proposals.show_current()
         self.say("")
@@ -233,6 +244,18 @@ class SegmentWorkspacePanel(QWidget):
         self.seek(frame)
         self.recording_opened.emit(recording_id)
         return True
+
+    def _show_audio(self) -> None:
+        """The recording's sound track under the trace (hidden when it has none)."""
+        was_shown = self.audio_view.isVisibleTo(self)
+        try:
+            if self.audio_view.set_audio(self.reader.audio(), self.reader.timestamps_s(), self.n_frames) \
+                    and not was_shown:  # frames 42 %, trace 24 %, sound 34 % of the height
+                total = sum(self.splitter.sizes()) or 800
+                self.splitter.setSizes([int(total * 0.42), int(total * 0.24), int(total * 0.34)])
+        except (StoreError, OSError) as exc:  # the frames are fine; only the sound is lost
+            self.audio_view.clear()
+            self.say(f"The sound track of {self.recording_id} cannot be shown: {exc}", error=True)
 
     def load_trace(self, fit: bool = False) -> None:
         """(Re)compute the chosen trace from the recording's landmark track and draw it."""
@@ -277,6 +300,7 @@ class SegmentWorkspacePanel(QWidget):
         self.panes.set_frame(color, depth if abs(scale_mm - 1.0) < 1e-9 else depth.astype(np.float32) * scale_mm)
         self._draw_landmarks()
         self.timeline.set_current(frame)
+        self.audio_view.set_current(frame)
         inside = self._span_at(frame)
         if inside is not None and inside != self.selected:
             self.select(inside)
@@ -348,6 +372,7 @@ class SegmentWorkspacePanel(QWidget):
         n = len(self.timeline.spans)
         self.selected = index if index is not None and 0 <= index < n else None
         self.timeline.set_selected(self.selected)
+        self.audio_view.set_selected(self.selected)
         self._update_info()
 
     def _refresh_spans(self) -> None:
@@ -355,6 +380,7 @@ class SegmentWorkspacePanel(QWidget):
         if self.selected is not None and self.selected >= len(spans):
             self.selected = len(spans) - 1 if spans else None
         self.timeline.set_spans(spans, self.selected)
+        self.audio_view.set_spans(spans, self.selected)
         self._update_info()
 
     def _on_undo_changed(self, session: ProjectSession) -> None:
