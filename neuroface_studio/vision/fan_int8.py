@@ -28,6 +28,16 @@ def int8_path(fp32_path: Path) -> Path:
     return fp32_path.with_name(fp32_path.name.removesuffix(".onnx") + ".int8.onnx")
 
 
+def output_nodes(fp32_path: Path) -> list[str]:
+    """The nodes that write the heatmaps: kept in float, so the output is not rounded to 256 levels
+    (rounded heatmaps tie neighbouring cells and the argmax jumps)."""
+    import onnx
+
+    model = onnx.load(str(fp32_path), load_external_data=False)
+    outputs = {o.name for o in model.graph.output}
+    return [n.name for n in model.graph.node if outputs & set(n.output)]
+
+
 def quantize_fan(fp32_path: Path, calibration: np.ndarray, dest: Path | None = None) -> Path:
     """Quantise the fp32 FAN at ``fp32_path`` with ``calibration (N, 3, S, S) float32`` crops in [0, 1].
 
@@ -62,7 +72,7 @@ def quantize_fan(fp32_path: Path, calibration: np.ndarray, dest: Path | None = N
     try:
         quantize_static(str(fp32_path), tmp, _Crops(), quant_format=QuantFormat.QDQ,
                         activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
-                        calibrate_method=CalibrationMethod.MinMax)
+                        calibrate_method=CalibrationMethod.MinMax, nodes_to_exclude=output_nodes(fp32_path))
         os.replace(tmp, dest)
     finally:
         logging.disable(logging.NOTSET)
