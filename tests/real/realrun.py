@@ -80,6 +80,7 @@ class Command:
     returncode: int
     stdout: str
     stderr: str
+    cpu_s: float = 0.0  # user + system CPU of the command
 
     def describe(self) -> str:
         return (f"`neuroface-studio {' '.join(map(str, self.args))}` exit {self.returncode}\n"
@@ -107,9 +108,12 @@ class RealRun:
 
 
 def _cli(env: dict, *args) -> Command:
+    before = os.times()
     proc = subprocess.run([sys.executable, "-m", "neuroface_studio", *map(str, args)], env=env,
                           capture_output=True, text=True, timeout=600)
-    return Command(list(args), proc.returncode, proc.stdout, proc.stderr)
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return Command(list(args), proc.returncode, proc.stdout, proc.stderr, round(cpu, 2))
 
 
 def build_real_run(real_faces: Path, root: Path) -> RealRun:
