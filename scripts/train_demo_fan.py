@@ -1,6 +1,6 @@
 """Train the demo FAN shipped in resources/models/ (see neuroface_studio/training/demo_fan.py).
 
-    python scripts/train_demo_fan.py          # defaults: a 2 x 128 @ 128 FAN, 2,000 steps x 16, 2-core CPU
+    python scripts/train_demo_fan.py --threads 1   # the shipped model: 2 x 128 @ 128, 800 steps x 8, CPU
     python scripts/train_demo_fan.py --steps 2 --identities 2 --out /tmp/x.pth   # smoke test
 
 Reproducible: the same --seed gives the same data, augmentation and initial weights (bit-identical

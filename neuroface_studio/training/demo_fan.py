@@ -38,22 +38,22 @@ from neuroface_studio.vision.fan import build_fan
 
 @dataclass(frozen=True)
 class DemoFanConfig:
-    identities: int = 48
+    identities: int = 24  # x 10 tasks x 6 frames = 1,440 training crops
     val_identities: int = 6  # per group (HC and ALS)
-    frames_per_task: int = 10
+    frames_per_task: int = 6
     num_modules: int = 2
     width: int = 128
     input_size: int = 128
-    steps: int = 2000
-    warmup_steps: int = 50
-    batch_size: int = 16
+    steps: int = 800
+    warmup_steps: int = 30
+    batch_size: int = 8
     lr: float = 1e-3
     sigma: float = 1.5  # target Gaussian, heatmap px
     seed: int = 0
     workers: int = 0  # processes rendering frames (0: all cores)
     device: str = "auto"
     precision: str = "auto"  # "auto" (bf16 where supported), "bf16", "fp32"
-    eval_every: int = 250  # steps between validation checks logged (0: only at the end)
+    eval_every: int = 200  # steps between validation checks logged (0: only at the end)
     dlib_reference: bool = True  # score dlib68 on the validation crops too
 
     def to_dict(self) -> dict:
