@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--annotators", type=int, default=1, help="simulated annotators labelling frames (0-3)")
     s.add_argument("--sessions", type=int, default=1,
                    help="sessions per participant, 8 weeks apart (patients progress or recover; default 1)")
+    s.add_argument("--speech", action="store_true",
+                   help="voice the speech tasks (BBP, PA, PATAKA) with espeak-ng into each recording's sound track, "
+                        "timed by the same plan as the lips (the frames stay as without it)")
     s.add_argument("--create", action="store_true", help="create the project folder if it does not exist")
     s.add_argument("--json", action="store_true")
 
@@ -253,7 +256,13 @@ def cmd_simulate(args) -> int:
         session = ProjectSession.open(args.project)
     req = SimulationRequest(participants=args.participants, groups=args.groups, tasks=args.tasks, seed=args.seed,
                             no_effect=args.no_effect, fps=args.fps, duration_scale=args.duration_scale,
-                            annotators=args.annotators, sessions=args.sessions)
+                            annotators=args.annotators, sessions=args.sessions, speech=args.speech)
+    if req.speech:  # before anything is written: say how to install the synthesiser
+        from neuroface_studio.simulation.speech import SpeechUnavailable, espeak_path
+        try:
+            espeak_path()
+        except SpeechUnavailable as exc:
+            raise ValueError(str(exc)) from exc
     unknown = [t for t in (req.tasks or ()) if t not in session.project.protocol.codes]
     if unknown:
         raise ValueError(f"unknown task(s) {', '.join(unknown)}; the protocol has "

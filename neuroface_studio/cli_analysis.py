@@ -64,6 +64,8 @@ def cmd_features(args, emit, progress_printer) -> int:
         from neuroface_studio.store.atomic import atomic_write_bytes
         buf = io.StringIO()
         cols = ["participant", "group", "recording", "task", "repetition", "start", "end", *FEATURE_NAMES, "space"]
+        from neuroface_studio.analysis.ddk import DDK_NAMES  # speech tasks' DDK measures from the sound (issue 19)
+        cols += [c for c in DDK_NAMES if any(c in r for r in table.rows)]
         from neuroface_studio.store import csv_safe
         w = csv_safe.dict_writer(buf, cols, lineterminator="\n", extrasaction="ignore")
         w.writeheader()

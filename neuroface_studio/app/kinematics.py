@@ -186,6 +186,8 @@ def project_features(session: ProjectSession, recording_ids: list[str] | None = 
                                "recording": rid, "task": rec.task_code, "repetition": n + 1, "start": s, "end": e,
                                "space": space, **feats})
             table.reasons.append(why)
+        from neuroface_studio.app.ddk_features import add_speech_measures  # issue 19: DDK from the sound
+        add_speech_measures(session, rid, table.rows[-len(reps):], table.reasons[-len(reps):], pts)
         table.spaces[rid] = space
         table.sources[rid] = source + (" + depth (3D mm)" if space == SPACE_3D
                                        else f", 2D in interocular distances ({why_space})")

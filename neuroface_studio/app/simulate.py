@@ -52,6 +52,7 @@ class SimulationRequest:
     annotators: int = 1  # simulated annotators who label the selected frames (0-3)
     frames_per_repetition: int = 2
     sessions: int = 1  # sessions per participant, clinic.FOLLOW_UP_WEEKS apart (patients progress/recover)
+    speech: bool = False  # voice BBP/PA/PATAKA with espeak-ng into /audio (simulation/speech.py); frames unchanged
 
     def __post_init__(self) -> None:
         if self.participants < 1:
@@ -161,8 +162,12 @@ def _write_recording(session: ProjectSession, rec_id: str, session_id: str, iden
     truth_file = f"{TRUTH_DIR}/{rec_id}.h5"
     path = session.folder / rec_file
     created = now_iso()
-    writer = RecordingWriter(path, rec_id, plan.task_code, plan.fps, plan.camera, created)
+    speech = _speech(session, identity, plan, request)
+    writer = RecordingWriter(path, rec_id, plan.task_code, plan.fps, plan.camera, created,
+                             audio=(speech[0].sample_rate, 1, speech[0].source) if speech else None)
     try:
+        if speech:
+            writer.append_audio(speech[0].pcm, start_s=0.0, offset_s=0.0)
         for i, color, depth in clinic.iter_frames(identity, plan):
             cancel.raise_if_cancelled()
             writer.append(color, depth, i / plan.fps, i)
@@ -177,7 +182,8 @@ def _write_recording(session: ProjectSession, rec_id: str, session_id: str, iden
         plan.landmarks_px, plan.landmarks_mm, plan.head_pose_deg, plan.turned_away,
         np.asarray(plan.repetitions, dtype=np.int64).reshape(-1, 2),
         meta={"simulator_version": clinic.SIMULATOR_VERSION, "seed": int(plan.seed),
-              "group": identity.group.value, "no_effect": bool(request.no_effect)}))
+              "group": identity.group.value, "no_effect": bool(request.no_effect),
+              **({"speech": speech[1]} if speech else {})}))
     project.add_recording(Recording(
         id=rec_id, session_id=session_id, task_code=plan.task_code, fps=plan.fps, n_frames=plan.n_frames,
         camera=plan.camera, file=rec_file, created=created, truth_file=truth_file,
@@ -186,6 +192,14 @@ def _write_recording(session: ProjectSession, rec_id: str, session_id: str, iden
         project.add_repetition(Repetition(rec_id, int(start), int(end), source="truth"))
     _add_annotations(project, rec_id, plan, request)
     progress(done + plan.n_frames, total, f"{rec_id}: done")
+
+
+def _speech(session: ProjectSession, identity, plan, request: SimulationRequest):
+    """(AudioTrack, truth) of a speech task when ``request.speech``, else None (simulation/speech.py)."""
+    from neuroface_studio.simulation.speech import SPEECH_TASKS, speak_plan
+    if not request.speech or plan.task_code not in SPEECH_TASKS:
+        return None
+    return speak_plan(identity, session.project.protocol.task(plan.task_code), plan, request.duration_scale)
 
 
 def _add_annotations(project, rec_id: str, plan, request: SimulationRequest) -> None:

@@ -82,7 +82,7 @@ def _nonspeech(identity, task, fps, rng, ds):
     return act, spans
 
 
-def _bbp(identity, task, fps, rng, ds):
+def _bbp(identity, task, fps, rng, ds, syllables=None):
     """'Buy Bobby a puppy': 5 syllables a sentence, each opened and closed by the lips."""
     n_rep = task.repetitions or 10
     sentences, t = [], LEAD_S * ds
@@ -104,10 +104,12 @@ def _bbp(identity, task, fps, rng, ds):
             if j in (1, 4):  # the /i/ of "-by", "-py"
                 act[:, SPREAD] += 0.3 * b
         spans.append(_span(t0, t0 + syl.sum(), fps, n_frames))
+        if syllables is not None:
+            syllables.extend((float(s0), float(d)) for s0, d in zip(starts, syl))
     return act, spans
 
 
-def _diadochokinesis(identity, task, fps, rng, ds):
+def _diadochokinesis(identity, task, fps, rng, ds, syllables=None):
     """/pa/ or /pataka/ repeated on one breath; each cycle (or triplet) is a repetition."""
     duration = max(5.0 * ds, 0.8) * rng.uniform(0.9, 1.1)
     if task.code == "PA":
@@ -135,15 +137,20 @@ def _diadochokinesis(identity, task, fps, rng, ds):
                 act[:, JAW_OPEN] += w * a * bump(time, s0 + j * d / 3, d / 3)
             act[:, LIP_PART] += 0.5 * a * bump(time, s0, d)
         spans.append(_span(s0, s1, fps, n_frames))
+        if syllables is not None:
+            syllables.extend([(float(s0), float(d))] if task.code == "PA"
+                             else [(float(s0 + j * d / 3), float(d / 3)) for j in range(3)])
     spans = [(a, min(b, spans[i + 1][0] - 1) if i + 1 < len(spans) else b) for i, (a, b) in enumerate(spans)]
     return act, spans
 
 
 def task_timeline(identity: Identity, task: Task, fps: float, rng: np.random.Generator,
-                  duration_scale: float = 1.0) -> tuple[np.ndarray, list[tuple[int, int]]]:
+                  duration_scale: float = 1.0, syllables: list | None = None) -> tuple[np.ndarray, list[tuple[int, int]]]:
     """Symmetric activations (T, N_ACTIONS) and repetition spans for one recording of ``task``.
 
-    Includes the participant's jitter (smoothed noise) and tremor; clipped at zero.
+    Includes the participant's jitter (smoothed noise) and tremor; clipped at zero. ``syllables``:
+    a list that receives each speech syllable's ``(start_s, duration_s)`` (the lips' opening
+    bump; simulation/speech.py voices them); it draws nothing, so the timeline is unchanged.
     """
     ds = float(duration_scale)
     code = task.code.upper()
@@ -153,9 +160,9 @@ def task_timeline(identity: Identity, task: Task, fps: float, rng: np.random.Gen
     elif code in NONSPEECH_POSES:
         act, spans = _nonspeech(identity, task, fps, rng, ds)
     elif code == "BBP":
-        act, spans = _bbp(identity, task, fps, rng, ds)
+        act, spans = _bbp(identity, task, fps, rng, ds, syllables)
     elif code in ("PA", "PATAKA"):
-        act, spans = _diadochokinesis(identity, task, fps, rng, ds)
+        act, spans = _diadochokinesis(identity, task, fps, rng, ds, syllables)
     else:
         raise ValueError(f"the simulator has no kinematics for task {task.code!r}; "
                          f"known: {', '.join(sorted([*NONSPEECH_POSES, 'BBP', 'PA', 'PATAKA', 'REST']))}")
