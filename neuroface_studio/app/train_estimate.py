@@ -45,11 +45,13 @@ class StepTimes:
     measured_here: bool = False
 
 
-#: ``bench finetune`` on the development machine (2 cores shared with other jobs, torch 2.13 CPU, fp32,
-#: 1 thread, batch 8), medians of interleaved steps. Only used until this PC has measured its own.
+#: ``bench finetune --json`` on the development machine (2 cores shared with other jobs, load average ~8-11,
+#: torch 2.13 CPU, fp32, 1 thread, batch 8, 2026-12-06). A quiet PC is faster (PLATFORM_FACTS: 4.2 s per cached
+#: step of the official size). Only used until this PC has measured its own.
+_STORED_SOURCE = "stored benchmark figure of a busy 2-core development PC, not measured on this PC"
 STORED: dict[tuple[int, int, int], StepTimes] = {
-    (4, 256, 256): StepTimes(8.0, 22.0, 13.0, 8, "stored benchmark figure (2-core development PC, busy; "
-                             "not measured on this PC)"),
+    (4, 256, 256): StepTimes(14.07, 28.92, 12.87, 8, _STORED_SOURCE),
+    (2, 128, 128): StepTimes(2.24, 3.44, 1.14, 8, _STORED_SOURCE),  # fan-demo's size
 }
 
 
