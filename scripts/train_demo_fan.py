@@ -1,6 +1,11 @@
 """Train the demo FAN shipped in resources/models/ (see neuroface_studio/training/demo_fan.py).
 
     python scripts/train_demo_fan.py --threads 1   # the shipped model: 2 x 128 @ 128, 800 steps x 8, CPU
+                                                   # (33 min on the shared 2-core CPU under heavy load)
+
+On a CPU shared with other jobs, ``--threads 1`` is faster than two threads: two OpenMP threads
+that rarely run at the same time spend their share waiting for each other (measured here under load: over 2.4 s
+of CPU a step with two threads, batch 8, vs 1.1 s with one thread at batch 16). On a quiet machine use the default.
     python scripts/train_demo_fan.py --steps 2 --identities 2 --out /tmp/x.pth   # smoke test
 
 Reproducible: the same --seed gives the same data, augmentation and initial weights (bit-identical
