@@ -103,6 +103,7 @@ class RecordingSegmentation:
     trace_values: np.ndarray | None = field(default=None, repr=False)  # (T,) the trace, for the timeline
     time_source: str = ""  # which clock the proposal used (recorded timestamps, or index/fps and why)
     landmarking: LandmarkingResult | None = field(default=None, repr=False)  # when this run landmarked
+    basis: str = ""  # speech tasks: whether the spans come from the sound or the lips, and why
 
     @property
     def frames(self) -> list[tuple[int, int]]:
@@ -116,7 +117,7 @@ class RecordingSegmentation:
         d = {"recording": self.recording_id, "task": self.task_code, "trace": self.trace, "model": self.model,
              "fps": self.fps, "n_frames": self.n_frames, "spans": [s.to_dict() for s in self.spans],
              "landmarked": self.landmarked, "problem": self.problem, "time": self.time_source,
-             "mode": self.params.mode if self.params else None}
+             "mode": self.params.mode if self.params else None, "basis": self.basis}
         if self.true_spans is not None:
             d["true_spans"] = [list(s) for s in self.true_spans]
         if self.boundary_error is not None:
@@ -178,6 +179,10 @@ def propose_for_recording(session: ProjectSession, recording_id: str, model: str
         times = recording_times(session, recording_id, len(values))
         out.time_source = times.describe()
         out.spans = list(propose_repetitions(values, rec.fps, p, times=times).spans)
+        from neuroface_studio.app.sound_proposals import sound_spans  # issue 19: speech tasks by their syllables
+        by_sound, out.basis = sound_spans(session, recording_id, rec.task_code, values)
+        if by_sound is not None:
+            out.spans = by_sound
     if out.true_spans is not None:
         out.boundary_error = boundary_error_frames(out.frames, out.true_spans)
     progress(1, 1, f"{recording_id}: {len(out.spans)} repetition(s) proposed")

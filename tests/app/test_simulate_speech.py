@@ -49,3 +49,15 @@ def test_speech_adds_sound_without_changing_the_frames_and_features_carry_ddk(tm
     prow = next(r for r in project_features(plain).to_dict()["rows"] if r["task"] == "PA")
     assert prow["ddk_task_rate_syll_s"] is None and prow["why_null"]["ddk_task_rate_syll_s"] == \
         "the recording has no sound track"
+
+
+def test_speech_task_proposals_come_from_the_sound(tmp_path):
+    from neuroface_studio.app.segmentation import propose_for_recording
+    session = ProjectSession.create(tmp_path / "p")
+    simulate_into_project(session, SimulationRequest(participants=1, groups=(Group.HC,), tasks=("PATAKA",), fps=30,
+                                                     duration_scale=0.4, annotators=0, seed=2, speech=True))
+    res = propose_for_recording(session, "SIM001-PATAKA")
+    assert res.basis.startswith("from the sound") and len(res.spans) == len(res.true_spans)
+    errors = np.abs(np.asarray(res.boundary_error.errors)).ravel()
+    assert np.median(errors) <= 3 and all(0.5 <= s.confidence <= 1 for s in res.spans)
+    assert res.to_dict()["basis"] == res.basis
