@@ -101,6 +101,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds to record (live sources: required; files: default whole file)")
     r.add_argument("--fps", type=float, default=60.0)
     r.add_argument("--seed", type=int, default=0, help="synthetic source only")
+    r.add_argument("--audio-file", type=Path, default=None,
+                   help="record sound with a live take: this sound file (WAV or a video's sound track) played in real "
+                        "time as the microphone (a file-backed source; no microphone device support yet)")
     r.add_argument("--json", action="store_true")
 
     im = sub.add_parser("import", help="import a RealSense .bag/.db3 recording, a video file or a folder of images "
@@ -290,11 +293,26 @@ def _record(args, spec: str, duration: float | None, fps: float, seed: int) -> i
     source = make_source(spec, fps=fps, participant_group=group, task=task, seed=seed)
     if source.is_live and duration is None:
         raise ValueError("give --duration SECONDS for a live source")
-    result = record_task(session, pid, task, source, duration_s=duration)
+    audio = None
+    if getattr(args, "audio_file", None) is not None:
+        if not source.is_live:
+            raise ValueError("--audio-file is for live takes; an imported video keeps its own sound track")
+        from neuroface_studio.acquisition.audio_source import FileAudioSource
+        audio = FileAudioSource(args.audio_file)
+    result = record_task(session, pid, task, source, duration_s=duration, audio=audio)
     summary = result.summary()
     text = (f"recorded {summary['recording']}: {summary['frames_written']} frames, {summary['dropped']} dropped "
             f"({summary['dropped_camera']} by the source, {summary['dropped_queue']} queue), "
             f"{summary['mb_per_s']} MB/s" + (f"\nwarning: {summary['error']}" if summary["error"] else ""))
+    a = summary.get("audio")
+    if a and a.get("recorded"):
+        text += (f"\naudio: {a['sample_rate'] / 1000:g} kHz, {a['duration_s']:.2f} s from {a['source']}, measured "
+                 f"audio-video offset {a['offset_s'] * 1000:+.1f} ms, {a['dropped_blocks']} blocks dropped, "
+                 f"peak {a['peak_dbfs']} dBFS")
+    elif a:
+        text += f"\naudio: none ({a['why']})"
+    else:
+        text += "\naudio: none (video only: no sound source given)"
     _emit(args, summary, text)
     return 0
 

@@ -48,6 +48,7 @@ class RecordingStats:
     writer_cpu_s: float = 0.0
     stop_reason: str = ""  # "" = stopped by the user / duration reached
     error: str = ""  # a failure that ended the recording early
+    audio: dict | None = None  # the take's sound (acquisition/audio_sync.py), None: video only
 
     @property
     def dropped(self) -> int:
@@ -88,6 +89,7 @@ class RecordingSink:
         self._thread = threading.Thread(target=self._run, name=f"writer-{recording_id}", daemon=True)
         self._last_index: int | None = None
         self._finished = False
+        self.audio_sync = None  # acquisition/audio_sync.AudioSync when the take records sound
 
     def start(self) -> None:
         """Start the writer thread; raise if the file cannot be created."""
@@ -109,10 +111,21 @@ class RecordingSink:
         if self._last_index is not None and frame.index > self._last_index + 1:
             st.dropped_camera += frame.index - self._last_index - 1
         self._last_index = frame.index
+        if self.audio_sync is not None:
+            self.audio_sync.frame_arrived(frame.timestamp_s)
         try:
             self._queue.put_nowait((frame, pose, quality))
         except queue.Full:
             st.dropped_queue += 1
+
+    def offer_audio(self, block) -> None:
+        """Called by the audio source's thread for each block of sound; never blocks."""
+        if self._finished or self.audio_sync is None:
+            return
+        try:
+            self._queue.put_nowait(block)
+        except queue.Full:
+            self.audio_sync.dropped_blocks += 1
 
     def close_intake(self) -> None:
         """Accept no more frames (from the capture thread, e.g. at a frame limit)."""
@@ -174,6 +187,13 @@ class RecordingSink:
                 break
             if self._failed.is_set():
                 continue  # drain without writing after a failure
+            if not isinstance(item, tuple):  # a block of sound (offer_audio)
+                try:
+                    self.audio_sync.write(writer, item)
+                except Exception as exc:  # noqa: BLE001 - the sound must never cost the frames
+                    log.exception("writing sound failed")
+                    self.audio_sync.error = f"sound stopped: {exc}"
+                continue
             frame, pose, quality = item
             if self.stats.frames_written % _DISK_CHECK_EVERY == 0 and self._disk_low(writer):
                 continue
@@ -194,6 +214,8 @@ class RecordingSink:
                 complete = False
                 continue
             complete = self._after_write(writer) and complete
+        if self.audio_sync is not None:
+            self.stats.audio = self.audio_sync.finish(writer)  # the sound's place on the frame clock
         try:  # a clean stop (also "disk almost full") seals the file as complete
             writer.close(complete=complete, stop_reason=self.stats.stop_reason or self.stats.error)
         except Exception as exc:  # noqa: BLE001 - the frames flushed stay readable; say so, never crash
@@ -275,13 +297,21 @@ class CaptureSession:
     # -- recording -------------------------------------------------------------------
     def start_recording(self, path: Path, recording_id: str, task: str, created: str,
                         queue_size: int = 120, min_free_bytes: int | None = None,
-                        participant_id: str = "") -> RecordingSink:
+                        participant_id: str = "", audio=None) -> RecordingSink:
+        """audio: a live sound source (acquisition/audio_source.py) recorded with the frames, or None."""
         with self._sink_lock:
             if self._sink is not None:
                 raise RuntimeError("a recording is already running")
         sink = RecordingSink(path, recording_id, task, self.source.fps, self.source.camera, created, queue_size,
                              min_free_bytes, participant_id)
+        if audio is not None:
+            from neuroface_studio.acquisition.audio_sync import AudioSync
+            sink.audio_sync = AudioSync(audio)
+            sink.writer_options["audio"] = (audio.sample_rate, audio.channels, audio.name)
         sink.start()
+        if audio is not None:
+            audio.start(sink.offer_audio)
+        self._audio = audio
         with self._sink_lock:
             self._sink = sink
         return sink
@@ -289,6 +319,9 @@ class CaptureSession:
     def stop_recording(self, stop_reason: str = "") -> RecordingStats | None:
         with self._sink_lock:
             sink, self._sink = self._sink, None
+        if getattr(self, "_audio", None) is not None:
+            self._audio.stop()
+            self._audio = None
         if sink is None:
             return None
         return sink.finish(stop_reason or (self.error if self.error else ""))

@@ -39,7 +39,7 @@ class RecordResult:
 class LiveSession:
     """Open a source, run the capture (and pose) threads, record tasks on demand."""
 
-    def __init__(self, project: ProjectSession, source: FrameSource, pose=None, thresholds=None) -> None:
+    def __init__(self, project: ProjectSession, source: FrameSource, pose=None, thresholds=None, audio=None) -> None:
         """pose: a PoseWorker (``submit(frame)``, ``latest()``, ``start()``, ``stop()``), a factory
         ``pose(camera) -> PoseWorker`` called once the source is open (its camera is known
         then; :func:`default_pose_worker` is the usual one), or None for no pose feedback."""
@@ -47,6 +47,7 @@ class LiveSession:
         self.source = source
         self.pose = pose
         self.thresholds = thresholds
+        self.audio = audio  # a live sound source recorded with every take (acquisition/audio_source.py), or None
         self.ended = threading.Event()  # the stream ended or failed, or a recording failed
         self._capture: CaptureSession | None = None
         self._current: tuple[str, str, str, str] | None = None  # rec_id, participant, task, created
@@ -161,7 +162,7 @@ class LiveSession:
         created = now_iso()
         self._levels = {0: 0, 1: 0, 2: 0, 3: 0}
         self._capture.start_recording(recordings_dir(self.project.folder) / f"{rec_id}.h5", rec_id, task, created,
-                                      participant_id=participant_id)
+                                      participant_id=participant_id, audio=self.audio)
         self._current = (rec_id, participant_id, task, created)
         if not self._capture_started:
             self._capture_started = True
@@ -189,7 +190,7 @@ class LiveSession:
             n_frames=stats.frames_written, camera=self.source.camera, file=f"{RECORDINGS_DIR}/{rec_id}.h5",
             created=created, notes="; ".join(x for x in (notes, f"stopped early: {reason}" if reason else "") if x),
             quality={"frontal_fraction": frontal, "dropped": stats.dropped, "dropped_camera": stats.dropped_camera,
-                     "dropped_queue": stats.dropped_queue, "stop_reason": reason}))
+                     "dropped_queue": stats.dropped_queue, "stop_reason": reason, "audio": stats.audio}))
         self.project.save("record", f"{rec_id}: {stats.frames_written} frames, {stats.dropped} dropped"
                           + (f", {reason}" if reason else ""))
         return RecordResult(rec_id, stats, frontal)

@@ -48,7 +48,7 @@ def make_source(spec: str, fps: float = 60.0, participant_group: str = "HC", tas
 
 def record_task(session: ProjectSession, participant_id: str, task: str, source: FrameSource,
                 duration_s: float | None = None, pose=default_pose_worker, progress: ProgressFn | None = None,
-                cancel: CancelToken | None = None) -> RecordResult:
+                cancel: CancelToken | None = None, audio=None) -> RecordResult:
     """Record until ``duration_s`` (live sources), the end of a file, a failure, or ``cancel``.
 
     A file (``source.is_live`` False) is imported, not recorded: every frame it holds is written
@@ -59,7 +59,8 @@ def record_task(session: ProjectSession, participant_id: str, task: str, source:
 
     The recording is added to the project and the project saved, also when it ended early
     (camera lost, disk full, cancelled): whatever reached the disk is kept and the reason reported.
-    ``pose``: see LiveSession (live pose feedback gives the recording's frontal fraction).
+    ``pose``: see LiveSession (live pose feedback gives the recording's frontal fraction);
+    ``audio``: a live sound source recorded with the take (acquisition/audio_source.py), or None.
     ``progress(frames_written, 0, message)`` about every 0.1 s (the total is not known ahead);
     a cancel keeps the frames written so far (the recording's notes say so) and raises
     JobCancelled only when no frame was written yet.
@@ -72,7 +73,7 @@ def record_task(session: ProjectSession, participant_id: str, task: str, source:
             max_frames = max(2, int(round(duration_s * source.fps)))
         return import_recording(session, participant_id, task, source, pose=pose, progress=progress,
                                 cancel=cancel, max_frames=max_frames)
-    live = LiveSession(session, source, pose=pose)
+    live = LiveSession(session, source, pose=pose, audio=audio)
     live.start()
     result = None
     try:
