@@ -65,7 +65,7 @@ class Estimate:
 
     def text(self) -> str:
         t = self.times
-        where = "measured on this PC" if t.measured_here else t.source
+        where = t.source  # "measured on this PC <date>, <n> threads" or the stored figure's label
         return (f"<b>about {format_duration(self.seconds)} at most</b> on this CPU: "
                 f"{format_duration(self.caching_s)} preparing, then {format_duration(self.per_epoch_s)} per epoch "
                 f"(early stopping can end sooner). From {t.cached_s:.1f} s per step of {t.batch} images with cached "
