@@ -51,6 +51,11 @@ def add_parsers(sub) -> None:
     ft.add_argument("--lr", type=float, default=None)
     ft.add_argument("--regularizer", choices=["sam", "cam", "eo", "co"], default=None,
                     help="regularized transfer learning against the frozen base model")
+    ft.add_argument("--compare-regularizers", action="store_true",
+                    help="instead of registering one model: fine-tune plain and with SAM, EO, CAM and CO on the same "
+                         "data and split, and print one table of held-out NRMSE per group (registers nothing)")
+    ft.add_argument("--lambda", dest="reg_lambda", type=float, default=None,
+                    help="weight of the regularizer (default 0.002)")
     ft.add_argument("--name", default=None, help="registry name of the new model (default: <base>-ftN)")
     ft.add_argument("--activate", action="store_true", help="make the new model the active one")
     ft.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda")
@@ -78,9 +83,12 @@ def add_parsers(sub) -> None:
         ev.add_argument("--json", action="store_true")
 
     x = sub.add_parser("experiment", help="the papers' experiments: learning curve, annotator bias")
-    x.add_argument("kind", choices=["learning-curve", "annotator-bias"])
+    x.add_argument("kind", choices=["learning-curve", "annotator-bias", "regularizers"],
+                   help="regularizers: as `finetune --compare-regularizers`, with --epochs")
     x.add_argument("project", type=Path)
-    x.add_argument("--sizes", default="1,2,5,10", help="learning curve: numbers of training participants")
+    x.add_argument("--sizes", default="1,2,5,10,20,40",
+                   help="learning curve: numbers of training participants (capped at the participants the project "
+                        "has for training; the output says which sizes ran)")
     x.add_argument("--base", default=None)
     x.add_argument("--epochs", type=int, default=5)
     x.add_argument("--normalizer", choices=["intercanthal", "interocular", "bbox"], default="intercanthal")
@@ -202,11 +210,15 @@ def cmd_finetune(args, emit, progress_printer) -> int:
     changes = {k: v for k, v in (("epochs", args.epochs), ("lr", args.lr), ("regularizer", args.regularizer))
                if v is not None}
     config = replace(config, **changes)
+    if args.reg_lambda is not None:
+        config = replace(config, reg_lambda=args.reg_lambda)
+    data = DataChoice(source=args.source, annotator=args.annotator, truth_frames=args.truth_frames)
+    if args.compare_regularizers:
+        return _compare_regularizers(args, emit, progress_printer, session, config, data)
     token = CancelToken()
     try:
-        summary = run_finetune(session, args.base, DataChoice(source=args.source, annotator=args.annotator,
-                                                                      truth_frames=args.truth_frames), config,
-                               args.name, args.activate, progress_printer(args.json), token, store_dir=args.store)
+        summary = run_finetune(session, args.base, data, config, args.name, args.activate, progress_printer(args.json),
+                               token, store_dir=args.store)
     except KeyboardInterrupt:
         token.cancel()
         raise JobCancelled("fine-tuning interrupted; the checkpoint is kept and the next run resumes") from None
@@ -223,12 +235,51 @@ def cmd_finetune(args, emit, progress_printer) -> int:
               for g in ["all", *groups]]
     lines.append(f"{summary.epochs_run} epochs (best {summary.best_epoch}) in {summary.seconds:.0f} s on "
                  f"{summary.device}; registered as {summary.model}" + (" (active)" if summary.activated else ""))
-    emit(args, summary.to_dict(), "\n".join(lines))
+    emit(args, _finite(summary.to_dict()), "\n".join(lines))
     return 0
 
 
 def _pct(v) -> str:
     return "   n/a" if v is None or v != v else f"{100 * v:5.2f}%"
+
+
+def _finite(obj):
+    """``obj`` with non-finite floats as None, so ``--json`` prints valid JSON (no bare NaN)."""
+    if isinstance(obj, float):
+        return obj if obj == obj and abs(obj) != float("inf") else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
+def _compare_regularizers(args, emit, progress_printer, session, config, data) -> int:
+    from neuroface_studio.app.experiments import compare_regularizers
+    try:
+        res = compare_regularizers(session, args.base, data, config, reg_lambda=config.reg_lambda,
+                                   store_dir=args.store, progress=progress_printer(args.json))
+    finally:
+        print(file=sys.stderr)
+    emit(args, _finite(res), regularizer_table(res))
+    return 0
+
+
+def regularizer_table(res: dict) -> str:
+    """The regularizer comparison as text: one row per variant, NRMSE before -> after per group."""
+    groups = ["all", *sorted(g for g in res["rows"][0]["nrmse_before"] if g != "all")]
+    lines = [f"Held-out NRMSE ({res['normaliser']}) of {res['base_model']} fine-tuned on {res['data']} "
+             f"({res['train_frames']} training frames); validation: {', '.join(res['val_participants'])} "
+             f"({res['val_frames']} frames)",
+             f"{'regularizer':<12}{'lambda':>8}" + "".join(f"{g + ' before→after':>24}" for g in groups)
+             + f"{'best/run':>10}{'s':>7}"]
+    for r in res["rows"]:
+        cells = "".join(f"{_pct(r['nrmse_before'].get(g)).strip()} → {_pct(r['nrmse_after'].get(g)).strip()}".rjust(24)
+                        for g in groups)
+        lam = "" if r["reg_lambda"] is None else f"{r['reg_lambda']:g}"
+        lines.append(f"{r['regularizer']:<12}{lam:>8}{cells}{str(r['best_epoch']) + '/' + str(r['epochs_run']):>10}"
+                     f"{r['seconds']:>7.0f}")
+    return "\n".join(lines)
 
 
 def cmd_evaluate(args, emit, progress_printer) -> int:
@@ -286,16 +337,24 @@ def cmd_experiment(args, emit, progress_printer) -> int:
             sizes = [int(v) for v in args.sizes.split(",") if v.strip()]
             res = experiments.learning_curve(session, sizes, args.base, config, settings, store_dir=args.store,
                                              progress=progress_printer(args.json))
+        elif args.kind == "regularizers":
+            res = experiments.compare_regularizers(session, args.base, None, config, store_dir=args.store,
+                                                   progress=progress_printer(args.json))
         else:
             res = experiments.annotator_bias(session, args.base, config, settings, store_dir=args.store,
                                              progress=progress_printer(args.json))
     finally:
         print(file=sys.stderr)
-    if args.kind == "learning-curve":
+    if args.kind == "regularizers":
+        lines = [regularizer_table(res)]
+    elif args.kind == "learning-curve":
         lines = [f"NRMSE ({args.normalizer}, {args.subset}) on held-out {', '.join(res['test_participants'])}; "
                  f"{res['base_model']} without fine-tuning: {_pct(res['baseline']['mean']).strip()}"]
         lines += [f"  fine-tuned on {p['participants']:>3} participant(s), {p['frames']:>4} frames: "
                   f"{_pct(p['mean']).strip()}" for p in res["curve"]]
+        if res.get("capped"):
+            lines.append(f"sizes {', '.join(map(str, res['capped']))} were capped: this project has "
+                         f"{res['pool_size']} training participant(s) besides the held-out ones")
         if args.plot is not None:
             from neuroface_studio.reporting.svg_plot import line_plot, write_svg
             xs = [p["participants"] for p in res["curve"]]
@@ -314,5 +373,5 @@ def cmd_experiment(args, emit, progress_printer) -> int:
         lines += [f"{n:<28}" + "  ".join(f"{_pct(res['matrix'][n][a]):>10}" for a in against) for n in names]
         lines += [f"bias of the model trained on {a}: {100 * b:+.2f} points of NRMSE against the others"
                   for a, b in res["bias"].items()]
-    emit(args, res, "\n".join(lines))
+    emit(args, _finite(res), "\n".join(lines))
     return 0

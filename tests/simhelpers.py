@@ -24,16 +24,18 @@ def copy_project(master, tmp_path):
     return ProjectSession.open(folder)
 
 
-def import_random_fan(store, tmp_path, name: str = "fan2d", num_modules: int = 1, seed: int = 0):
-    """Import seeded random FAN weights into the model store ``store`` (None: the default store) as
-    ``name``; returns the store folder. Real checkpoint format, untrained."""
+def import_random_fan(store, tmp_path, name: str = "fan2d", num_modules: int = 1, seed: int = 0, width: int = 256,
+                      input_size: int = 256):
+    """Import seeded random FAN weights (``num_modules`` x ``width`` @ ``input_size``; small sizes make
+    fast tests) into the model store ``store`` (None: the default store) as ``name``; returns the
+    store folder. Real checkpoint format, untrained."""
     import torch
 
     from neuroface_studio.vision import registry
     from neuroface_studio.vision.fan import build_fan
     torch.manual_seed(seed)
-    src = tmp_path / f"fan{num_modules}-{seed}.pth"
-    torch.save(build_fan(num_modules).state_dict(), src)
+    src = tmp_path / f"fan{num_modules}-{width}-{input_size}-{seed}.pth"
+    torch.save(build_fan(num_modules, width, input_size).state_dict(), src)
     registry.import_model(src, name, store)
     return store
 

@@ -70,7 +70,7 @@ def split_participants(groups: dict[str, str], val_fraction: float = 0.25, seed:
     for pid, g in sorted(groups.items()):
         by_group.setdefault(g, []).append(pid)
     for g, pids in sorted(by_group.items()):
-        pids = list(rng.permutation(pids))
+        pids = [str(p) for p in rng.permutation(pids)]
         n_val = int(round(val_fraction * len(pids))) if len(pids) > 1 else 0
         n_val = max(n_val, 1) if len(pids) > 1 else 0
         val += pids[:n_val]
@@ -117,7 +117,15 @@ def collect_frames(session: ProjectSession, data: DataChoice) -> tuple[list[tupl
     return frames, f"{len(frames)} simulated ground-truth frames"
 
 
-def samples_for_frames(session: ProjectSession, frames: list[tuple], cancel: CancelToken | None):
+def input_size_of(state: dict) -> int:
+    """The input crop side (px) of a FAN state dict: its ``input_size`` entry (vision/fan_arch.py),
+    256 (the official FAN) when absent."""
+    size = state.get("input_size")
+    return 256 if size is None else int(size.reshape(-1)[0].item())
+
+
+def samples_for_frames(session: ProjectSession, frames: list[tuple], cancel: CancelToken | None, size: int = 256):
+    """Training samples (``size`` px crops, the FAN's input size) of ``frames`` from :func:`collect_frames`."""
     from neuroface_studio.training.augment import make_sample
     project = session.project
     out = []
@@ -131,7 +139,7 @@ def samples_for_frames(session: ProjectSession, frames: list[tuple], cancel: Can
                 if cancel is not None and cancel.cancelled:
                     raise JobCancelled("fine-tuning cancelled before training started; nothing changed")
                 out.append(make_sample(reader.color(f), pts, vis, participant.id, participant.group.value,
-                                       f"{rid}-f{f:05d}"))
+                                       f"{rid}-f{f:05d}", size=size))
     return out
 
 
@@ -167,16 +175,26 @@ def describe(summary: FinetuneSummary) -> str:
             f"{100 * a:.2f}% ({', '.join(summary.val_participants)})")
 
 
-def run_finetune(session: ProjectSession, base: str | None = None, data: DataChoice | None = None, config=None,
-                 name: str | None = None, activate: bool = False, progress: ProgressFn = no_progress,
-                 cancel: CancelToken | None = None, on_event=None, store_dir: Path | None = None) -> FinetuneSummary:
-    """Fine-tune and register; see the module docstring. ``on_event`` gets the engine's events."""
-    from neuroface_studio.training.engine import FinetuneConfig, TrainingCancelled, finetune
+@dataclass
+class Prepared:
+    """What a fine-tuning run reads: the base model, its weights, the frames and their split."""
+    row: object  # registry ModelListing of the base model
+    state: dict  # its FAN state dict
+    described: str
+    train_participants: list
+    val_participants: list
+    train: list  # training Samples
+    val: list  # validation Samples (held-out participants)
+
+
+def prepare(session: ProjectSession, base: str | None = None, data: DataChoice | None = None,
+            store_dir: Path | None = None, progress: ProgressFn = no_progress,
+            cancel: CancelToken | None = None) -> Prepared:
+    """Base model, frames, participant split and crops (steps 1-3 of the module docstring)."""
     from neuroface_studio.vision import registry
     from neuroface_studio.vision.fan import load_fan_state
 
     data = data or DataChoice()
-    config = config or FinetuneConfig()
     base_name = base_model_name(base, store_dir)
     row = registry.get_model(base_name, store_dir)
     if not row.available or not row.architecture.startswith("FAN"):
@@ -190,10 +208,25 @@ def run_finetune(session: ProjectSession, base: str | None = None, data: DataCho
         raise ValueError(f"the data comes from {len(groups)} participant(s); fine-tuning needs at least 2 so that "
                          "validation uses people the model was not trained on")
     progress(0, 1, "reading frames")
-    samples = samples_for_frames(session, frames, cancel)
-    train = [s for s in samples if s.participant in train_p]
-    val = [s for s in samples if s.participant in val_p]
     state, _ = load_fan_state(row.file)
+    samples = samples_for_frames(session, frames, cancel, input_size_of(state))
+    return Prepared(row, state, described, train_p, val_p, [s for s in samples if s.participant in train_p],
+                    [s for s in samples if s.participant in val_p])
+
+
+def run_finetune(session: ProjectSession, base: str | None = None, data: DataChoice | None = None, config=None,
+                 name: str | None = None, activate: bool = False, progress: ProgressFn = no_progress,
+                 cancel: CancelToken | None = None, on_event=None, store_dir: Path | None = None) -> FinetuneSummary:
+    """Fine-tune and register; see the module docstring. ``on_event`` gets the engine's events."""
+    from neuroface_studio.training.engine import FinetuneConfig, TrainingCancelled, finetune
+    from neuroface_studio.vision import registry
+
+    config = config or FinetuneConfig()
+    prep = prepare(session, base, data, store_dir, progress, cancel)
+    row, train, val, train_p, val_p, described = (prep.row, prep.train, prep.val, prep.train_participants,
+                                                   prep.val_participants, prep.described)
+    base_name = row.name
+    project = session.project
     ckpt_dir = session.folder / CHECKPOINT_DIR
     ckpt_dir.mkdir(exist_ok=True)
     checkpoint = ckpt_dir / f"finetune-{base_name}.ckpt"
@@ -208,7 +241,7 @@ def run_finetune(session: ProjectSession, base: str | None = None, data: DataCho
             progress(done, config.epochs * e.steps, f"epoch {e.epoch}/{config.epochs}, loss {e.loss:.4f}")
 
     try:
-        result = finetune(train, val, state, config, events, cancel, checkpoint, row.sha256)
+        result = finetune(train, val, prep.state, config, events, cancel, checkpoint, row.sha256)
     except TrainingCancelled as exc:
         raise JobCancelled(str(exc)) from exc
     new_name = name or _new_name(base_name, store_dir)

@@ -28,8 +28,8 @@ from neuroface_studio.vision import registry
 from neuroface_studio.vision.errors import ModelUnavailableError
 
 # FinetuneConfig's defaults (training/engine.py imports torch, so they are repeated here; a test checks)
-DEFAULTS = {"epochs": 20, "lr": 1e-4, "batch_size": 8, "regularizer": None, "reg_lambda": 0.002,
-            "augment_copies": 4}
+DEFAULTS = {"epochs": 6, "lr": 1e-4, "batch_size": 8, "regularizer": None, "reg_lambda": 0.002,
+            "augment_copies": 2}
 TRUTH_FRAMES_DEFAULT = DataChoice().truth_frames
 LEARNING_RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3)
 REGULARIZERS = {  # training/losses.py REGULARIZERS (SCIENCE.md: regularized transfer learning)
@@ -98,7 +98,7 @@ class TrainSetupPanel(QWidget):
         form = QFormLayout(self.advanced)
         form.setContentsMargins(16, 0, 0, 0)
         self.epochs_spin = _spin(1, 500, DEFAULTS["epochs"], "Passes over the training frames (it stops earlier when "
-                                 "validation NRMSE has not improved for 5 epochs)")
+                                 "validation NRMSE has not improved for 3 epochs)")
         self.lr_combo = QComboBox()
         for lr in LEARNING_RATES:
             self.lr_combo.addItem(f"{lr:g}", lr)

@@ -237,7 +237,7 @@ class TrainWorkspacePanel(QWidget):
                 return
             self.progress_bar.setRange(0, max(e.steps, 1))
             self.progress_bar.setValue(e.step)
-            self.progress_label.setText(f"Preparing features of the training images: {e.step}/{e.steps}")
+            self.progress_label.setText(f"Preparing the frozen layers' features of the images: {e.step}/{e.steps}")
             self.curves.message.setText("Preparing the training images…")
             return
         total = run["epochs"] * e.steps

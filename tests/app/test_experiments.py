@@ -29,8 +29,8 @@ def session(sim_project, tmp_path):
 
 
 @pytest.fixture
-def store(tmp_path):
-    return import_random_fan(tmp_path / "models", tmp_path)
+def store(tmp_path):  # a small random FAN (1 x 32 @ 64): the plumbing, fast
+    return import_random_fan(tmp_path / "models", tmp_path, width=32, input_size=64)
 
 
 def test_learning_curve_trains_on_growing_sets_and_scores_the_same_held_out_people(session, store):

@@ -1,9 +1,10 @@
 """Train workspace: one click fine-tunes on a background thread with live curves; Stop; no FAN installed.
 
 A tiny simulated project (3 participants, one short task, no annotators: the data is simulated
-ground truth) and a random FAN(1) imported as ``fan2d`` into the model store under a temporary
-NEUROFACE_HOME; settings are tiny (1 truth frame per recording, batch 1) because the test
-machine trains on a slow CPU.
+ground truth) and a small random FAN (1 x 32 @ 64) imported as ``fan2d`` into the model store under a
+temporary NEUROFACE_HOME; settings are tiny (1 truth frame per recording, batch 1) because the test
+machine trains on a slow CPU. tools/train_screenshots.py runs the real thing (the demo project and
+``fan-demo``) in a real window.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def session(sim_master, tmp_path):
 @pytest.fixture
 def fan_installed(tmp_path, model_home):
     from simhelpers import import_random_fan
-    import_random_fan(None, tmp_path)  # the default store, under NEUROFACE_HOME
+    import_random_fan(None, tmp_path, width=32, input_size=64)  # the default store, under NEUROFACE_HOME; small: fast
 
 
 @pytest.fixture
