@@ -110,3 +110,20 @@ def test_regularized_run_and_uncached_path(samples, base):
     res = finetune(samples[:3], samples[3:], base, cfg)
     assert res.epochs_run == 1 and np.isfinite(res.history[0]["loss"])
 
+
+def test_cached_trunk_features_give_the_full_forward(samples):
+    """Validation runs the trained hourglass on cached trunk outputs (float16): same heatmaps as the
+    whole network to fp16 precision, and the same NRMSE."""
+    from neuroface_studio.training.augment import resize_sample
+    from neuroface_studio.training.fan_parts import SplitFan
+    torch.manual_seed(0)
+    net = SplitFan(build_fan(2, 32, 64), 1)
+    small = [resize_sample(s, 64) for s in samples]
+    feats = engine.trunk_features(net, small, "cpu", batch_size=4)
+    assert len(feats) == len(small) and feats[0].dtype == torch.float16
+    with torch.inference_mode():
+        full = net(engine.network_inputs(small, "cpu"))
+        cached = net.head(torch.stack(feats).float())[0]
+    assert torch.allclose(full, cached, atol=2e-2 * float(full.abs().max()))
+    a, b = engine.evaluate(net, small, "cpu"), engine.evaluate(net, small, "cpu", features=feats)
+    assert a.keys() == b.keys() and abs(a["all"] - b["all"]) < 0.02 * a["all"]
