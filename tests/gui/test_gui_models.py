@@ -29,9 +29,9 @@ def test_models_dialog_lists_dlib68_and_how_to_get_fan(qtbot):
     from neuroface_studio.gui.models_dialog import ModelsDialog
     dialog = ModelsDialog()
     qtbot.addWidget(dialog)
-    assert dialog.model_names()[:2] == ["dlib68", "fan2d"]
+    assert dialog.model_names()[:3] == ["dlib68", "fan-demo", "fan2d"]  # fan-demo: shipped in resources/models
     assert dialog.table.item(0, 5).text() == "yes" and dialog.table.item(0, 6).text() == "✔"
-    assert dialog.table.item(1, 5).text() == "no"
+    assert dialog.table.item(1, 5).text() == "yes" and dialog.table.item(2, 5).text() == "no"
     assert "2DFAN4-11f355bf06.pth.tar" in dialog.hint_label.text() and not dialog.hint_label.isHidden()
     dialog.select("dlib68")
     assert not dialog.remove_button.isEnabled()  # built in
