@@ -10,7 +10,8 @@ Conventions (all coordinates float64):
   exclusive, as dlib's detector returns them (``right + 1``).
 * face-alignment's ``transform`` maps an edge coordinate X to a crop edge coordinate
   ``U = (X - c) * R / (200 s) + R / 2`` for a crop of R px (the network input, 256 for the
-  official FAN, 128 for the demo FAN; the heatmaps are R / 4: 64, 32). Written for pixel centres (x = X - 0.5, u = U - 0.5) it is the affine
+  official FAN, 128 for the demo FAN; the heatmaps are R / 4: 64, 32). Written for pixel
+  centres (x = X - 0.5, u = U - 0.5) it is the affine
   ``u = k x + (k - 1) / 2 - k c + R / 2`` with ``k = R / (200 s)``: :func:`crop_affine`.
 * The crop uses that exact affine (``cv2.warpAffine``, bilinear, black outside the image);
   the decode maps a heatmap peak (heatmap pixel-centre coordinates) back with the inverse of
