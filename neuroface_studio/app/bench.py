@@ -271,8 +271,25 @@ def finetune_sizes(store_dir: Path | None = None) -> dict[str, tuple[int, int, i
     return {k: v for k, v in sizes.items() if v is not None}
 
 
-def bench_finetune_model(steps: int = 2, threads: int = 1, images: int = 320, store_dir: Path | None = None) -> dict:
-    """``bench finetune``: last-hourglass step time cached vs naive for fan-demo and the official size,
-    and the extrapolated wall time of an ``images``-image fine-tune (training/bench.py)."""
+def bench_finetune_model(steps: int = 2, threads: int = 1, images: int = 320, store_dir: Path | None = None,
+                         epochs: int = 6, copies: int = 2) -> dict:
+    """``bench finetune``: last-hourglass step time cached vs naive for fan-demo and the official size
+    (training/bench.py), and the wall time of an ``images``-image fine-tune extrapolated from them
+    (app/train_estimate.py: the Train workspace's figure) for ``epochs`` and ``copies`` (the engine's
+    defaults), validating on a quarter as many held-out images."""
+    from neuroface_studio.app.train_estimate import StepTimes, estimate_seconds
     from neuroface_studio.training.bench import bench_finetune
-    return bench_finetune(finetune_sizes(store_dir), steps=steps, images=images, threads=threads)
+    res = bench_finetune(finetune_sizes(store_dir), steps=steps, threads=threads)
+    n_val = images // 4
+    res.update({"images": images, "val_images": n_val, "epochs": epochs, "augment_copies": copies,
+                "estimate_note": f"extrapolated from the measured s/step (not a measured fine-tune): {images} training "
+                                 f"and {n_val} validation images, {epochs} epochs (upper bound: early stopping can "
+                                 f"end sooner), {copies} cached augmented copies per image; naive = the same epochs "
+                                 "with the trunk in every step (one augmented copy per epoch)"})
+    for row in res["sizes"].values():
+        t = StepTimes(row["cached_s_per_step"], row["naive_s_per_step"], row["trunk_s_per_batch"], res["batch"], "")
+        row[f"estimate_{images}_images_cached_min"] = round(
+            estimate_seconds(images, n_val, t, epochs, augment_copies=copies).seconds / 60, 1)
+        row[f"estimate_{images}_images_naive_min"] = round(
+            estimate_seconds(images, n_val, t, epochs, augment_copies=copies, cache_features=False).seconds / 60, 1)
+    return res

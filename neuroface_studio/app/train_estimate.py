@@ -10,9 +10,9 @@ of the base model's size (stacks x width @ input px):
   2 cores, busy), labelled as such wherever it is shown.
 
 The arithmetic (:func:`estimate_seconds`) follows training/engine.py: cached trunk outputs of
-``augment_copies`` augmented copies per image are computed once, then every epoch runs
-``ceil(images x copies / batch)`` cached steps and a validation pass; early stopping (5 epochs
-without improvement) can end sooner, so the figure is an upper bound. Qt-free; torch is
+``augment_copies`` augmented copies per image (and of the validation images) are computed once,
+then every epoch runs ``ceil(images x copies / batch)`` cached steps and a validation pass;
+early stopping can end sooner, so the figure is an upper bound. Qt-free; torch is
 imported only to measure or to read a model's size.
 """
 
@@ -82,24 +82,32 @@ def format_duration(seconds: float) -> str:
     return f"{int(minutes // 60)} h {int(round(minutes % 60)):02d} min"
 
 
-def estimate_seconds(n_train: int, n_val: int, times: StepTimes, epochs: int = 20, batch_size: int | None = None,
-                     augment_copies: int = 4, cache_features: bool = True) -> Estimate:
-    """Wall time of a fine-tune on ``n_train`` training and ``n_val`` validation images (upper bound).
+def estimate_seconds(n_train: int, n_val: int, times: StepTimes, epochs: int = 6, batch_size: int | None = None,
+                     augment_copies: int = 2, cache_features: bool = True) -> Estimate:
+    """Wall time of a fine-tune on ``n_train`` training and ``n_val`` validation images (upper bound: every epoch
+    runs; the defaults are training/engine.py ``FinetuneConfig``'s).
 
-    Step times scale linearly with the batch when ``batch_size`` differs from the measured batch.
-    Validation per batch: one trunk forward plus a head forward (a third of a training step)."""
+    Cached (the engine's default): the trunk runs once over the validation images and the ``augment_copies``
+    augmented copies of every training image, then each epoch runs ``ceil(n_train x copies / batch)``
+    cached steps and validates on the cached validation features (a head forward, counted as a third
+    of a step); validation also runs once before the first epoch and once at the end. Naive: each
+    epoch runs ``ceil(n_train / batch)`` steps with the trunk inside and validates trunk + head.
+    Step times scale linearly with the batch when ``batch_size`` differs from the measured batch."""
     batch = int(batch_size or times.batch)
     scale = batch / times.batch
     cached, naive, trunk = times.cached_s * scale, times.naive_s * scale, times.trunk_s * scale
     copies = max(1, int(augment_copies))
-    val = math.ceil(max(0, n_val) / batch) * (trunk + cached / 3)
+    val_batches = math.ceil(max(0, n_val) / batch)
     if cache_features:
         items = max(0, n_train) * copies
-        caching = math.ceil(items / batch) * trunk
         steps = math.ceil(items / batch)
+        val = val_batches * cached / 3
+        caching = (math.ceil(items / batch) + val_batches) * trunk + 2 * val
         per_epoch = steps * cached + val
     else:
-        caching, steps = 0.0, math.ceil(max(0, n_train) / batch)
+        steps = math.ceil(max(0, n_train) / batch)
+        val = val_batches * (trunk + cached / 3)
+        caching = 2 * val
         per_epoch = steps * naive + val
     return Estimate(caching + epochs * per_epoch, caching, per_epoch, steps, times)
 
@@ -216,6 +224,6 @@ def estimate_text(spec: tuple[int, int, int], n_train: int, n_val: int, settings
     if times is None:
         return (f"Time on this CPU: not known yet for a {label} FAN; <i>Measure on this PC</i> runs a couple of "
                 "training steps in the background.")
-    est = estimate_seconds(n_train, n_val, times, epochs=int(settings.get("epochs", 20)),
-                           batch_size=settings.get("batch_size"), augment_copies=int(settings.get("augment_copies", 4)))
+    est = estimate_seconds(n_train, n_val, times, epochs=int(settings.get("epochs", 6)),
+                           batch_size=settings.get("batch_size"), augment_copies=int(settings.get("augment_copies", 2)))
     return f"Fine-tuning the last hourglass of this {label} FAN on {n_train} frames: {est.text()}"

@@ -10,15 +10,13 @@ seconds per step (batch ``batch``) of
 * ``trunk``: one trunk forward of a batch (what caching costs, once per image copy);
 
 measured over ``steps`` steps after one warm-up step each, interleaved in one run so the ratios
-are fair on a shared machine (medians). The wall time of a fine-tune on ``images`` images is
-extrapolated from those figures for the engine's defaults (:class:`~.engine.FinetuneConfig`:
-4 cached augmented copies, 20 epochs, batch 8, validation each epoch) and labelled as such:
-it is an upper bound, early stopping can end sooner.
+are fair on a shared machine (medians). The wall time of a whole fine-tune is extrapolated from
+them by :func:`neuroface_studio.app.train_estimate.estimate_seconds` (``bench finetune``; the
+Train workspace shows the same figure).
 """
 
 from __future__ import annotations
 
-import math
 import time
 
 import numpy as np
@@ -28,9 +26,7 @@ from neuroface_studio.training.fan_parts import SplitFan
 from neuroface_studio.training.losses import adaptive_wing_loss
 from neuroface_studio.vision.fan import build_fan
 
-#: the engine's defaults the estimate assumes (training/engine.py FinetuneConfig)
-EPOCHS, COPIES, BATCH = 20, 4, 8
-VAL_FRACTION = 0.25  #: validation images per training image (held-out participants), for the estimate
+BATCH = 8  #: training/engine.py FinetuneConfig's batch
 
 
 def measure_steps(num_modules: int = 4, width: int = 256, input_size: int = 256, batch: int = BATCH, steps: int = 2,
@@ -84,49 +80,23 @@ def measure_steps(num_modules: int = 4, width: int = 256, input_size: int = 256,
     return {**{name: float(np.median(t)) for name, t in times.items()}, "threads": torch.get_num_threads()}
 
 
-def estimate_finetune_s(images: int, cached_s: float, naive_s: float, trunk_s: float, batch: int = BATCH,
-                        epochs: int = EPOCHS, copies: int = COPIES, val_images: int | None = None) -> dict:
-    """Extrapolated wall time (s) of a fine-tune on ``images`` images from per-step figures.
-
-    ``cached``: trunk once per augmented copy, then ``epochs`` x ceil(images x copies / batch)
-    cached steps; ``naive``: ``epochs`` x ceil(images / batch) naive steps (images augmented on
-    the fly, no copies). Both validate each epoch on ``val_images`` (trunk + head forward,
-    the head forward counted as a third of a step)."""
-    val_images = int(round(images * VAL_FRACTION)) if val_images is None else int(val_images)
-    per_batch_val = trunk_s + cached_s / 3
-    validation = epochs * math.ceil(val_images / batch) * per_batch_val
-    caching = math.ceil(images * copies / batch) * trunk_s
-    cached = caching + epochs * math.ceil(images * copies / batch) * cached_s + validation
-    naive = epochs * math.ceil(images / batch) * naive_s + validation
-    return {"cached_s": cached, "naive_s": naive, "caching_s": caching, "validation_s": validation,
-            "val_images": val_images}
-
-
 def bench_finetune(sizes: dict[str, tuple[int, int, int]] | None = None, batch: int = BATCH, steps: int = 2,
-                   images: int = 320, device: str = "cpu", bf16: bool = False, seed: int = 0,
-                   threads: int | None = None) -> dict:
+                   device: str = "cpu", bf16: bool = False, seed: int = 0, threads: int | None = None) -> dict:
     """Per FAN size (``{label: (stacks, width, input px)}``, default the official 4 x 256 @ 256):
-    s/step cached vs naive, the per-image ratio and the extrapolated wall time of an
-    ``images``-image fine-tune of the last hourglass. ``threads``: torch's thread count (default: as is)."""
+    s/step cached vs naive and the per-image ratio. ``threads``: torch's thread count (default: as is).
+    (``bench finetune`` adds the extrapolated wall time: app/train_estimate.py.)"""
     if threads:
         torch.set_num_threads(max(1, int(threads)))
     sizes = sizes or {"4 x 256 @ 256 (official)": (4, 256, 256)}
     out: dict = {"device": device, "threads": torch.get_num_threads(), "batch": batch, "steps_measured": steps,
-                 "precision": "bf16 autocast" if bf16 else "fp32", "images": images,
-                 "estimate_note": (f"extrapolated from the measured s/step: {EPOCHS} epochs (upper bound; early "
-                                   f"stopping may end sooner), {COPIES} cached augmented copies per image, batch "
-                                   f"{batch}, validation on {VAL_FRACTION:.0%} as many held-out images each epoch"),
-                 "sizes": {}}
+                 "precision": "bf16 autocast" if bf16 else "fp32", "sizes": {}}
     for label, (stacks, width, size) in sizes.items():
         t = measure_steps(stacks, width, size, batch, steps, device=device, bf16=bf16, seed=seed)
-        est = estimate_finetune_s(images, t["cached"], t["naive"], t["trunk"], batch)
         out["sizes"][label] = {
             "stacks": stacks, "width": width, "input": size,
             "cached_s_per_step": round(t["cached"], 3), "naive_s_per_step": round(t["naive"], 3),
             "trunk_s_per_batch": round(t["trunk"], 3),
             "cached_s_per_image": round(t["cached"] / batch, 4), "naive_s_per_image": round(t["naive"] / batch, 4),
             "cached_vs_naive_per_image": round(t["cached"] / t["naive"], 3),
-            f"estimate_{images}_images_cached_min": round(est["cached_s"] / 60, 1),
-            f"estimate_{images}_images_naive_min": round(est["naive_s"] / 60, 1),
         }
     return out

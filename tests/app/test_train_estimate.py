@@ -19,16 +19,19 @@ def home(tmp_path, monkeypatch):
 def test_estimate_follows_the_engine_schedule():
     t = te.StepTimes(cached_s=2.0, naive_s=6.0, trunk_s=4.0, batch=8, source="test")
     est = te.estimate_seconds(320, 80, t, epochs=20, augment_copies=4)
-    caching = math.ceil(320 * 4 / 8) * 4.0  # trunk once per augmented copy
-    per_epoch = 160 * 2.0 + 10 * (4.0 + 2.0 / 3)  # 160 cached steps + validation of 80 images
+    val = 10 * 2.0 / 3  # 80 validation images on cached features: a head forward per batch
+    caching = (160 + 10) * 4.0 + 2 * val  # trunk once per augmented copy and validation image; before/after
+    per_epoch = 160 * 2.0 + val  # 160 cached steps + validation
     assert est.steps_per_epoch == 160
     assert est.caching_s == pytest.approx(caching) and est.per_epoch_s == pytest.approx(per_epoch)
     assert est.seconds == pytest.approx(caching + 20 * per_epoch)
     naive = te.estimate_seconds(320, 80, t, epochs=20, cache_features=False)
-    assert naive.caching_s == 0 and naive.per_epoch_s == pytest.approx(40 * 6.0 + 10 * (4.0 + 2.0 / 3))
+    assert naive.per_epoch_s == pytest.approx(40 * 6.0 + 10 * (4.0 + 2.0 / 3))
     # a larger batch: proportionally longer steps, fewer of them
-    big = te.estimate_seconds(320, 80, t, batch_size=16)
+    big = te.estimate_seconds(320, 80, t, epochs=20, batch_size=16, augment_copies=4)
     assert big.steps_per_epoch == 80 and big.seconds == pytest.approx(est.seconds, rel=0.02)
+    # the engine's defaults: 6 epochs, 2 copies
+    assert te.estimate_seconds(320, 80, t).steps_per_epoch == 80
     assert te.format_duration(30) == "30 s" and te.format_duration(600) == "10 min"
     assert te.format_duration(8 * 3600 + 34 * 60) == "8 h 34 min"
 

@@ -11,15 +11,25 @@ pytest.importorskip("torch")
 
 def test_bench_finetune_reports_both_paths_per_size():
     from neuroface_studio.training.bench import bench_finetune
-    res = bench_finetune({"tiny": (2, 16, 64)}, batch=2, steps=1, images=40)
+    res = bench_finetune({"tiny": (2, 16, 64)}, batch=2, steps=1)
     json.dumps(res, allow_nan=False)
     row = res["sizes"]["tiny"]
     assert (row["stacks"], row["width"], row["input"]) == (2, 16, 64)
     assert row["cached_s_per_step"] > 0 and row["naive_s_per_step"] > 0 and row["trunk_s_per_batch"] > 0
     assert row["cached_vs_naive_per_image"] == pytest.approx(row["cached_s_per_step"] / row["naive_s_per_step"],
                                                              abs=0.01)
-    assert row["estimate_40_images_cached_min"] > 0 and row["estimate_40_images_naive_min"] > 0
-    assert "extrapolated" in res["estimate_note"] and res["images"] == 40
+
+
+def test_cli_bench_finetune_adds_the_train_workspace_estimate(monkeypatch, tmp_path, capsys):
+    from neuroface_studio.app import bench
+    from neuroface_studio.cli import main
+    monkeypatch.setattr(bench, "finetune_sizes", lambda store_dir=None: {"tiny": (1, 16, 64)})
+    assert main(["bench", "finetune", "--frames", "1", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    row = res["sizes"]["tiny"]
+    assert res["images"] == 320 and res["epochs"] == 6 and res["augment_copies"] == 2
+    assert row["estimate_320_images_cached_min"] > 0 and row["estimate_320_images_naive_min"] > 0
+    assert "extrapolated" in res["estimate_note"] and res["threads"] == 1
 
 
 def test_cli_sizes_include_the_shipped_demo_model(tmp_path, monkeypatch):
