@@ -91,6 +91,7 @@ def add_parsers(sub) -> None:
                         "has for training; the output says which sizes ran)")
     x.add_argument("--base", default=None)
     x.add_argument("--epochs", type=int, default=5)
+    x.add_argument("--truth-frames", type=int, default=8, help="simulated truth: frames per recording")
     x.add_argument("--normalizer", choices=["intercanthal", "interocular", "bbox"], default="intercanthal")
     x.add_argument("--subset", default="nojaw")
     x.add_argument("--plot", type=Path, default=None, help="learning curve: also draw it to FILE.svg")
@@ -327,6 +328,7 @@ def cmd_evaluate_pts(args, emit) -> int:
 def cmd_experiment(args, emit, progress_printer) -> int:
     from neuroface_studio.app import experiments
     from neuroface_studio.app.evaluation import EvalSettings
+    from neuroface_studio.app.finetune import DataChoice
     from neuroface_studio.app.project_service import ProjectSession
     from neuroface_studio.training.engine import FinetuneConfig
     session = ProjectSession.open(args.project)
@@ -336,9 +338,11 @@ def cmd_experiment(args, emit, progress_printer) -> int:
         if args.kind == "learning-curve":
             sizes = [int(v) for v in args.sizes.split(",") if v.strip()]
             res = experiments.learning_curve(session, sizes, args.base, config, settings, store_dir=args.store,
+                                             data=DataChoice(truth_frames=args.truth_frames),
                                              progress=progress_printer(args.json))
         elif args.kind == "regularizers":
-            res = experiments.compare_regularizers(session, args.base, None, config, store_dir=args.store,
+            res = experiments.compare_regularizers(session, args.base, DataChoice(truth_frames=args.truth_frames),
+                                                   config, store_dir=args.store,
                                                    progress=progress_printer(args.json))
         else:
             res = experiments.annotator_bias(session, args.base, config, settings, store_dir=args.store,
