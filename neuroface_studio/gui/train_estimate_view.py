@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from neuroface_studio.app import train_estimate as te
@@ -20,6 +20,7 @@ from neuroface_studio.gui.workers import JobWorker
 from neuroface_studio.vision import registry
 
 log = logging.getLogger(__name__)
+READ_DELAY_MS = 700
 STYLE = "QLabel { background: #eef4fb; color: #1f3a5a; padding: 6px; border-radius: 4px; }"
 
 
@@ -48,6 +49,10 @@ class TrainEstimateView(QWidget):
         layout.addWidget(self.label)
         layout.addLayout(row)
         self.worker: JobWorker | None = None
+        self._read_timer = QTimer(self)  # coalesces plan changes; skipped when Start follows at once
+        self._read_timer.setSingleShot(True)
+        self._read_timer.setInterval(READ_DELAY_MS)
+        self._read_timer.timeout.connect(self._read_spec)
         self._request: tuple | None = None
         self._spec: tuple[int, int, int] | None = None
         self.setVisible(False)
@@ -70,13 +75,20 @@ class TrainEstimateView(QWidget):
             return
         spec = te.known_spec(row)
         self.setVisible(True)
-        if spec is None:  # read the weights once (torch) off the GUI thread, then show
+        if spec is None:  # read the weights once (torch) off the GUI thread, a moment later, then show
             self._spec = None
             self.label.setText("Time on this CPU: reading the model's size…")
             self.measure_button.setEnabled(False)
-            self._run(lambda progress, cancel: te.model_spec(base_model, self.store_dir))
+            self._read_timer.start()
             return
         self._show(spec)
+
+    def _read_spec(self) -> None:
+        """Not while the panel is disabled (training runs): the workspace refreshes the plan afterwards."""
+        if self._request is None or not self._request[0] or not self.isEnabled():
+            return
+        name, store = self._request[0], self.store_dir
+        self._run(lambda progress, cancel: te.model_spec(name, store))
 
     def _show(self, spec: tuple[int, int, int]) -> None:
         self._spec = spec
