@@ -68,6 +68,8 @@ class RecordWorkspacePanel(QWidget):
         self.source_bar.preview_toggled.connect(self.toggle_preview)
         self.source_bar.participant_view_requested.connect(self.show_participant_view)
         self.source_bar.calibrate_requested.connect(self.calibrate)
+        from neuroface_studio.gui.record_sound import SoundBarWidget
+        self.sound_bar = SoundBarWidget()  # the take's sound: none, or a file as the microphone (issue 19)
 
         self.message_label = QLabel()
         self.message_label.setObjectName("recordMessage")
@@ -92,6 +94,7 @@ class RecordWorkspacePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.source_bar)
+        layout.addWidget(self.sound_bar)
         layout.addWidget(self.message_label)
         layout.addWidget(splitter, 1)
 
@@ -156,7 +159,8 @@ class RecordWorkspacePanel(QWidget):
         try:
             source = source or make_live_source(kind, task, self.source_bar.group())
             previous = self._pose  # the camera is known once the source is open: LiveSession calls the factory
-            live = LiveSession(self.session, source, pose=lambda camera: make_pose_worker(camera, previous))
+            live = LiveSession(self.session, source, pose=lambda camera: make_pose_worker(camera, previous),
+                               audio=self.sound_bar.make_source())
             live.start()
             self._pose = live.pose
         except SourceError as exc:  # NoCameraError included: the message says what to do
@@ -246,6 +250,7 @@ class RecordWorkspacePanel(QWidget):
         live = self.live
         if live is None:
             return
+        self.sound_bar.update_level(live.audio, self.recording)
         if self.recording:
             stats = live.live_stats()
             self.runner.show_counters(stats)
@@ -317,8 +322,12 @@ class RecordWorkspacePanel(QWidget):
                 self.show_message(result.stats.error)
             else:
                 frontal = "" if result.frontal_fraction is None else f", {result.frontal_fraction:.0%} frontal"
+                a = result.stats.audio
+                sound = (f" Sound: {a['duration_s']:.1f} s, audio-video offset {a['offset_s'] * 1000:+.0f} ms."
+                         if a and a.get("recorded") else " No sound (video only)." if a is None
+                         else f" No sound: {a['why']}.")
                 self.show_message(f"Saved {result.recording_id}: {result.stats.frames_written} frames, "
-                                  f"{result.stats.dropped} dropped{frontal}.", "info")
+                                  f"{result.stats.dropped} dropped{frontal}.{sound}", "info")
             self._refresh()
             self.runner.select_task(self.runner.next_task_after(task) or task)
             self.recording_saved.emit(result.recording_id)
