@@ -88,10 +88,11 @@ def main(argv: list[str]) -> int:
             shot("train_2_stopped.png")
             print(f"stopped: {panel.message_label.text()}", flush=True)
             QTest.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
-            until(lambda: len(panel.curves.epochs) >= 1 or not panel.running, "the first resumed epoch")
-            resumed = panel.curves.epochs[:1]
-            print(f"resumed at epoch {resumed} (the stopped run had {epochs_before})", flush=True)
-            if resumed and resumed[0] <= 1:
+            until(lambda: len(panel.curves.epochs) > epochs_before or not panel.running, "the first resumed epoch")
+            first_step = panel.curves.steps[0] if panel.curves.steps else 0
+            print(f"resumed at global step {first_step}; epochs shown {panel.curves.epochs} (the stopped run had "
+                  f"{epochs_before})", flush=True)
+            if first_step <= 1:
                 print("the second Start did not resume from the checkpoint", file=sys.stderr)
                 return 1
             shot("train_3_resumed.png")

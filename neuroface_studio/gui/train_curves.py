@@ -81,6 +81,7 @@ class TrainingCurvesWidget(QWidget):
         self.epochs: list[int] = []
         self.val: dict[str, list[float]] = {}
         self.base = math.nan  # the base model's validation NRMSE (all participants), drawn at epoch 0
+        self.base_groups: dict[str, float] = {}  # the base model's per group, also drawn at epoch 0
         self.best = math.nan
         for curve in self.val_curves.values():
             self.val_plot.removeItem(curve)
@@ -105,6 +106,14 @@ class TrainingCurvesWidget(QWidget):
     def add_base(self, nrmse: float) -> None:
         """The base model's validation NRMSE (all participants): the "all" curve starts there at epoch 0."""
         self.base = float(nrmse)
+        self._schedule()
+
+    def add_base_groups(self, before: dict) -> None:
+        """The base model's validation NRMSE per group (the engine's "before" event): every group's curve
+        starts at epoch 0, so the fall per group is visible from the first epoch."""
+        self.base_groups = {g: float(v) for g, v in before.items() if v is not None and math.isfinite(v)}
+        if "all" in self.base_groups:
+            self.base = self.base_groups["all"]
         self._schedule()
 
     def add_epoch(self, epoch: int, steps_per_epoch: int, mean_loss: float, val_nrmse: dict, best: float) -> None:
@@ -141,6 +150,8 @@ class TrainingCurvesWidget(QWidget):
         val = dict(self.val)
         if math.isfinite(self.base):
             val.setdefault("all", [])
+        for group in self.base_groups:
+            val.setdefault(group, [])
         for k, (group, series) in enumerate(sorted(val.items(), key=lambda kv: (kv[0] != "all", kv[0]))):
             curve = self.val_curves.get(group)
             if curve is None:
@@ -151,8 +162,9 @@ class TrainingCurvesWidget(QWidget):
                 self.val_legend.addItem(curve, "all participants" if group == "all" else group)
                 self.val_curves[group] = curve
             x, y = list(self.epochs), list(series)
-            if group == "all" and math.isfinite(self.base):
-                x, y = [0] + x, [100.0 * self.base] + y
+            base = self.base if group == "all" else self.base_groups.get(group, math.nan)
+            if math.isfinite(base):
+                x, y = [0] + x, [100.0 * base] + y
             curve.setData(np.asarray(x, float), np.asarray(y, float))
         last = max(self.epochs, default=1)
         if last <= 12:  # whole epochs only

@@ -231,6 +231,12 @@ class TrainWorkspacePanel(QWidget):
         if self.sender() is not run.get("bridge"):  # a late event of an earlier run
             return
         run["seen_event"] = True
+        if e.kind == "before":  # the base model per group: the curves start at epoch 0
+            self.curves.add_base_groups(e.val_nrmse)
+            return
+        if e.kind == "history":  # a resumed run: its epochs before the stop
+            self.curves.add_epoch(e.epoch, e.steps, e.loss, e.val_nrmse, e.best)
+            return
         quiet = run.get("stopping", False)  # keep "Stopping…" shown; the curves still get the data
         if e.kind == "caching":
             if quiet:

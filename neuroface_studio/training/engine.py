@@ -72,7 +72,7 @@ class FinetuneConfig:
 
 @dataclass
 class FinetuneEvent:
-    kind: str  # "caching", "step", "epoch"
+    kind: str  # "caching", "before" (val_nrmse: the base model's), "history" (a resumed run's past epochs), "step", "epoch"
     epoch: int
     step: int = 0
     steps: int = 0
@@ -212,6 +212,7 @@ def finetune(train: list[Sample], val: list[Sample], base_state: dict, config: F
         nrmse_before = evaluate(net, val, device, features=val_features)
     if best_state is None:
         best, best_state = nrmse_before["all"], {k: v.detach().cpu().clone() for k, v in fan.state_dict().items()}
+    emit(FinetuneEvent("before", start_epoch, val_nrmse=dict(nrmse_before), best=best))
 
     # the training set: cached trunk outputs of augmented copies, or images augmented per step
     def augmented(s: Sample, copy: int) -> Sample:
@@ -232,6 +233,8 @@ def finetune(train: list[Sample], val: list[Sample], base_state: dict, config: F
     n_items = len(cached) if config.cache_features else len(train)
     heatmap_size = train[0].crop.shape[0] // 4  # stride 4 at any input size (vision/fan_arch.py)
     steps = max(1, math.ceil(n_items / config.batch_size))
+    for h in history:  # a resumed run: the epochs done before, so that curves show the whole run
+        emit(FinetuneEvent("history", int(h["epoch"]), steps, steps, float(h["loss"]), dict(h["val_nrmse"]), best))
     stopped_early = False
     epoch = start_epoch
     for epoch in range(start_epoch + 1, config.epochs + 1):

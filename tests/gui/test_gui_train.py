@@ -108,6 +108,8 @@ def test_one_click_trains_live_and_registers(panel, qtbot, session, fan_installe
     assert done.args == ["fan2d-ft1"] and not panel.running
     assert len(ticks) > 10  # the GUI thread kept running its event loop during training
     assert panel.curves.point_counts() == (2, 1)  # 2 steps (2 training frames, batch 1), 1 epoch
+    held_out_group = next(g for g in panel.curves.base_groups if g != "all")  # every curve starts at epoch 0
+    assert list(panel.curves.val_curves[held_out_group].getData()[0]) == [0.0, 1.0]
     rows = panel.result.table_rows()
     assert rows[0][0] == "all participants" and len(rows) == 2 and rows[1][0] in ("HC", "ALS")  # 1 held out
     assert all(r[1].endswith("%") for r in rows) and rows[0][2].endswith("%")
@@ -141,7 +143,7 @@ def test_stop_keeps_the_checkpoint_registers_nothing_and_start_resumes(panel, qt
     assert not panel.result.isVisible() and panel.start_button.isEnabled()
     with qtbot.waitSignal(panel.training_finished, timeout=120000):  # Start again: resumes at epoch 2
         panel.start_button.click()
-    assert panel.curves.steps[0] == 3 and panel.curves.epochs == [2, 3]
+    assert panel.curves.steps[0] == 3 and panel.curves.epochs == [1, 2, 3]  # epoch 1 from the checkpoint
     assert "fan2d-ft1" in [r.name for r in registry.list_models()]
 
 

@@ -48,6 +48,8 @@ def test_loss_falls_events_flow_and_weights_change(samples, base):
     res = finetune(samples[:3], samples[3:], base, replace(FAST, select_best=False), on_event=events.append)
     kinds = [e.kind for e in events]
     assert "caching" in kinds and kinds.count("epoch") == 3 and kinds.count("step") == 3 * 2
+    assert kinds.count("before") == 1 and kinds.index("before") < kinds.index("step")  # the base model per group
+    assert events[kinds.index("before")].val_nrmse == res.nrmse_before
     assert res.history[-1]["loss"] < res.history[0]["loss"]
     assert set(res.nrmse_before) == {"all", "ALS"} and res.epochs_run == 3
     changed = [k for k in base if not torch.equal(base[k], res.state_dict[k])]
@@ -75,9 +77,11 @@ def test_cancel_keeps_checkpoint_and_next_run_resumes(samples, base, tmp_path):
         finetune(samples[:3], samples[3:], base, FAST, on_event=on_event, cancel=token, checkpoint=ck)
     assert ck.is_file()
     epochs = []
-    res = finetune(samples[:3], samples[3:], base, FAST, on_event=lambda e: e.kind == "epoch" and epochs.append(e.epoch),
-                   checkpoint=ck)
+    replayed = []
+    res = finetune(samples[:3], samples[3:], base, FAST, checkpoint=ck, on_event=lambda e: (
+        e.kind == "epoch" and epochs.append(e.epoch)) or (e.kind == "history" and replayed.append(e.epoch)))
     assert epochs == [2, 3] and [h["epoch"] for h in res.history] == [1, 2, 3]
+    assert replayed == [1]  # the epoch before the stop, for the curves
     # a different configuration does not resume from a foreign checkpoint
     epochs.clear()
     finetune(samples[:3], samples[3:], base, FinetuneConfig(epochs=1, batch_size=3, augment_copies=1),
