@@ -36,6 +36,8 @@ def add_parsers(sub) -> None:
     c.add_argument("--model", default=None)
     c.add_argument("--2d", dest="two_d", action="store_true")
     c.add_argument("--trees", type=int, default=200, help=argparse.SUPPRESS)
+    c.add_argument("--audio", action="store_true",
+                   help="speech tasks: compare the AUC without and with the DDK measures from the sound (issue 19)")
     c.add_argument("--json", action="store_true")
 
 
@@ -96,6 +98,14 @@ def cmd_classify(args, emit, progress_printer) -> int:
     if len(groups) != 2:
         raise ValueError("--groups takes two groups: control,patient (e.g. HC,ALS)")
     table = _table(args, progress_printer)
+    if getattr(args, "audio", False):
+        from neuroface_studio.app.ddk_classify import classify_with_and_without_audio
+        both = classify_with_and_without_audio(table, args.task, groups, n_estimators=args.trees)
+        v, a = both["video_only"], both["with_audio"]
+        emit(args, both, f"{args.task}, {groups[0]} vs {groups[1]}, leave-one-subject-out, {v['n_participants']} "
+             f"participants: AUC {v['auc']:.2f} from the lips alone, {a['auc']:.2f} with the sound's DDK measures "
+             f"({', '.join(both['audio_features'])})")
+        return 0
     res = classify(table, args.task, groups, n_estimators=args.trees)
     lo, hi = res["auc_ci95"]
     lines = [f"{args.task}, {groups[0]} vs {groups[1]}: AUC {res['auc']:.2f} (95% CI {lo:.2f}-{hi:.2f}), "
