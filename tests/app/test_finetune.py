@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -29,8 +31,8 @@ def session(sim_project, tmp_path):
 
 
 @pytest.fixture
-def store(tmp_path):
-    return import_random_fan(tmp_path / "models", tmp_path)
+def store(tmp_path):  # a small random FAN (1 x 32 @ 64): the plumbing, fast
+    return import_random_fan(tmp_path / "models", tmp_path, width=32, input_size=64)
 
 
 def test_split_is_by_participant_and_stratified():
@@ -72,7 +74,8 @@ def test_run_registers_a_new_version_with_provenance(session, store):
     assert registry.active_model(store) == "fan2d"
 
 
-def test_no_fan_installed_says_how_to_get_one(session, tmp_path):
+def test_no_fan_installed_says_how_to_get_one(session, tmp_path, monkeypatch):
+    monkeypatch.setenv("NEUROFACE_DEMO_FAN", str(tmp_path / "no-demo-fan.pth"))  # as if fan-demo were not shipped
     with pytest.raises(ValueError, match="fetch or import fan2d"):
         ft.run_finetune(session, store_dir=tmp_path / "empty-store")
 
@@ -82,4 +85,25 @@ def test_cli_finetune_json(session, store, capsys):
                  "--store", str(store), "--json"])
     out = json.loads(capsys.readouterr().out)
     assert code == 0 and out["model"] == "fan2d-ft1" and "nrmse_before" in out and "nrmse_after" in out
+    groups = set(out["nrmse_before"])
+    assert {"all"} < groups and set(out["nrmse_after"]) == groups
+    assert all(isinstance(out[k][g], float) and math.isfinite(out[k][g]) for k in ("nrmse_before", "nrmse_after")
+               for g in groups)
     assert ProjectSession.open(session.folder).project.audit_log[-1].action == "fine-tune"
+
+
+def test_compare_regularizers_has_a_row_per_variant(session, tmp_path, capsys):
+    store = import_random_fan(tmp_path / "small", tmp_path, width=32, input_size=64)
+    code = main(["finetune", str(session.folder), "--compare-regularizers", "--epochs", "1", "--source", "truth",
+                 "--truth-frames", "2", "--store", str(store), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0 and [r["regularizer"] for r in out["rows"]] == ["none", "SAM", "EO", "CAM", "CO"]
+    assert all(r["reg_lambda"] == 0.002 for r in out["rows"][1:]) and out["rows"][0]["reg_lambda"] is None
+    before = out["rows"][0]["nrmse_before"]
+    assert all(r["nrmse_before"] == before for r in out["rows"])  # same base, same held-out people
+    assert all(isinstance(v, float) for r in out["rows"] for v in r["nrmse_after"].values())
+    assert [m.name for m in registry.list_models(store) if m.name.startswith("fan2d-ft")] == []  # nothing registered
+    main(["finetune", str(session.folder), "--compare-regularizers", "--epochs", "1", "--source", "truth",
+          "--truth-frames", "2", "--store", str(store)])
+    table = capsys.readouterr().out
+    assert "regularizer" in table and "SAM" in table and "CO" in table and "→" in table
