@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-WRITE_EVERY_S = 0.1  # sound is appended in 0.1 s pieces: a 10 ms block per HDF5 append costs the writer ~40 % more
+WRITE_EVERY_S = 0.1  # sound appended in 0.1 s pieces (a 10 ms block per HDF5 append cost the writer ~40 % more)
 
 class AudioSync:
     def __init__(self, source) -> None:

@@ -180,7 +180,8 @@ def propose_for_recording(session: ProjectSession, recording_id: str, model: str
         out.time_source = times.describe()
         out.spans = list(propose_repetitions(values, rec.fps, p, times=times).spans)
         from neuroface_studio.app.sound_proposals import sound_spans  # issue 19: speech tasks by their syllables
-        by_sound, out.basis = sound_spans(session, recording_id, rec.task_code, values)
+        face = np.isfinite(read_track(session, recording_id, source).landmarks_px).all(axis=(1, 2))
+        by_sound, out.basis = sound_spans(session, recording_id, rec.task_code, values, face)
         if by_sound is not None:
             out.spans = by_sound
     if out.true_spans is not None:

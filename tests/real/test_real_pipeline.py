@@ -41,13 +41,6 @@ FACE_PARTS = {"face_noface.mov": {"face": (0, 69), "no face": (75, 168)},
               "noface_face.mov": {"no face": (0, 93), "face": (98, 166)}}
 
 
-SOUND_SPANS_XFAIL = pytest.mark.xfail(strict=True, reason=(
-    "issue 15/19: app/sound_proposals.sound_spans (c5784ff) replaces the lips' proposals of BBP/PA/PATAKA "
-    "with spans from the sound track without looking at the face: on face_noface.mov / noface_face.mov the "
-    "cartoon's soundtrack gives repetitions 73-110, 142-150 / 0-37, 69-77 where no face is (features null), "
-    "and none on the man talking; `segment` still prints 'from lip_aperture' for them"))
-
-
 def _track(run, clip):
     from neuroface_studio.store.tracks_file import read_track, track_path
     return read_track(track_path(run.folder, run.recording_of[clip], "dlib68"))
@@ -177,7 +170,6 @@ def test_segment_finds_repetitions_on_every_face_clip(real_run):
         assert re.search(r"\b[1-9]\d* from ", line), f"{clip}: {line or out[-800:]}"
 
 
-@SOUND_SPANS_XFAIL
 def test_applied_repetitions_lie_where_the_face_is(real_run):
     """segment --apply's repetitions of the face clips lie on frames with a face (≥ 80% of each)."""
     from neuroface_studio.app.project_service import ProjectSession
@@ -194,7 +186,6 @@ def test_applied_repetitions_lie_where_the_face_is(real_run):
     assert not bad, "repetitions where there is no face: " + "; ".join(bad)
 
 
-@SOUND_SPANS_XFAIL
 def test_plain_features_are_finite_on_nearly_every_repetition(real_run):
     rows = json.loads(real_run.cmd("features json").stdout)["rows"]  # lenient here: NaN counts as not finite
     face_recs = {real_run.recording_of[c] for c in FACE_CLIPS}
