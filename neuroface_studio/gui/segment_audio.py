@@ -28,6 +28,7 @@ SPEC_CURSOR_PEN = pg.mkPen("#4dd0ff", width=2)
 SPEC_COLUMNS = 1600
 SPEC_MAX_HZ = 8000.0
 SPEC_RANGE_DB = 70.0
+SILENCE_DB = -120.0  #: analysis.sound.spectrogram_db's floor (power 1e-12)
 AXIS_WIDTH = 56  # the left axes of trace, waveform and spectrogram: same width, so x pixels agree
 
 
@@ -139,7 +140,9 @@ class SegmentAudioView(QWidget):
         x0, x1 = float(cx[0]), float(cx[-1])
         cols = resample_columns(cx, x0, x1, min(SPEC_COLUMNS, 4 * len(cx)))
         img = db[cols]
-        top = float(np.percentile(img, 99.5))
+        # the colour scale follows the sound but never rises above silence's floor (a silent track's
+        # -120 dB everywhere drew as full-bright yellow): silence stays dark
+        top = max(float(np.percentile(img, 99.5)), SILENCE_DB + SPEC_RANGE_DB)
         self.spec.image.setImage(img, autoLevels=False, levels=(top - SPEC_RANGE_DB, top))
         self.spec.image.setRect(QRectF(x0, 0.0, max(x1 - x0, 1e-6), float(f[-1]) / 1000.0))
         self.spec.view_box.setYRange(0.0, float(f[-1]) / 1000.0, padding=0)

@@ -57,3 +57,26 @@ def test_segment_shows_the_sound_on_the_trace_axis_and_sets_boundaries_on_it(mai
     view.wave.regions[0].setRegion((24.5, 40.5))  # an edge dragged onto the sound: one undo step
     assert panel.spans() == [(25, 40)] and len(main_window.session.undo._done) == steps + 1
     assert [round(v) for v in panel.timeline.regions[0].getRegion()] == [24, 40]  # the trace follows
+
+
+def test_a_silent_sound_track_draws_dark_not_full_bright(qtbot):
+    """WolfgangLanger_Pexels.mp4's sound track is all zeros: its spectrogram was drawn solid yellow
+    because the colour scale followed the track's own maximum (silence's -120 dB floor)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from neuroface_studio.gui.segment_audio import SegmentAudioView
+    from neuroface_studio.gui.segment_timeline import SegmentTimelineWidget
+
+    timeline = SegmentTimelineWidget()
+    view = SegmentAudioView(timeline)
+    qtbot.addWidget(timeline)
+    qtbot.addWidget(view)
+    track = SimpleNamespace(start_s=0.0, sample_rate=16000)
+    view._draw_spectrogram(np.zeros(16000, np.float32), track, np.arange(30) / 30.0)
+    low, high = view.spec.image.levels
+    assert low >= -120.0  # silence sits at the bottom of the scale: dark
+    loud = np.sin(2 * np.pi * 440 * np.arange(16000) / 16000).astype(np.float32) * 0.5
+    view._draw_spectrogram(loud, track, np.arange(30) / 30.0)
+    assert view.spec.image.levels[1] > high  # a real sound still sets its own scale
