@@ -60,6 +60,7 @@ class SegmentWorkspacePanel(QWidget):
         self.frame = 0
         self.n_frames = 0
         self.fps = 30.0
+        self.times_s = np.zeros(0)  # frame times from the recording's timestamps (s from its first frame)
         self.selected: int | None = None
         self.mark: int | None = None  # frame marked by `[`, waiting for `]`
         self.true_spans: list[tuple[int, int]] = []
@@ -225,6 +226,8 @@ class SegmentWorkspacePanel(QWidget):
             log.warning("ground truth of %s unreadable: %s", recording_id, exc)
             truth = None
         self.recording_id, self.n_frames, self.fps = recording_id, self.reader.n_frames, self.reader.fps
+        from neuroface_studio.app.frame_times import recording_times
+        self.times_s = recording_times(self.session, recording_id, self.n_frames).t_s  # the recorded clock
         if truth is not None:
             self.true_spans = [(int(a), int(b)) for a, b in np.asarray(truth.repetitions).reshape(-1, 2)]
         p = project.participant_of(recording_id)
@@ -509,11 +512,17 @@ class SegmentWorkspacePanel(QWidget):
         self.proposals.discard()
 
     # -- info, help, keys ------------------------------------------------------------------
+    def _time_s(self, frame: int) -> float:
+        """Seconds of ``frame`` from the first frame, on the recorded clock (frame / fps without one)."""
+        if 0 <= frame < len(self.times_s):
+            return float(self.times_s[frame])
+        return frame / self.fps
+
     def _update_info(self) -> None:
         if self.recording_id is None:
             return
         spans = self.spans()
-        self.frame_label.setText(f"Frame {self.frame}/{self.n_frames - 1} · {self.frame / self.fps:.2f} s")
+        self.frame_label.setText(f"Frame {self.frame}/{self.n_frames - 1} · {self._time_s(self.frame):.2f} s")
         parts = [f"{len(spans)} repetition(s)"]
         k = self._span_at(self.frame)
         parts.append(f"in rep {k + 1} ({spans[k][0]}..{spans[k][1]})" if k is not None else "between repetitions")

@@ -242,6 +242,21 @@ class VideoViewerWidget(QWidget):
             self._fill_overlay_combo()
             self._draw_overlay()
 
+    def _time_s(self, frame: int) -> float:
+        """Seconds of ``frame`` from the first frame on the recording's own clock (issue 15), read once
+        per recording; frame / fps when the recording has no usable timestamps."""
+        key = (self.recording_id, self.reader.n_frames if self.reader is not None else 0)
+        if getattr(self, "_times_key", None) != key:
+            from neuroface_studio.app.frame_times import recording_times
+            try:
+                self._times = recording_times(self.session, self.recording_id, key[1]).t_s
+            except Exception:  # noqa: BLE001 - the label falls back to frame / fps, nothing else depends on it
+                self._times = np.zeros(0)
+            self._times_key = key
+        if 0 <= frame < len(self._times):
+            return float(self._times[frame])
+        return frame / self.reader.fps
+
     def _read_head_pose(self) -> None:
         """The head pose of the open recording's landmark track (computed and stored once if missing)."""
         from neuroface_studio.app.head_pose import recording_pose
@@ -334,7 +349,7 @@ class VideoViewerWidget(QWidget):
         project = self.session.project
         rec = project.recordings[self.recording_id]
         n = self.reader.n_frames
-        parts = [f"Frame {self.frame + 1}/{n}", f"{self.frame / self.reader.fps:.2f} s"]
+        parts = [f"Frame {self.frame + 1}/{n}", f"{self._time_s(self.frame):.2f} s"]
         reps = project.repetitions_of(self.recording_id)
         current = [k for k, r in enumerate(reps) if r.start_frame <= self.frame <= r.end_frame]
         if reps:
