@@ -36,7 +36,7 @@ def samples():
 @pytest.fixture(scope="module")
 def base():
     torch.manual_seed(0)
-    return build_fan(1).state_dict()
+    return build_fan(1, 32, 64).state_dict()  # small (1 x 32 @ 64): fast; crops are resized to it
 
 
 FAST = FinetuneConfig(epochs=3, batch_size=3, lr=1e-3, augment_copies=2, patience=10)
