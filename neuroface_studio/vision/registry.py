@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from neuroface_studio.domain.project import now_iso
+from neuroface_studio.store.locations import default_models_dir
 from neuroface_studio.store.model_index import FILES_DIR, ModelEntry, ModelIndex
 from neuroface_studio.vision.errors import ModelUnavailableError
 from neuroface_studio.vision.predictor import LandmarkPredictor, ModelInfo
@@ -223,6 +224,10 @@ def open_predictor(name: str | None = None, store_dir: Path | None = None, **kw)
     if row.architecture.startswith("FAN"):
         from neuroface_studio.vision.fan import FanPredictor
         kw.setdefault("backend", "auto")  # CUDA, else ONNX Runtime, else torch on the CPU
+        if Path(row.file).resolve().parent == demo_fan_file().resolve().parent:
+            # the shipped model's folder is part of the installation (read-only in a package):
+            # its ONNX cache goes to the user's model store instead
+            kw.setdefault("onnx_cache_dir", default_models_dir() / "onnx-cache")
         return FanPredictor(row.file, model_info(row), **kw)
     raise ModelRegistryError(f"model {name} has architecture {row.architecture}, which this version cannot open")
 
