@@ -18,6 +18,8 @@ def record(opened_window, monkeypatch):
     opened_window.workspace_bar.select("record")
     panel = opened_window.record_panel
     yield panel
+    if panel.recording:  # a failed test must not leave a take running (it filled the disk once: 11 GB)
+        panel.stop_recording()
     panel.shutdown()
 
 
