@@ -43,7 +43,7 @@ def test_sigkill_at_random_moments_loses_at_most_one_second(handmade_project):
             procs.append((k, subprocess.Popen(
                 [sys.executable, "-m", "neuroface_studio", "record", str(handmade_project), "--participant", pid,
                  "--task", "SMILE", "--duration", "60", "--fps", "30", "--seed", str(k)],
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)))
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)))
             time.sleep(0.2)  # distinct recording IDs (retakes get -2, -3, ...)
         starts = {}
         deadline = time.monotonic() + 120
