@@ -16,8 +16,11 @@ def test_bench_finetune_reports_both_paths_per_size():
     row = res["sizes"]["tiny"]
     assert (row["stacks"], row["width"], row["input"]) == (2, 16, 64)
     assert row["cached_s_per_step"] > 0 and row["naive_s_per_step"] > 0 and row["trunk_s_per_batch"] > 0
+    # the ratio comes from the unrounded times; the s/step shown are rounded to 1 ms (a tiny model's
+    # step is a few ms, so allow for that rounding)
+    slack = 0.01 + 0.001 / row["naive_s_per_step"] * (1 + row["cached_vs_naive_per_image"])
     assert row["cached_vs_naive_per_image"] == pytest.approx(row["cached_s_per_step"] / row["naive_s_per_step"],
-                                                             abs=0.01)
+                                                             abs=slack)
 
 
 def test_cli_bench_finetune_adds_the_train_workspace_estimate(monkeypatch, tmp_path, capsys):
