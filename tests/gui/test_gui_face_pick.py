@@ -45,7 +45,10 @@ def test_landmark_this_recording_asks_which_face(qtbot, main_window, real_faces,
     seen = {}
 
     def pick_last_face():
-        dialog = main_window.face_pick_dialog
+        dialog = getattr(main_window, "face_pick_dialog", None)
+        if dialog is None or not dialog.isVisible():  # finding the faces can take longer than the first try
+            QTimer.singleShot(100, pick_last_face)  # (a missed dialog would wait forever: it is modal)
+            return
         seen["boxes"] = list(dialog.view.boxes)
         x0, y0, x1, y1 = dialog.view.boxes[-1]
         qtbot.mouseClick(dialog.view, Qt.MouseButton.LeftButton,
