@@ -48,7 +48,7 @@ def _mouse(view, kind: str, pos: QPointF, buttons=None, mods=Qt.KeyboardModifier
 
 
 def main(out_dir: str = "/tmp/editor_shots") -> int:
-    from neuroface_studio.gui.landmark_editor import LandmarkEditor
+    from neuroface_studio.gui.annotate.landmark_editor import LandmarkEditor
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ while the work runs is the longest time the window could not repaint or take inp
 
 ``traces``: the first recording of PROJECT (e.g. made by ``neuroface-studio simulate DIR --create
 --participants 1 --tasks OPEN --fps 60 --duration-scale 4``), 2D first, then 3D. ``--page-module``:
-a file defining another ``TracesPage`` to compare with (e.g. an older gui/analyze_diagnosis.py
+a file defining another ``TracesPage`` to compare with (e.g. an older gui/analyze/diagnosis.py
 from git, whose page computed the 3D trace on the GUI thread). ``agreement``: 3 annotators on
 ``--frames`` frames each (made-up landmark sets), the whole computation on the GUI thread (as
 before) vs :class:`AgreementUpdater` (snapshot on the GUI thread, computation on a worker).
@@ -66,7 +66,7 @@ def bench_traces(app: QApplication, folder: str, page_module: str | None) -> Non
         spec.loader.exec_module(module)
         page = module.TracesPage()
     else:
-        from neuroface_studio.gui.analyze_traces import TracesPage
+        from neuroface_studio.gui.analyze.traces import TracesPage
         page = TracesPage()
     session = ProjectSession.open(folder)
     rid = sorted(session.project.recordings)[0]
@@ -79,13 +79,13 @@ def bench_traces(app: QApplication, folder: str, page_module: str | None) -> Non
     gap, took = max_gap(app, lambda: page.space_combo.setCurrentIndex(1),
                         lambda: page.traces.trace is not None and page.traces.trace.unit != "interocular distances")
     n = session.project.recordings[rid].n_frames
-    print(f"{page_module or 'gui/analyze_traces.py'}: {rid}, {n} frames at {session.project.recordings[rid].fps:g} "
+    print(f"{page_module or 'gui/analyze/traces.py'}: {rid}, {n} frames at {session.project.recordings[rid].fps:g} "
           f"fps: 3D trace shown after {took:.2f} s; GUI thread's longest stall {gap} ms")
 
 
 def bench_agreement(app: QApplication, frames: int) -> None:
     from neuroface_studio.app import annotation as ann
-    from neuroface_studio.gui.annotate_agreement import AgreementUpdater
+    from neuroface_studio.gui.annotate.agreement import AgreementUpdater
     rng = np.random.default_rng(0)
     sets = {f"{who}{f}": NS(source=NS(kind="annotator", annotator_id=who), recording_id=f"R{f // 100}",
                             frame_index=f % 100, points_px=rng.normal(300, 40, (68, 2)), visible=np.ones(68, bool))

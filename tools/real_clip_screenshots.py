@@ -75,7 +75,7 @@ def main(argv: list[str]) -> int:
     app = QApplication([])
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="nf-settings-"))
     from neuroface_studio.gui.main_window import MainWindow
-    from neuroface_studio.gui.video_viewer import TRACK_PREFIX
+    from neuroface_studio.gui.review.video_viewer import TRACK_PREFIX
 
     def pump(seconds: float = 0.3) -> None:  # a real window needs real time to map and paint
         end = time.monotonic() + seconds

@@ -36,7 +36,7 @@ def main(argv: list[str]) -> int:
     from neuroface_studio.app.project_service import ProjectSession
     from neuroface_studio.app.simulate import SimulationRequest, simulate_into_project
     from neuroface_studio.gui.main_window import MainWindow
-    from neuroface_studio.gui.report_workspace import study_available
+    from neuroface_studio.gui.report.workspace import study_available
 
     def wait(ms: int) -> None:
         loop = QEventLoop()

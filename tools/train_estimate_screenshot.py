@@ -35,7 +35,7 @@ def main(argv: list[str]) -> int:
 
     from neuroface_studio.app.project_service import ProjectSession
     from neuroface_studio.app.simulate import SimulationRequest, simulate_into_project
-    from neuroface_studio.gui.train_workspace import TrainWorkspacePanel
+    from neuroface_studio.gui.train.workspace import TrainWorkspacePanel
     from neuroface_studio.vision import registry
     from neuroface_studio.vision.fan import build_fan
 

@@ -1,6 +1,6 @@
 """Long work as plain functions: a progress callback and a cooperative cancel token.
 
-The GUI adapts these to a QThread at its edge (gui/workers.py); the CLI prints progress.
+The GUI adapts these to a QThread at its edge (gui/widgets/workers.py); the CLI prints progress.
 """
 
 from __future__ import annotations

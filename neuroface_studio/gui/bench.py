@@ -22,7 +22,7 @@ def bench_record_gui(duration_s: float = 60.0, fps: float = 60.0) -> dict:
     from neuroface_studio.acquisition.synthetic import SyntheticSource
     from neuroface_studio.app.project_service import ProjectSession
     from neuroface_studio.domain.participants import Group, Participant
-    from neuroface_studio.gui.record_workspace import RecordWorkspacePanel
+    from neuroface_studio.gui.record.workspace import RecordWorkspacePanel
 
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:
@@ -72,7 +72,7 @@ def bench_record_gui(duration_s: float = 60.0, fps: float = 60.0) -> dict:
 def bench_editor_drag(n_moves: int = 300, zoom: float = 2.0) -> dict:
     """Drag redraw cost of the landmark editor: ms per mouse move, event to repainted viewport.
 
-    Opens a :class:`~neuroface_studio.gui.landmark_editor.LandmarkEditor` (1400x850, offscreen
+    Opens a :class:`~neuroface_studio.gui.annotate.landmark_editor.LandmarkEditor` (1400x850, offscreen
     unless a display is set) on a simulated face frame at ``zoom`` and drags one point, then the
     outer-lip selection, then all 68 points (the whole face repainted per move), ``n_moves`` mouse
     moves each, sending every move to the viewport and processing events until it is painted.
@@ -89,7 +89,7 @@ def bench_editor_drag(n_moves: int = 300, zoom: float = 2.0) -> dict:
 
     from neuroface_studio.app.paths import protocol_file
     from neuroface_studio.domain.participants import Group
-    from neuroface_studio.gui.landmark_editor import LandmarkEditor
+    from neuroface_studio.gui.annotate.landmark_editor import LandmarkEditor
     from neuroface_studio.simulation.clinic import make_identity, plan_recording, render_frame
     from neuroface_studio.store.protocol_file import load_protocol
 

@@ -4,7 +4,7 @@ It holds the open ProjectSession (app/project_service.py) and wires the views to
 project browser (left dock), the workspace bar and pages (Review = VideoViewerWidget, Record =
 RecordWorkspacePanel, whose live preview stops when the workspace is left), and
 undo/redo through the session's Qt-free UndoStack, which it subscribes to. Long work
-(simulation, building the demo project) runs through gui/workers.py with a progress dialog.
+(simulation, building the demo project) runs through gui/widgets/workers.py with a progress dialog.
 """
 
 from __future__ import annotations
@@ -20,18 +20,18 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMenu, QMe
 from neuroface_studio import __version__
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.gui import settings as gui_settings
-from neuroface_studio.gui.analyze_workspace import AnalyzeWorkspacePanel
-from neuroface_studio.gui.annotate_dialogs import forget_journal, offer_journal_recovery
-from neuroface_studio.gui.annotate_workspace import AnnotateWorkspacePanel
-from neuroface_studio.gui.job_progress import run_with_progress
+from neuroface_studio.gui.analyze.workspace import AnalyzeWorkspacePanel
+from neuroface_studio.gui.annotate.dialogs import forget_journal, offer_journal_recovery
+from neuroface_studio.gui.annotate.workspace import AnnotateWorkspacePanel
+from neuroface_studio.gui.widgets.job_progress import run_with_progress
 from neuroface_studio.gui.project_browser import ProjectBrowserPanel
-from neuroface_studio.gui.record_workspace import RecordWorkspacePanel
-from neuroface_studio.gui.report_workspace import ReportWorkspacePanel
-from neuroface_studio.gui.segment_workspace import SegmentWorkspacePanel
-from neuroface_studio.gui.train_workspace import TrainWorkspacePanel
-from neuroface_studio.gui.video_viewer import VideoViewerWidget
+from neuroface_studio.gui.record.workspace import RecordWorkspacePanel
+from neuroface_studio.gui.report.workspace import ReportWorkspacePanel
+from neuroface_studio.gui.segment.workspace import SegmentWorkspacePanel
+from neuroface_studio.gui.train.workspace import TrainWorkspacePanel
+from neuroface_studio.gui.review.video_viewer import VideoViewerWidget
 from neuroface_studio.gui.welcome_page import WelcomePanel
-from neuroface_studio.gui.workers import JobWorker
+from neuroface_studio.gui.widgets.workers import JobWorker
 from neuroface_studio.gui.workspaces import WorkspaceNavigationPanel, WorkspaceStackWidget
 from neuroface_studio.store.errors import StoreError
 
@@ -388,7 +388,7 @@ class MainWindow(QMainWindow):
     def simulate_participants(self) -> None:
         if self.session is None:
             return
-        from neuroface_studio.gui.simulate_dialog import SimulateDialog
+        from neuroface_studio.gui.dialogs.simulate import SimulateDialog
         if not self._saved_first("Simulating adds participants and saves the project."):
             return
         dialog = SimulateDialog(self.session.project.protocol, self)
@@ -432,7 +432,7 @@ class MainWindow(QMainWindow):
         """File → Export study… (a window-modal dialog; kept in ``export_dialog``)."""
         if self.session is None:
             return
-        from neuroface_studio.gui.export_dialog import ExportStudyDialog
+        from neuroface_studio.gui.dialogs.export import ExportStudyDialog
         self.annotate_panel.commit_pending()
         self.viewer.pause()
         self.export_dialog = ExportStudyDialog(self.session, self, track_job=self._track)
@@ -443,7 +443,7 @@ class MainWindow(QMainWindow):
         the project is reopened from disk when the batch ends (dialog kept in ``batch_dialog``)."""
         if self.session is None:
             return
-        from neuroface_studio.gui.batch_dialog import BatchDialog
+        from neuroface_studio.gui.dialogs.batch import BatchDialog
         self.annotate_panel.commit_pending()
         if not self._saved_first("The batch writes the project file."):
             return
@@ -459,7 +459,7 @@ class MainWindow(QMainWindow):
         the project is reopened with the new recording selected (dialog kept in ``import_dialog``)."""
         if self.session is None or not self.record_panel.confirm_stop_recording("importing a recording"):
             return
-        from neuroface_studio.gui.import_dialog import ImportRecordingDialog
+        from neuroface_studio.gui.dialogs.import_files import ImportRecordingDialog
         self.annotate_panel.commit_pending()
         if not self._saved_first("Importing adds a recording and saves the project."):
             return
@@ -488,12 +488,12 @@ class MainWindow(QMainWindow):
 
     # -- landmark models -------------------------------------------------------------------
     def show_models(self) -> None:
-        from neuroface_studio.gui.models_dialog import ModelsDialog
+        from neuroface_studio.gui.dialogs.models import ModelsDialog
         dialog = ModelsDialog(self)
         dialog.exec()
 
     def show_audit_log(self) -> None:
-        from neuroface_studio.gui.audit_dialog import AuditLogDialog
+        from neuroface_studio.gui.dialogs.audit import AuditLogDialog
         if self.session is not None:
             AuditLogDialog(self.session.project, self, unsaved=self.session.dirty).exec()
 
@@ -539,7 +539,7 @@ class MainWindow(QMainWindow):
         """When the first frame to landmark holds several faces, ask which one (FacePickDialog).
         Returns the box picked, None (nothing to pick: the detector's choice) or False (cancelled)."""
         from neuroface_studio.app.image_landmarks import faces_to_pick
-        from neuroface_studio.gui.face_pick_dialog import FacePickDialog
+        from neuroface_studio.gui.dialogs.face_pick import FacePickDialog
         try:
             found = faces_to_pick(self.session, recording_id, model)
         except Exception as exc:  # noqa: BLE001 - no detector here, unreadable frame: landmark as before

@@ -1,10 +1,10 @@
 """Workspaces (Review, Record, Segment, ...): the left navigation bar and the pages it switches.
 
-Review is the working video viewer, Record the capture workspace (gui/record_workspace.py),
-Segment the repetition timeline (gui/segment_workspace.py), Annotate the landmark correction
-workspace (gui/annotate_workspace.py) and Analyze the landmark accuracy, kinematic traces, features
-and ROC (gui/analyze_workspace.py, which lists its parts still to come), Report the assessment
-report and study summary with their preview (gui/report_workspace.py).
+Review is the working video viewer, Record the capture workspace (gui/record/workspace.py),
+Segment the repetition timeline (gui/segment/workspace.py), Annotate the landmark correction
+workspace (gui/annotate/workspace.py) and Analyze the landmark accuracy, kinematic traces, features
+and ROC (gui/analyze/workspace.py, which lists its parts still to come), Report the assessment
+report and study summary with their preview (gui/report/workspace.py).
 A workspace still planned shows an honest page saying it is not available yet and what it will
 hold, with no controls that pretend to work.
 """

@@ -23,7 +23,7 @@ def _rows():
 
 
 def test_z_scores_only_against_controls_in_the_same_space(qtbot):
-    from neuroface_studio.gui.analyze_features import (
+    from neuroface_studio.gui.analyze.features import (
         FeaturesTableWidget, control_z_scores, feature_csv_rows, participant_means,
     )
     means = participant_means(_rows(), "OPEN")
@@ -48,7 +48,7 @@ def test_z_scores_only_against_controls_in_the_same_space(qtbot):
 
 
 def test_trace_plot_time_axis_is_the_recorded_clock(qtbot):
-    from neuroface_studio.gui.analyze_kinematics import KinematicTracesWidget, RecordingTrace
+    from neuroface_studio.gui.analyze.kinematics import KinematicTracesWidget, RecordingTrace
     t = np.array([0, 1, 3, 7, 8, 10, 14, 15, 16, 20], np.float64) / 60.0  # frames lost
     values = np.sin(np.arange(len(t), dtype=float))
     trace = RecordingTrace("R-OPEN", "lip_aperture", values, 60.0, [(2, 6)], "test", "P", "OPEN", times=t,

@@ -141,7 +141,7 @@ def test_failing_evaluation_shows_a_message(qtbot, main_window, tmp_path):
 
 def test_two_model_report_fills_comparisons_and_bias(qtbot, tmp_path):
     from neuroface_studio.app.evaluation import EvalSettings, compare
-    from neuroface_studio.gui.analyze_workspace import AnalyzeWorkspacePanel
+    from neuroface_studio.gui.analyze.workspace import AnalyzeWorkspacePanel
 
     rng = np.random.default_rng(0)
     a = rng.uniform(0.06, 0.08, 12)

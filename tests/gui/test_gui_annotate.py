@@ -92,7 +92,7 @@ def drag(editor, i: int, by: QPoint, steps: int = 5) -> None:
 
 
 def test_entering_asks_for_the_annotator_and_remembers_it(main_window, project, qtbot):
-    from neuroface_studio.gui.annotate_dialogs import remembered_annotators
+    from neuroface_studio.gui.annotate.dialogs import remembered_annotators
     assert main_window.open_project(project)
     main_window.workspace_bar.select("annotate")
     panel = main_window.annotate_panel
@@ -203,7 +203,7 @@ def test_second_annotator_has_own_layer_and_agreement_updates(win, qtbot):
 def test_agreement_is_computed_on_a_worker_and_edits_meanwhile_coalesce(win, qtbot, monkeypatch):
     import threading
 
-    from neuroface_studio.gui import annotate_agreement
+    from neuroface_studio.gui.annotate import agreement as annotate_agreement
     panel, session = win.annotate_panel, win.session
     updater, editor, item = panel.agreement, panel.editor, panel.current
     drag(editor, 50, QPoint(6, -4))  # CC's points on the frame, then DD's: a pair to compare
@@ -267,7 +267,7 @@ def test_add_the_review_frame_to_the_queue(win):
 
 
 def test_import_preview_lists_skipped_files_then_imports(win, tmp_path, qtbot):
-    from neuroface_studio.gui.annotate_dialogs import ImportAnnotationsDialog
+    from neuroface_studio.gui.annotate.dialogs import ImportAnnotationsDialog
     from neuroface_studio.store.pts import write_pts
     session, panel = win.session, win.annotate_panel
     rid = sorted(session.project.recordings)[0]
@@ -294,7 +294,7 @@ def test_import_preview_lists_skipped_files_then_imports(win, tmp_path, qtbot):
 
 
 def test_export_writes_pts_and_says_who_was_left_out(win, tmp_path, monkeypatch):
-    from neuroface_studio.gui.annotate_dialogs import ExportAnnotationsDialog
+    from neuroface_studio.gui.annotate.dialogs import ExportAnnotationsDialog
     from neuroface_studio.store.pts import read_pts
     panel, session = win.annotate_panel, win.session
     drag(panel.editor, 30, QPoint(8, 8))

@@ -219,7 +219,7 @@ def test_actions_need_a_project(main_window):
 
 # -- simulate -------------------------------------------------------------------------------
 def test_simulate_dialog_passes_sessions(window, qtbot):
-    from neuroface_studio.gui.simulate_dialog import SimulateDialog
+    from neuroface_studio.gui.dialogs.simulate import SimulateDialog
     dialog = SimulateDialog(window.session.project.protocol)
     qtbot.addWidget(dialog)
     assert dialog.sessions.value() == 1 and dialog.build_request().sessions == 1

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.gui
 def test_click_picks_a_face_in_the_dialog(qtbot):
     from PySide6.QtCore import Qt
 
-    from neuroface_studio.gui.face_pick_dialog import FacePickDialog
+    from neuroface_studio.gui.dialogs.face_pick import FacePickDialog
     image = np.zeros((200, 300, 3), np.uint8)
     boxes = [(120.0, 60.0, 180.0, 120.0), (10.0, 50.0, 60.0, 100.0)]
     dialog = FacePickDialog(image, boxes, 0, "REC")

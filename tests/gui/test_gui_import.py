@@ -113,7 +113,7 @@ def test_garbage_file_says_why_and_adds_nothing(qtbot, opened_window, tmp_path):
 
 def test_no_participants_hint(qtbot, tmp_path):
     from neuroface_studio.app.project_service import ProjectSession
-    from neuroface_studio.gui.import_dialog import NO_PARTICIPANTS, ImportRecordingDialog
+    from neuroface_studio.gui.dialogs.import_files import NO_PARTICIPANTS, ImportRecordingDialog
     session = ProjectSession.create(tmp_path / "empty")
     dialog = ImportRecordingDialog(session)
     qtbot.addWidget(dialog)

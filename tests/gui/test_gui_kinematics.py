@@ -113,7 +113,7 @@ def test_features_table_shows_participants_with_z_scores_against_hc(qtbot, main_
 def test_roc_auc_equals_classify_on_the_same_table(qtbot, main_window, study, tmp_path, monkeypatch):
     from neuroface_studio.app import kinematics
     from neuroface_studio.app.kinematics import project_features
-    from neuroface_studio.gui import analyze_diagnosis
+    from neuroface_studio.gui.analyze import diagnosis as analyze_diagnosis
 
     def classify(*args, **kw):  # 50 trees instead of 200, in the page and here alike: 4 runs in seconds
         return kinematics.classify(*args, **{"n_estimators": 50, **kw})
@@ -212,7 +212,7 @@ def test_3d_trace_is_computed_off_the_gui_thread_and_a_stale_one_is_dropped(qtbo
     import threading
 
     from neuroface_studio.app.jobs import JobCancelled
-    from neuroface_studio.gui import analyze_traces
+    from neuroface_studio.gui.analyze import traces as analyze_traces
     real, gate, threads = analyze_traces.trace_3d, threading.Event(), []
 
     def trace_3d(request, progress, cancel):  # the first recording waits for the gate (or a cancel)

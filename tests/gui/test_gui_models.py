@@ -26,7 +26,7 @@ def sim_project_master(tmp_path_factory):
 
 
 def test_models_dialog_lists_dlib68_and_how_to_get_fan(qtbot):
-    from neuroface_studio.gui.models_dialog import ModelsDialog
+    from neuroface_studio.gui.dialogs.models import ModelsDialog
     dialog = ModelsDialog()
     qtbot.addWidget(dialog)
     assert dialog.model_names()[:3] == ["dlib68", "fan-demo", "fan2d"]  # fan-demo: shipped in resources/models
@@ -40,7 +40,7 @@ def test_models_dialog_lists_dlib68_and_how_to_get_fan(qtbot):
 def test_import_non_model_shows_message(qtbot, tmp_path, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
-    from neuroface_studio.gui.models_dialog import ModelsDialog
+    from neuroface_studio.gui.dialogs.models import ModelsDialog
     from neuroface_studio.vision import registry
     if not registry.fan_supported():
         pytest.skip("the FAN module is not in this build")

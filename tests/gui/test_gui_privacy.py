@@ -11,7 +11,7 @@ pytestmark = pytest.mark.gui
 
 def test_audit_dialog_lists_and_filters_the_log(qtbot, handmade_project):
     from neuroface_studio.app.project_service import ProjectSession
-    from neuroface_studio.gui.audit_dialog import AuditLogDialog
+    from neuroface_studio.gui.dialogs.audit import AuditLogDialog
     s = ProjectSession.open(handmade_project)
     s.project.log("ann1", "annotate", "P001-OPEN frame 3")
     dialog = AuditLogDialog(s.project)
@@ -33,7 +33,7 @@ def test_audit_dialog_lists_and_filters_the_log(qtbot, handmade_project):
 
 
 def test_project_menu_opens_the_audit_log(main_window, handmade_project, monkeypatch):
-    from neuroface_studio.gui import audit_dialog
+    from neuroface_studio.gui.dialogs import audit as audit_dialog
     menus = {a.text().replace("&", ""): a.menu() for a in main_window.menuBar().actions()}
     assert main_window.audit_action in menus["Project"].actions()
     assert not main_window.audit_action.isEnabled()  # no project open

@@ -106,7 +106,7 @@ def test_space_toggles_recording(record, qtbot):
 
 
 def test_new_participant_goes_through_the_undoable_command(record, opened_window, monkeypatch):
-    from neuroface_studio.gui.new_participant_dialog import NewParticipantDialog
+    from neuroface_studio.gui.record.new_participant_dialog import NewParticipantDialog
 
     def fake_exec(dialog):
         assert dialog.id_edit.text() == "P003"  # the first free pseudonym is proposed
@@ -154,7 +154,7 @@ def test_a_camera_note_is_shown_as_a_warning(record, qtbot):
 
 def test_camera_lost_keeps_what_was_recorded(record, opened_window, qtbot, monkeypatch):
     from neuroface_studio.acquisition.source import SourceError
-    from neuroface_studio.gui import record_workspace
+    from neuroface_studio.gui.record import workspace as record_workspace
 
     class Unplugged:
         """The simulated camera, unplugged ``lost_after`` frames after the recording starts

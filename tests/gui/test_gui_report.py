@@ -134,7 +134,7 @@ def test_cancel_then_a_participant_without_recordings_then_a_failed_write(qtbot,
     assert "NEW01 has no recordings yet" in blocker.args[0] and "Traceback" not in blocker.args[0]
     assert panel.message_label.isVisible() and panel.report is None and panel.build_button.isEnabled()
 
-    from neuroface_studio.gui import report_workspace
+    from neuroface_studio.gui.report import workspace as report_workspace
 
     def full(*_a, **_k):
         raise OSError(errno.ENOSPC, "No space left on device", "/tmp/neuroface-report-x/report.pdf")
@@ -154,7 +154,7 @@ def test_cancel_then_a_participant_without_recordings_then_a_failed_write(qtbot,
 
 
 def test_study_summary_preview_or_said_unavailable(qtbot, main_window, study, monkeypatch):
-    from neuroface_studio.gui import report_workspace
+    from neuroface_studio.gui.report import workspace as report_workspace
     panel = _report_panel(main_window, study)
     monkeypatch.setattr(report_workspace, "study_available", lambda: False)
     panel.refresh()

@@ -224,7 +224,7 @@ def test_help_panel_lists_every_shortcut(segment):
 
     from PySide6.QtCore import Qt
 
-    from neuroface_studio.gui.segment_keys import SHORTCUTS
+    from neuroface_studio.gui.segment.keys import SHORTCUTS
     win, panel = segment
     assert panel.help_panel.isHidden()
     key(panel, Qt.Key.Key_F1)

@@ -66,8 +66,8 @@ def test_a_silent_sound_track_draws_dark_not_full_bright(qtbot):
 
     import numpy as np
 
-    from neuroface_studio.gui.segment_audio import SegmentAudioView
-    from neuroface_studio.gui.segment_timeline import SegmentTimelineWidget
+    from neuroface_studio.gui.segment.audio import SegmentAudioView
+    from neuroface_studio.gui.segment.timeline import SegmentTimelineWidget
 
     timeline = SegmentTimelineWidget()
     view = SegmentAudioView(timeline)

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.gui
 def test_dialog_builds_request_and_rejects_bad_input(opened_window, qtbot):
     pytest.importorskip("neuroface_studio.simulation.clinic")
     from neuroface_studio.domain.participants import Group
-    from neuroface_studio.gui.simulate_dialog import SimulateDialog
+    from neuroface_studio.gui.dialogs.simulate import SimulateDialog
 
     dialog = SimulateDialog(opened_window.session.project.protocol)
     qtbot.addWidget(dialog)
@@ -29,7 +29,7 @@ def test_dialog_builds_request_and_rejects_bad_input(opened_window, qtbot):
 
 def test_simulate_participants_in_background_refreshes_browser(opened_window, qtbot, monkeypatch):
     pytest.importorskip("neuroface_studio.simulation.clinic")
-    from neuroface_studio.gui.simulate_dialog import SimulateDialog
+    from neuroface_studio.gui.dialogs.simulate import SimulateDialog
 
     def fake_exec(dialog):
         dialog.participants.setValue(1)
@@ -54,7 +54,7 @@ def test_failed_simulation_reloads_what_the_job_saved(opened_window, qtbot, monk
     """The job saves its completed recordings even when it fails later; the window must show
     that project, so a later Save cannot overwrite it with a stale copy."""
     from neuroface_studio.app import simulate
-    from neuroface_studio.gui.simulate_dialog import SimulateDialog
+    from neuroface_studio.gui.dialogs.simulate import SimulateDialog
     from PySide6.QtWidgets import QMessageBox
 
     def fake_exec(dialog):

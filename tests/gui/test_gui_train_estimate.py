@@ -28,7 +28,7 @@ def project(tmp_path_factory):
 
 def _setup(qtbot, project):
     from neuroface_studio.app.project_service import ProjectSession
-    from neuroface_studio.gui.train_setup import TrainSetupPanel
+    from neuroface_studio.gui.train.setup import TrainSetupPanel
     panel = TrainSetupPanel()
     qtbot.addWidget(panel)
     panel.set_session(ProjectSession.open(project))

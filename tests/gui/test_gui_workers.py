@@ -10,7 +10,7 @@ pytestmark = pytest.mark.gui
 
 
 def test_job_runs_with_progress_and_result(qtbot):
-    from neuroface_studio.gui.workers import JobWorker
+    from neuroface_studio.gui.widgets.workers import JobWorker
 
     main_thread = threading.get_ident()
     seen_threads = []
@@ -34,7 +34,7 @@ def test_job_runs_with_progress_and_result(qtbot):
 
 
 def test_progress_is_throttled_but_last_step_reported(qtbot):
-    from neuroface_studio.gui.workers import JobWorker
+    from neuroface_studio.gui.widgets.workers import JobWorker
 
     def job(progress, cancel):
         for i in range(2000):
@@ -49,7 +49,7 @@ def test_progress_is_throttled_but_last_step_reported(qtbot):
 
 
 def test_job_can_be_cancelled(qtbot):
-    from neuroface_studio.gui.workers import JobWorker
+    from neuroface_studio.gui.widgets.workers import JobWorker
 
     started = threading.Event()
 
@@ -72,7 +72,7 @@ def test_job_can_be_cancelled(qtbot):
 
 
 def test_failure_becomes_a_message(qtbot):
-    from neuroface_studio.gui.workers import JobWorker
+    from neuroface_studio.gui.widgets.workers import JobWorker
 
     def job(progress, cancel):
         raise ValueError("fps must be between 1 and 120")
@@ -84,7 +84,7 @@ def test_failure_becomes_a_message(qtbot):
 
 
 def test_stop_waits_for_the_thread(qtbot):
-    from neuroface_studio.gui.workers import JobWorker
+    from neuroface_studio.gui.widgets.workers import JobWorker
 
     def job(progress, cancel):
         while not cancel.cancelled:
@@ -103,7 +103,7 @@ def test_stop_waits_for_the_thread(qtbot):
 def test_progress_dialog_runs_job_and_reports(qtbot):
     from PySide6.QtWidgets import QWidget
 
-    from neuroface_studio.gui.job_progress import run_with_progress
+    from neuroface_studio.gui.widgets.job_progress import run_with_progress
 
     parent = QWidget()
     qtbot.addWidget(parent)

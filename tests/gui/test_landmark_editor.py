@@ -21,8 +21,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from neuroface_studio.domain.landmarks import FLIP_PERMUTATION  # noqa: E402
 from neuroface_studio.edits.undo import Command, UndoStack  # noqa: E402
-from neuroface_studio.gui import landmark_geometry as geo  # noqa: E402
-from neuroface_studio.gui.landmark_editor import LandmarkEditor  # noqa: E402
+from neuroface_studio.gui.annotate import landmark_geometry as geo  # noqa: E402
+from neuroface_studio.gui.annotate.landmark_editor import LandmarkEditor  # noqa: E402
 
 L = Qt.MouseButton.LeftButton
 NO = Qt.KeyboardModifier.NoModifier

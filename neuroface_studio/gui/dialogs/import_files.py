@@ -1,0 +1,298 @@
+"""File → Import recording…: a RealSense file or a plain video into the project, as ``neuroface-studio import``.
+
+A thin view over :func:`neuroface_studio.app.record.make_source` and
+:func:`~neuroface_studio.app.record.record_task`: the dialog gathers the file, the participant
+(default: the one selected in the project browser) and the protocol task, and says what the
+import keeps (a RealSense .bag/.db3 keeps colour, depth and the camera calibration; a plain video
+is colour only, with guessed intrinsics). The import runs on a background thread
+(gui/widgets/workers.py) on its own session of the project folder, with a busy bar and a live frame
+count; Cancel is cooperative and keeps the frames written so far (the recording's notes say it
+was cancelled). Errors are the app's words (SourceError), never a traceback.
+
+The import saves the project file: the main window saves unsaved edits before opening this
+(window-modal) dialog and reopens the project when ``import_ended`` is emitted.
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget)
+
+from neuroface_studio.app.live_session import next_recording_id
+from neuroface_studio.app.project_service import ProjectSession
+from neuroface_studio.app.record import REALSENSE_FILES
+from neuroface_studio.gui.widgets.messages import DONE_STYLE, ERROR_STYLE, INFO_STYLE, WARN_STYLE
+from neuroface_studio.gui.widgets.workers import JobWorker
+
+VIDEO_FILES = (".mp4", ".avi", ".mov", ".mkv")
+FILE_FILTER = ("RealSense recordings (*.bag *.db3);;Videos (*.mp4 *.avi *.mov *.mkv);;"
+               "All importable files (*.bag *.db3 *.mp4 *.avi *.mov *.mkv);;All files (*)")
+NO_PARTICIPANTS = ("This project has no participants yet. Add one in the Record workspace (Participant list → "
+                   "“New participant…”), then import.")
+
+
+def import_plan(path_text: str) -> tuple[str, str]:
+    """(style, text): what importing ``path_text`` will do, or why it cannot."""
+    text = path_text.strip()
+    if not text:
+        return INFO_STYLE, "Choose a RealSense recording (.bag, .db3) or a video file (.mp4, .avi, .mov, .mkv)."
+    path = Path(text)
+    if not path.is_file():
+        return ERROR_STYLE, f"{path.name or text} does not exist or is not a file."
+    suffix = path.suffix.lower()
+    if suffix in REALSENSE_FILES:
+        return INFO_STYLE, ("RealSense recording: colour and depth are imported frame by frame with the camera "
+                            "calibration stored in the file (intrinsics, depth-to-colour alignment) and its own "
+                            "frame numbers and timestamps, so 3D features will be available.")
+    known = "Plain video" if suffix in VIDEO_FILES else "Not a RealSense file: read as a plain video"
+    return WARN_STYLE, (f"{known}: colour only, no depth, so 3D features will not be available (2D landmarks "
+                        "and 2D kinematics work). The camera calibration is not in the file and is guessed: "
+                        "focal length = image width in pixels, principal point at the image centre, no lens "
+                        "distortion. Every frame is imported with its own time from the file (a variable frame "
+                        "rate is kept); a file of fewer than 2 frames (a still image) is refused.")
+
+
+class ImportRecordingDialog(QDialog):
+    """File, participant, task and what will happen; Import in the background with a frame count; Cancel."""
+
+    import_ended = Signal(object)  # the new recording's ID (also after a cancel that kept frames), else None
+
+    def __init__(self, session: ProjectSession, participant: str | None = None, parent: QWidget | None = None,
+                 track_job: Callable[[object], object] | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.folder = session.folder
+        self.track_job = track_job
+        self.worker: JobWorker | None = None
+        self.result = None  # RecordResult of the last import
+        self._t0 = 0.0
+        self._importing = ("", "")  # (file name, recording ID) of the running import
+        self.setWindowTitle("Import recording")
+        self.setMinimumWidth(640)
+        project = session.project
+
+        self.file_edit = QLineEdit()
+        self.file_edit.setPlaceholderText("a .bag/.db3 from RealSense Viewer, or a video file")
+        self.file_edit.textChanged.connect(self._update)
+        self.browse_button = QPushButton("Browse…")
+        self.browse_button.clicked.connect(self.browse)
+        file_row = QHBoxLayout()
+        file_row.addWidget(self.file_edit, 1)
+        file_row.addWidget(self.browse_button)
+
+        self.participant_combo = QComboBox()
+        for pid, p in sorted(project.participants.items()):
+            self.participant_combo.addItem(f"{pid}  ({p.group.value})", pid)
+        self.participant_combo.setCurrentIndex(max(self.participant_combo.findData(participant), 0))
+        self.participant_combo.setPlaceholderText("(no participants)")
+        self.participant_combo.currentIndexChanged.connect(self._update)
+        self.task_combo = QComboBox()
+        for task in project.protocol.tasks:
+            self.task_combo.addItem(f"{task.code} — {task.name}", task.code)
+            self.task_combo.setItemData(self.task_combo.count() - 1, task.instruction, Qt.ItemDataRole.ToolTipRole)
+        self.task_combo.currentIndexChanged.connect(self._update)
+        self.no_participants = QLabel(NO_PARTICIPANTS)
+        self.no_participants.setWordWrap(True)
+        self.no_participants.setStyleSheet(WARN_STYLE)
+        self.no_participants.setVisible(not project.participants)
+
+        form = QFormLayout()
+        form.addRow("File:", file_row)
+        form.addRow("Participant:", self.participant_combo)
+        form.addRow("Task:", self.task_combo)
+        self.settings_box = QGroupBox("Recording to import")
+        self.settings_box.setLayout(form)
+
+        self.plan_label = QLabel()
+        self.plan_label.setWordWrap(True)
+        self.target_label = QLabel()
+        self.target_label.setWordWrap(True)
+        self.target_label.setStyleSheet("color: #555;")
+
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 1)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setTextVisible(False)
+        self.progress_bar.hide()  # shown from the first import on
+        self.status_label = QLabel("Not started.")
+        self.status_label.setWordWrap(True)
+        self.summary_label = QLabel()
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.summary_label.hide()
+
+        self.import_button = QPushButton("Import")
+        self.import_button.setDefault(True)
+        self.import_button.clicked.connect(self.start)
+        self.cancel_button = QPushButton("Cancel import")
+        self.cancel_button.setToolTip("Stop reading the file; the frames imported so far are kept as the recording")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.close_button = QPushButton("Close")
+        self.close_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        for b in (self.import_button, self.cancel_button, self.close_button):
+            buttons.addWidget(b)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.settings_box)
+        layout.addWidget(self.no_participants)
+        layout.addWidget(self.plan_label)
+        layout.addWidget(self.target_label)
+        layout.addWidget(self.progress_bar)
+        layout.addWidget(self.status_label)
+        layout.addWidget(self.summary_label)
+        layout.addStretch(1)
+        layout.addLayout(buttons)
+        self._update()
+
+    # -- input ----------------------------------------------------------------------------
+    def browse(self) -> None:
+        current = self.file_edit.text().strip()
+        start = str(Path(current).parent) if current else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Import recording", start, FILE_FILTER)
+        if path:
+            self.file_edit.setText(path)
+
+    def path(self) -> Path | None:
+        text = self.file_edit.text().strip()
+        return Path(text) if text else None
+
+    def participant(self) -> str | None:
+        return self.participant_combo.currentData()
+
+    def task(self) -> str | None:
+        return self.task_combo.currentData()
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and not self.worker.done
+
+    def _ready(self) -> bool:
+        path = self.path()
+        return path is not None and path.is_file() and self.participant() is not None and self.task() is not None
+
+    def _update(self) -> None:
+        running = self.running
+        style, text = import_plan(self.file_edit.text())
+        self.plan_label.setText(text)
+        self.plan_label.setStyleSheet(style)
+        pid, task = self.participant(), self.task()
+        if pid and task:
+            rid = next_recording_id(self.session, pid, task)
+            self.target_label.setText(f"Importing adds recording {rid} to {pid}'s session of today and saves the "
+                                      "project.")
+        else:
+            self.target_label.setText("")
+        self.settings_box.setEnabled(not running)
+        self.participant_combo.setEnabled(not running and self.participant_combo.count() > 0)
+        self.import_button.setEnabled(not running and self._ready())
+        self.cancel_button.setEnabled(running and not self.worker.token.cancelled)
+        self.close_button.setEnabled(not running)
+
+    # -- run ------------------------------------------------------------------------------
+    def start(self) -> bool:
+        """Start importing the chosen file in the background. False if it cannot start."""
+        if self.running or not self.import_button.isEnabled():
+            return False
+        path, pid, task, folder = self.path(), self.participant(), self.task(), self.folder
+        holder: dict = {}
+
+        def job(progress, cancel):  # worker thread: its own session of the folder, the only writer
+            from neuroface_studio.app.record import make_source, record_task
+            session = ProjectSession.open(folder)
+            source = make_source(str(path))
+            result = holder["result"] = record_task(session, pid, task, source, progress=progress, cancel=cancel)
+            # a cancel that came as the file ended cut nothing: the recording's notes tell
+            holder["cut"] = "cancelled by the user" in session.project.recordings[result.recording_id].notes
+            return result
+
+        self.result = None
+        self.summary_label.hide()
+        self._importing = (path.name, next_recording_id(self.session, pid, task))
+        self.progress_bar.setRange(0, 0)  # busy: the number of frames is known only at the end
+        self.progress_bar.show()
+        self.status_label.setText(f"Importing {path.name} as {self._importing[1]}…")
+        self._t0 = time.monotonic()
+        self.worker = JobWorker(job, self, min_interval_s=0.2)
+        self.worker.progressed.connect(self._progressed)
+        self.worker.finished.connect(lambda result: self._ended(result, cancelled=False))
+        self.worker.cancelled.connect(lambda: self._ended(holder.get("result"), cancelled=holder.get("cut", True)))
+        self.worker.failed.connect(self._failed)
+        if self.track_job is not None:
+            self.track_job(self.worker)
+        self.worker.start()
+        self._update()
+        return True
+
+    def cancel(self) -> None:
+        if self.running:
+            self.worker.cancel()
+            self.status_label.setText("Cancelling: the frames imported so far are kept…")
+            self._update()
+
+    def _progressed(self, done: int, _total: int, _message: str) -> None:
+        if self.running and not self.worker.token.cancelled:
+            name, rid = self._importing
+            self.status_label.setText(f"Importing {name} as {rid}: {done} frames · "
+                                      f"{time.monotonic() - self._t0:.0f} s")
+
+    def _ended(self, result, cancelled: bool) -> None:
+        self.result = result
+        self.progress_bar.setRange(0, 1)
+        self.progress_bar.setValue(1 if result is not None else 0)
+        seconds = time.monotonic() - self._t0
+        if result is None:
+            self.status_label.setText("Cancelled.")
+            self._summary("Cancelled before any frame was imported; nothing was added to the project.", INFO_STYLE)
+        else:
+            s = result.summary()
+            rid, n = html.escape(result.recording_id), s["frames_written"]
+            lines = [f"Cancelled: the first {n} frames were kept as <b>{rid}</b>." if cancelled
+                     else f"Imported <b>{rid}</b>: {n} frames in {seconds:.1f} s."]
+            if not cancelled and "frames_read" in s:  # a file import: every frame read is written
+                kept = "Every frame" if s["frames_read"] == n else f"{n} of the {s['frames_read']} frames"
+                lines.append(f"{kept} of the file, {s['duration_s']:.2f} s at {s['fps']:.2f} fps "
+                             f"(timestamps: {html.escape(s['timestamps'])}).")
+            if s["dropped"]:
+                lines.append(f"{s['dropped']} frames were missing or could not be stored.")
+            if s.get("error"):
+                lines.append(html.escape(f"Stopped early: {s['error']}. The frames before that are kept."))
+            if not result.frontal_fraction:
+                lines.append("The head-pose check found no face facing the camera; the recording is imported "
+                             "anyway (look at it in Review).")
+            else:
+                lines.append(f"Facing the camera in {result.frontal_fraction:.0%} of the checked frames.")
+            lines.append("The project was saved and reloaded; the recording is selected in the project browser.")
+            style = WARN_STYLE if (cancelled or s.get("error")) else DONE_STYLE
+            self.status_label.setText("Cancelled." if cancelled else "Done.")
+            self._summary("<br>".join(lines), style)
+        self._update()
+        self.import_ended.emit(result.recording_id if result is not None else None)
+
+    def _failed(self, message: str) -> None:
+        self.progress_bar.setRange(0, 1)
+        self.progress_bar.hide()
+        self.status_label.setText("Nothing was imported.")
+        self._summary(html.escape(f"Import failed: {message}"), ERROR_STYLE)
+        self._update()
+        self.import_ended.emit(None)
+
+    def _summary(self, text: str, style: str) -> None:
+        self.summary_label.setText(text)
+        self.summary_label.setStyleSheet(style)
+        self.summary_label.show()
+        self.resize(self.width(), max(self.height(), self.sizeHint().height()))  # never squeeze the form
+
+    def reject(self) -> None:
+        """Closing while importing asks it to stop instead (the dialog stays until it has)."""
+        if self.running:
+            self.cancel()
+            return
+        super().reject()
