@@ -1,10 +1,19 @@
-"""An open project: the Project, its folder, its undo stack, and file access for the GUI/CLI."""
+"""An open project: the Project, its folder, its undo stack, and file access for the GUI/CLI.
+
+Every view of a project listens to one change notification: :meth:`ProjectSession.subscribe`
+registers ``fn(change)``; a :class:`Change` says what changed (``kind``) and where
+(``recording_ids``). Edits through the undo stack (do, undo, redo) are announced by the session
+itself; work outside it (a landmarking job wrote tracks, a recording was added) calls
+:meth:`ProjectSession.notify`. Plain callbacks: no Qt here (the GUI bridges them to a signal once).
+"""
 
 from __future__ import annotations
 
 import copy
 import getpass
-from collections.abc import Callable
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from neuroface_studio.app.paths import protocol_file
@@ -16,6 +25,48 @@ from neuroface_studio.store.project_file import create_project, load_project, re
 from neuroface_studio.store.protocol_file import load_protocol
 from neuroface_studio.store.recording_file import RecordingReader
 from neuroface_studio.store.truth_file import read_truth
+
+
+log = logging.getLogger(__name__)
+
+#: what a :class:`Change` can be about
+CHANGE_KINDS = ("repetitions", "landmarks", "annotations", "participants", "recordings", "project")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change of an open project: ``kind`` (one of CHANGE_KINDS) on ``recording_ids`` (empty:
+    any or all recordings); ``label`` says what was done (an undo label, a job's summary)."""
+
+    kind: str
+    recording_ids: frozenset[str] = frozenset()
+    label: str = ""
+
+    def touches(self, recording_id: str | None) -> bool:
+        """True when the change may concern ``recording_id``."""
+        return not self.recording_ids or recording_id in self.recording_ids
+
+
+def change_of(command: object) -> Change:
+    """What an undo-stack command changes, from what it declares (``change_kind``,
+    ``recording_ids``) or, failing that, from its type and ``recording_id``."""
+    kind = getattr(command, "change_kind", None)
+    if kind is None:
+        name = type(command).__name__
+        kind = ("repetitions" if "Repetition" in name or type(command).__module__.endswith("repetition_commands")
+                else "annotations" if "Landmark" in name
+                else "participants" if "Participant" in name else "project")
+    ids = getattr(command, "recording_ids", None)
+    if ids is None:
+        one = getattr(command, "recording_id", None)
+        if one is None:  # a landmark-set command: the set's recording
+            lset = getattr(command, "set", None)
+            set_id, project = getattr(command, "set_id", None), getattr(command, "project", None)
+            if lset is None and set_id is not None and project is not None:
+                lset = project.landmark_sets.get(set_id)
+            one = getattr(lset, "recording_id", None)
+        ids = () if one is None else (one,)
+    return Change(kind, frozenset(ids), getattr(command, "label", ""))
 
 
 def current_user() -> str:
@@ -52,6 +103,8 @@ class ProjectSession:
         self.project = project
         self.undo = UndoStack()
         self.journal_pending = False  # a journal left by another (crashed) session, not yet recovered
+        self._listeners: list[Callable[[Change], None]] = []
+        self.undo.subscribe(self._undo_changed)
 
     @classmethod
     def open(cls, folder: Path) -> "ProjectSession":
@@ -79,6 +132,32 @@ class ProjectSession:
         snap = ProjectSession(self.folder, copy.deepcopy(self.project))
         snap.journal_pending = self.journal_pending
         return snap
+
+    # -- change notification ---------------------------------------------------------
+    def subscribe(self, fn: Callable[[Change], None]) -> Callable[[], None]:
+        """Call ``fn(change)`` after every change of the project; returns the function that unsubscribes."""
+        self._listeners.append(fn)
+        return lambda: self._listeners.remove(fn) if fn in self._listeners else None
+
+    def notify(self, kind: str, recording_ids: Iterable[str] = (), label: str = "") -> None:
+        """Announce a change made outside the undo stack (tracks written by a job, a recording added)."""
+        if kind not in CHANGE_KINDS:
+            raise ValueError(f"unknown change kind {kind!r}; use one of {', '.join(CHANGE_KINDS)}")
+        self._announce(Change(kind, frozenset(recording_ids), label))
+
+    def _announce(self, change: Change) -> None:
+        for fn in list(self._listeners):
+            try:
+                fn(change)
+            except Exception:  # noqa: BLE001 - one broken view must not stop the others from hearing it
+                log.exception("a listener of %s failed", change)
+
+    def _undo_changed(self) -> None:
+        event, command = self.undo.last_event
+        if event in ("push", "undo", "redo") and command is not None:
+            self._announce(change_of(command))
+        elif event in ("clear", "mark"):  # unknown extent: everything may have changed
+            self._announce(Change("project", frozenset(), event))
 
     # -- edits -----------------------------------------------------------------------
     def apply(self, command: Command, merge: bool = False) -> None:

@@ -36,6 +36,9 @@ class UndoStack:
         self._listeners: list[Callable[[], None]] = []
         self._merge_open = False
         self._since_clean: list[str] = []  # what happened since the last save, for the audit log
+        #: what the last change was, for listeners: ("push" | "undo" | "redo", the command) or
+        #: ("clear" | "mark" | "clean", None)
+        self.last_event: tuple[str, Command | None] = ("clean", None)
 
     # -- listeners -------------------------------------------------------------------
     def subscribe(self, fn: Callable[[], None]) -> None:
@@ -63,6 +66,7 @@ class UndoStack:
                 self._done.pop(0)
                 self._clean = None if self._clean in (None, 0) else self._clean - 1
         self._merge_open = merge
+        self.last_event = ("push", cmd)
         self._changed()
 
     def end_merge(self) -> None:
@@ -77,6 +81,7 @@ class UndoStack:
         self._undone.append(self._done.pop())
         self._since_clean.append(f"undo {cmd.label}")
         self._merge_open = False
+        self.last_event = ("undo", cmd)
         self._changed()
         return cmd.label
 
@@ -88,6 +93,7 @@ class UndoStack:
         self._done.append(self._undone.pop())
         self._since_clean.append(f"redo {cmd.label}")
         self._merge_open = False
+        self.last_event = ("redo", cmd)
         self._changed()
         return cmd.label
 
@@ -96,6 +102,7 @@ class UndoStack:
         self._undone.clear()
         self._clean = 0
         self._since_clean.clear()
+        self.last_event = ("clear", None)
         self._changed()
 
     def mark_changed(self, label: str) -> None:
@@ -104,6 +111,7 @@ class UndoStack:
         self._clean = None
         self._since_clean.append(label)
         self._merge_open = False
+        self.last_event = ("mark", None)
         self._changed()
 
     def set_clean(self) -> None:
@@ -111,6 +119,7 @@ class UndoStack:
         self._clean = len(self._done)
         self._since_clean.clear()
         self._merge_open = False
+        self.last_event = ("clean", None)
         self._changed()
 
     # -- queries ---------------------------------------------------------------------
