@@ -53,7 +53,7 @@ def test_slider_to_frame_5_shows_frame_and_truth_overlay(opened_window, handmade
     assert viewer.overlay_combo.currentText() == "Ground truth"
     truth = ProjectSession.open(handmade_project).truth("P001-OPEN")
     np.testing.assert_allclose(viewer.panes.landmark_points(), truth.landmarks_px[5])
-    assert "Frame 6/12" in viewer.info_label.text()
+    assert "Frame 5 (0–11)" in viewer.info_label.text()  # 0-based, as the spinbox and exports (issue 18)
     assert "rep 1/2" in viewer.info_label.text()
 
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QGroupBox, QHBoxLay
 
 from neuroface_studio.analysis.agreement import AGREEMENT_GROUPS
 from neuroface_studio.domain.annotations import QueueItem
+from neuroface_studio.domain.frames import FRAME_NUMBERING
 
 MINE, CONSENSUS, OTHER = "mine", "consensus", "annotator"
 DONE_MARK = "✓"
@@ -56,6 +57,7 @@ class AnnotationQueuePanel(QWidget):
         super().__init__(parent)
         self.items: list[QueueItem] = []
         self.table = _table(["Recording", "Frame", "Reason", "Me", "Others"])
+        self.table.horizontalHeaderItem(1).setToolTip(FRAME_NUMBERING)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMessageBox, Q
 from neuroface_studio.app import annotation as ann
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.domain.annotations import QueueItem
+from neuroface_studio.domain.frames import FRAME_NUMBERING, frame_text
 from neuroface_studio.gui.annotate.actions import AnnotateActionsMixin
 from neuroface_studio.gui.annotate.agreement import AgreementUpdater
 from neuroface_studio.gui.annotate.dialogs import AnnotatorDialog, remember_annotator
@@ -109,6 +110,7 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         self.frame_label.setObjectName("annotateFrameLabel")
         self.frame_label.setStyleSheet("QLabel#annotateFrameLabel { font-size: 11pt; padding: 2px 4px; }")
         self.frame_label.setWordWrap(True)  # a long reason must not widen the window
+        self.frame_label.setToolTip(FRAME_NUMBERING)
         self.message = QLabel()
         self.message.setObjectName("annotateMessage")
         self.message.setWordWrap(True)
@@ -368,7 +370,10 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         queue = self.svc.queue()
         pos = f" ({queue.index(self.current) + 1}/{len(queue)} in the queue)" if self.current in queue else ""
         reason = f" · {self.current.reason}" if self.current.reason else ""
-        self.frame_label.setText(f"<b>{self.current.recording_id}</b> · frame {self.current.frame_index}{pos}"
+        rec = self.session.project.recordings.get(self.current.recording_id)
+        where = frame_text(self.current.frame_index, rec.n_frames) if rec is not None else \
+            f"Frame {self.current.frame_index}"
+        self.frame_label.setText(f"<b>{self.current.recording_id}</b> · {where}{pos}"
                                  f"{reason} · showing {text}")
         if not msg and not self.editable():
             msg = "Read-only layer: switch to your own layer (Ctrl+L or the layer list on the right) to edit."

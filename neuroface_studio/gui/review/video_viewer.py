@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox
 
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.app.landmarking import read_track, tracks_of
+from neuroface_studio.domain.frames import FRAME_NUMBERING, frame_text
 from neuroface_studio.domain.truth import GroundTruth
 from neuroface_studio.gui.widgets.frame_panes import FramePanesWidget
 from neuroface_studio.gui.widgets.repetition_strip import RepetitionStripWidget
@@ -104,7 +105,7 @@ class VideoViewerWidget(QWidget):
         self.slider.valueChanged.connect(self.show_frame)
         self.spin = QSpinBox()
         self.spin.setKeyboardTracking(False)
-        self.spin.setToolTip("Frame number (0-based)")
+        self.spin.setToolTip(f"Frame number. {FRAME_NUMBERING}")
         self.spin.valueChanged.connect(self.show_frame)
         self.strip = RepetitionStripWidget()
         slider_col = QVBoxLayout()
@@ -349,7 +350,7 @@ class VideoViewerWidget(QWidget):
         project = self.session.project
         rec = project.recordings[self.recording_id]
         n = self.reader.n_frames
-        parts = [f"Frame {self.frame + 1}/{n}", f"{self._time_s(self.frame):.2f} s"]
+        parts = [frame_text(self.frame, n), f"{self._time_s(self.frame):.2f} s"]
         reps = project.repetitions_of(self.recording_id)
         current = [k for k, r in enumerate(reps) if r.start_frame <= self.frame <= r.end_frame]
         if reps:

@@ -14,6 +14,8 @@ from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QMenu, QStyle, QToolButton, QWidget
 
+from neuroface_studio.domain.frames import FRAME_NUMBERING
+
 SPEEDS = (0.25, 0.5, 1.0, 2.0)
 
 
@@ -95,6 +97,7 @@ class SegmentControlsWidget(QWidget):
         self.last_button = self._button(px.SP_MediaSkipForward, "Last frame (End)", self.last_requested.emit)
         self.frame_label = QLabel()
         self.frame_label.setMinimumWidth(130)
+        self.frame_label.setToolTip(FRAME_NUMBERING)
         self.speed_combo = QComboBox()
         self.speed_combo.addItems([f"{s:g}x" for s in SPEEDS])
         self.speed_combo.setCurrentIndex(SPEEDS.index(1.0))

@@ -28,6 +28,7 @@ from neuroface_studio.analysis.traces import trace_names
 from neuroface_studio.app.landmarking import read_track
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.app.segmentation import landmark_source, task_trace_name, trace_for_recording
+from neuroface_studio.domain.frames import frame_text
 from neuroface_studio.edits.repetition_commands import (AddRepetition, DeleteRepetition, MergeRepetitions,
                                                         SetRepetitionSpan, SplitRepetition)
 from neuroface_studio.gui.widgets.frame_panes import FramePanesWidget
@@ -522,7 +523,7 @@ class SegmentWorkspacePanel(QWidget):
         if self.recording_id is None:
             return
         spans = self.spans()
-        self.frame_label.setText(f"Frame {self.frame}/{self.n_frames - 1} · {self._time_s(self.frame):.2f} s")
+        self.frame_label.setText(f"{frame_text(self.frame, self.n_frames)} · {self._time_s(self.frame):.2f} s")
         parts = [f"{len(spans)} repetition(s)"]
         k = self._span_at(self.frame)
         parts.append(f"in rep {k + 1} ({spans[k][0]}..{spans[k][1]})" if k is not None else "between repetitions")

@@ -1,0 +1,44 @@
+"""Issue 18 items 6–8: one frame numbering everywhere, no layout shifts under the pointer, clear labels."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture(autouse=True)
+def discard_on_close(monkeypatch):
+    """pytest-qt closes the window before fixtures end: answer its unsaved-changes question with Discard."""
+    from PySide6.QtWidgets import QMessageBox
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+
+
+# -- item 6: frame numbers ----------------------------------------------------------------------------
+def test_review_label_and_spinbox_show_the_same_frame_number(opened_window, qtbot):
+    from neuroface_studio.domain.frames import frame_text
+    viewer = opened_window.viewer
+    viewer.spin.setValue(5)
+    assert viewer.frame == 5 and viewer.spin.value() == 5
+    assert viewer.info_label.text().startswith(f"Frame {viewer.spin.value()} (0–11)")
+    assert frame_text(5, 12) in viewer.info_label.text()
+    viewer.show_frame(0)  # the first frame is frame 0 in the spinbox, the label and the exported CSV
+    assert viewer.spin.value() == 0 and viewer.info_label.text().startswith("Frame 0 (0–11)")
+
+
+def test_segment_and_annotate_queue_number_frames_as_review_does(opened_window, qtbot):
+    from neuroface_studio.domain.frames import frame_text
+    win = opened_window
+    win.viewer.show_frame(3)
+    review = win.viewer.info_label.text()
+    win.workspace_bar.select("segment")
+    seg = win.segment_panel
+    seg.seek(3, pause=True)
+    assert seg.frame_label.text().startswith(frame_text(3, 12)) and review.startswith(frame_text(3, 12))
+    win.annotate_panel.set_annotator("CC")
+    win.workspace_bar.select("annotate")
+    panel = win.annotate_panel
+    panel.add_review_frame()  # the frame shown in Review (3) joins the queue
+    row = panel.queue_panel.items.index(panel.current)
+    assert panel.queue_panel.table.item(row, 1).text() == "3"
+    assert frame_text(3, 12) in panel.frame_label.text()
