@@ -15,7 +15,7 @@ PY="${PYTHON:-python3}"
 
 APT_PACKAGES=(libusb-1.0-0 xvfb xauth libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
   libxcb-xinerama0 libxcb-xkb1 libxcb-randr0 libxcb-shape0 libxcb-cursor0 libxkbcommon-x11-0 libegl1 libgl1
-  libfontconfig1 libdbus-1-3 imagemagick espeak-ng)  # espeak-ng: simulated speech (simulate --speech)
+  libfontconfig1 libdbus-1-3 imagemagick espeak-ng libportaudio2)  # espeak-ng: simulated speech (simulate --speech); libportaudio2: microphones and sound playback (sounddevice)
 
 install_system() {
   local missing=()

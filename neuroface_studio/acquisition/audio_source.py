@@ -9,7 +9,7 @@ on the frames' clock by matching clocks on frame arrival (acquisition/recorder.p
 blocks of ``block_s`` at the pace of the clock, as a sound card would: block k is delivered once
 its last sample has "been captured", at ``start + (k + 1) * block_s``. It is what tests, demos
 and benchmarks use without hardware. A real microphone (PortAudio through ``sounddevice``) is
-not part of the app yet.
+acquisition/audio_device.MicrophoneSource, with the same interface.
 """
 
 from __future__ import annotations

@@ -103,7 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=0, help="synthetic source only")
     r.add_argument("--audio-file", type=Path, default=None,
                    help="record sound with a live take: this sound file (WAV or a video's sound track) played in real "
-                        "time as the microphone (a file-backed source; no microphone device support yet)")
+                        "time as the microphone (a file-backed source)")
+    r.add_argument("--microphone", nargs="?", const="default", default=None, metavar="DEVICE",
+                   help="record sound from a microphone through PortAudio: the default input, or a device index or "
+                        "part of its name; none found: the take records video only and says so")
     r.add_argument("--json", action="store_true")
 
     im = sub.add_parser("import", help="import a RealSense .bag/.db3 recording, a video file or a folder of images "
@@ -299,6 +302,12 @@ def _record(args, spec: str, duration: float | None, fps: float, seed: int) -> i
             raise ValueError("--audio-file is for live takes; an imported video keeps its own sound track")
         from neuroface_studio.acquisition.audio_source import FileAudioSource
         audio = FileAudioSource(args.audio_file)
+    no_mic = ""
+    if getattr(args, "microphone", None) is not None:
+        if audio is not None or not source.is_live:
+            raise ValueError("--microphone is for live takes, and not with --audio-file")
+        from neuroface_studio.acquisition.audio_device import open_microphone
+        audio, no_mic = open_microphone(args.microphone)
     result = record_task(session, pid, task, source, duration_s=duration, audio=audio)
     summary = result.summary()
     text = (f"recorded {summary['recording']}: {summary['frames_written']} frames, {summary['dropped']} dropped "
@@ -311,6 +320,9 @@ def _record(args, spec: str, duration: float | None, fps: float, seed: int) -> i
                  f"peak {a['peak_dbfs']} dBFS")
     elif a:
         text += f"\naudio: none ({a['why']})"
+    elif no_mic:
+        summary["audio"] = {"recorded": False, "why": no_mic}
+        text += f"\naudio: {no_mic}"
     else:
         text += "\naudio: none (video only: no sound source given)"
     _emit(args, summary, text)

@@ -63,3 +63,33 @@ def test_take_without_sound_says_video_only(record, qtbot):
     record._on_clock()
     assert "video only" in record.sound_bar.status.text()
     assert record.stop_recording() == rec_id and "No sound (video only)" in record.message_label.text()
+
+
+def test_microphone_choice_lists_portaudio_and_says_when_there_is_none(record, qtbot):
+    """PortAudio runs for real here and reports no input devices: the choice holds none, one line
+    says so, and a take records video only. (With a microphone it is listed as "Microphone: NAME".)"""
+    from neuroface_studio.acquisition.audio_device import NoAudioDevice, input_devices
+    from neuroface_studio.gui.record.sound import FILE, MIC, NONE
+    bar = record.sound_bar
+    items = [bar.combo.itemText(i) for i in range(bar.combo.count())]
+    try:
+        devices = input_devices()
+    except NoAudioDevice as exc:
+        assert items == [NONE, FILE]
+        assert bar.no_mic == f"no microphone ({exc}): takes record video only"
+        assert bar.status.text() == bar.no_mic and "\n" not in bar.no_mic
+    else:
+        assert items[0] == NONE and items[-1] == FILE and len(items) == len(devices) + 2
+        assert all(t.startswith(MIC) for t in items[1:-1])
+        pytest.skip("this machine has microphones: the no-microphone path cannot be shown")
+    bar.refresh_button.click()  # listing again keeps the choice and the note
+    assert bar.combo.currentText() == NONE and bar.status.text() == bar.no_mic
+    record.runner.select_participant("P001")
+    record.runner.select_task("OPEN")
+    assert record.start_preview(), record.message_label.text()
+    assert record.live.audio is None
+    rec_id = record.start_recording()
+    qtbot.waitUntil(lambda: record.live.live_stats().frames_written >= 10, timeout=10000)
+    record._on_clock()
+    assert bar.status.text() == bar.no_mic
+    assert record.stop_recording() == rec_id and "No sound (video only)" in record.message_label.text()

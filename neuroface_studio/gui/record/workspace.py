@@ -324,7 +324,9 @@ class RecordWorkspacePanel(QWidget):
                 frontal = "" if result.frontal_fraction is None else f", {result.frontal_fraction:.0%} frontal"
                 a = result.stats.audio
                 sound = (f" Sound: {a['duration_s']:.1f} s, audio-video offset {a['offset_s'] * 1000:+.0f} ms."
-                         if a and a.get("recorded") else " No sound (video only)." if a is None
+                         if a and a.get("recorded") else f" No sound: {self.sound_bar.no_mic}."
+                         if a is None and self.sound_bar.no_mic and self.sound_bar.microphone() is not None
+                         else " No sound (video only)." if a is None
                          else f" No sound: {a['why']}.")
                 self.show_message(f"Saved {result.recording_id}: {result.stats.frames_written} frames, "
                                   f"{result.stats.dropped} dropped{frontal}.{sound}", "info")
