@@ -42,3 +42,41 @@ def test_segment_and_annotate_queue_number_frames_as_review_does(opened_window, 
     row = panel.queue_panel.items.index(panel.current)
     assert panel.queue_panel.table.item(row, 1).text() == "3"
     assert frame_text(3, 12) in panel.frame_label.text()
+
+
+# -- item 7: nothing moves under the pointer ------------------------------------------------------------
+def _y(widget, window) -> int:
+    from PySide6.QtCore import QPoint
+    return widget.mapTo(window, QPoint(0, 0)).y()
+
+
+def test_record_message_does_not_push_the_participant_list_down(opened_window, qtbot):
+    win = opened_window
+    win.workspace_bar.select("record")
+    panel = win.record_panel
+    qtbot.waitUntil(lambda: panel.runner.participant_combo.isVisible(), timeout=5000)
+    qtbot.wait(50)
+    before = (_y(panel.runner.participant_combo, win), _y(panel.runner.task_list, win))
+    panel.show_message("Straight ahead set (reference yaw +1.0°, pitch -2.0°, roll +0.5°).", "info")
+    qtbot.wait(50)
+    assert (_y(panel.runner.participant_combo, win), _y(panel.runner.task_list, win)) == before
+    panel.show_message("")
+    qtbot.wait(50)
+    assert (_y(panel.runner.participant_combo, win), _y(panel.runner.task_list, win)) == before
+
+
+def test_report_kind_choice_does_not_move_build_preview(opened_window, qtbot):
+    win = opened_window
+    win.workspace_bar.select("report")
+    panel = win.report_panel
+    qtbot.waitUntil(lambda: panel.build_button.isVisible(), timeout=5000)
+    if not panel.study_radio.isEnabled():
+        pytest.skip("this version has no study summary")
+    qtbot.wait(50)
+    before = _y(panel.build_button, win)
+    panel.study_radio.setChecked(True)
+    qtbot.wait(50)
+    assert _y(panel.build_button, win) == before
+    panel.participant_radio.setChecked(True)
+    qtbot.wait(50)
+    assert _y(panel.build_button, win) == before

@@ -75,7 +75,9 @@ class RecordWorkspacePanel(QWidget):
         self.message_label.setObjectName("recordMessage")
         self.message_label.setWordWrap(True)
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message_label.hide()
+        self.show_message("X", "info")  # the line's room is kept while empty: a message must not move the
+        self.message_label.setMinimumHeight(self.message_label.sizeHint().height())  # list under the pointer
+        self.show_message("")
 
         self.preview = LivePreviewPanel()
         self.runner = ProtocolRunnerPanel()
@@ -360,11 +362,11 @@ class RecordWorkspacePanel(QWidget):
                                   self.live.recording_id if self.live is not None else None)
 
     def show_message(self, text: str, kind: str = "error") -> None:
-        """A message line above the preview (empty text hides it)."""
+        """A message line above the preview (empty text: an empty line of the same height, issue 18)."""
         self.message_label.setText(text)
-        self.message_label.setStyleSheet(f"QLabel#recordMessage {{ {MESSAGE_STYLES[kind]} font-size: 11pt;"
+        look = MESSAGE_STYLES[kind] if text else "background: transparent; border: 1px solid transparent;"
+        self.message_label.setStyleSheet(f"QLabel#recordMessage {{ {look} font-size: 11pt;"
                                          " padding: 8px 10px; border-radius: 4px; }")
-        self.message_label.setVisible(bool(text))
 
     def show_participant_view(self) -> ParticipantViewWidget:
         if self.participant_window is None:

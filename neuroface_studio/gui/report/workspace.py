@@ -158,6 +158,9 @@ class ReportWorkspacePanel(JobPage):
         self.participant_combo.setToolTip("Follows the participant selected in the project browser")
         self.participant_combo.currentIndexChanged.connect(lambda _i: self._options_changed())
         self.participant_note = _note()
+        keep = self.participant_note.sizePolicy()  # hidden for the study summary, its room kept: choosing
+        keep.setRetainSizeWhenHidden(True)  # a report must not move "Build preview" under the pointer
+        self.participant_note.setSizePolicy(keep)
         self.study_note = _note()
         kind_box = QGroupBox("Report")
         kind_layout = QVBoxLayout(kind_box)
