@@ -10,6 +10,10 @@ draggable regions as the trace (drag an edge onto a syllable's onset; one undo s
 a click on the waveform or the spectrogram moves the cursor there, and ``[`` / ``]`` mark a new
 repetition's start and end at the cursor as on the trace. A recording without sound hides the
 view and says so in its tooltip line.
+
+Playing (Space) plays the sound with the video from the frame shown (gui/segment/sound_playback.py):
+the "Play sound" box turns it off; the line beside it states the pitch is kept at 0.25x–2x, or
+that there is no audio output device and the video plays without sound.
 """
 
 from __future__ import annotations
@@ -17,10 +21,11 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from neuroface_studio.analysis.sound import (resample_columns, spectrogram_db, time_to_frame,
                                              waveform_envelope)
+from neuroface_studio.gui.segment.sound_playback import PITCH_NOTE, SoundPlayback
 from neuroface_studio.gui.segment.timeline import BACKGROUND, SegmentTimelineWidget, _TimelineViewBox
 
 WAVE_PEN = pg.mkPen("#8fd3ff", width=1)
@@ -78,10 +83,21 @@ class SegmentAudioView(QWidget):
         self.spec.setXLink(timeline)
         self.caption = QLabel()
         self.caption.setStyleSheet("color: #555;")
+        self.sound = SoundPlayback()
+        self.play_check = QCheckBox("Play sound")
+        self.play_check.setChecked(True)
+        self.play_check.setToolTip("Play the sound with the video (Space); at 0.25x-2x the pitch is kept")
+        self.play_check.toggled.connect(self._on_play_toggled)
+        self.play_label = QLabel(PITCH_NOTE)
+        self.play_label.setStyleSheet("color: #555;")
+        top = QHBoxLayout()
+        top.addWidget(self.caption, 1)
+        top.addWidget(self.play_check)
+        top.addWidget(self.play_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.caption)
+        layout.addLayout(top)
         layout.addWidget(self.wave, 1)
         layout.addWidget(self.spec, 1)
         for w in (self.timeline, self.wave, self.spec):
@@ -99,7 +115,28 @@ class SegmentAudioView(QWidget):
         if self.n_frames > 0:
             self.seek_requested.emit(int(min(max(round(x), 0), self.n_frames - 1)))
 
+    # -- playback (the workspace calls these with its own play / pause / speed) ------------
+    def play_sound(self, frame: int, speed: float) -> bool:
+        """Start the sound at ``frame`` at ``speed``; False (said beside the box) when it cannot play."""
+        ok = self.sound.start(frame, speed)
+        if not ok and self.sound.message and self.play_check.isChecked():
+            self.play_label.setText(self.sound.message)
+            self.play_label.setStyleSheet("color: #b26a00;")
+        elif ok:
+            self.play_label.setText(PITCH_NOTE)
+            self.play_label.setStyleSheet("color: #555;")
+        return ok
+
+    def stop_sound(self) -> None:
+        self.sound.stop()
+
+    def _on_play_toggled(self, on: bool) -> None:
+        self.sound.enabled = on
+        if not on:
+            self.sound.stop()
+
     def clear(self) -> None:
+        self.sound.set_track(None, None)
         self.info = None
         self.n_frames = 0
         self.wave.set_recording(0, None, "sound", "")
@@ -114,6 +151,7 @@ class SegmentAudioView(QWidget):
             return False
         self.n_frames = int(n_frames)
         self.info = track.info()
+        self.sound.set_track(track, timestamps_s)
         mono = track.mono()
         self.wave.set_recording(self.n_frames, None, "sound", "")
         x, y = waveform_envelope(mono, track.sample_rate, track.start_s, timestamps_s)

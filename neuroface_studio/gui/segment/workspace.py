@@ -339,15 +339,19 @@ class SegmentWorkspacePanel(QWidget):
         if self.frame >= self.n_frames - 1:
             self.seek(0)
         self.playback.start(self.frame, self.fps, self.n_frames - 1)
+        self.audio_view.play_sound(self.frame, self.speed)  # with the sound, when it has one (issue 19)
         self.controls.set_playing(True)
 
     def pause(self) -> None:
         self.playback.stop()
+        self.audio_view.stop_sound()
         self.controls.set_playing(False)
 
     def set_speed(self, speed: float) -> None:
         """Playback speed (one of SPEEDS); while playing it goes on from the current frame."""
         self.playback.set_speed(speed)
+        if self.playing:
+            self.audio_view.play_sound(self.frame, self.speed)
         self.controls.set_speed(self.speed)
         self._update_info()
 
