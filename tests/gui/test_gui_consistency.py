@@ -80,3 +80,95 @@ def test_report_kind_choice_does_not_move_build_preview(opened_window, qtbot):
     panel.participant_radio.setChecked(True)
     qtbot.wait(50)
     assert _y(panel.build_button, win) == before
+
+
+# -- item 8: labels ---------------------------------------------------------------------------------------
+def test_record_tells_the_simulated_movement_from_the_participants_group(opened_window, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QDialog, QFormLayout, QLabel
+
+    from neuroface_studio.gui.record.new_participant_dialog import NewParticipantDialog
+    win = opened_window
+    win.workspace_bar.select("record")
+    bar = win.record_panel.source_bar
+    bar.set_kind("synthetic")
+    assert bar.group_combo.isVisible()
+    dialog = NewParticipantDialog(win.session.project, win)
+    qtbot.addWidget(dialog)
+    form = dialog.findChild(QFormLayout)
+    dialog_label = form.labelForField(dialog.group_combo).text()
+    assert bar.group_label.text() != dialog_label and "Group:" not in (bar.group_label.text(), dialog_label)
+    assert "simulat" in bar.group_label.text().lower() and "participant" in dialog_label.lower()
+    assert "participant" in bar.group_combo.toolTip().lower()  # where the participant's own group is set
+    labels = [w.text() for w in win.record_panel.findChildren(QLabel) if w.isVisible() and w.text().endswith(":")]
+    assert len(labels) == len(set(labels))  # no two visible selectors share a label
+    dialog.reject()
+    assert isinstance(dialog, QDialog)
+
+
+def _write_track(folder, rid: str, model: str = "dlib68", face: bool = False) -> None:
+    """A finished landmark track of ``rid``: the truth points, as a perfect tracker would give, or
+    (``face``) the mean face 500 mm in front of the camera, so that a head pose can be read off it."""
+    import numpy as np
+
+    from neuroface_studio.store.tracks_file import TrackWriter, track_path
+    from neuroface_studio.store.truth_file import read_truth
+    pts = read_truth(folder / f"truth/{rid}.h5").landmarks_px.astype(np.float32)
+    if face:
+        from neuroface_studio.acquisition.pose import MODEL_INDICES, MODEL_POINTS_MM
+        xyz = MODEL_POINTS_MM + [0, 0, 500]  # x right, y down, z away from the camera
+        pts[:, MODEL_INDICES] = (615.0 * xyz[:, :2] / xyz[:, 2:] + [320.0, 240.0]).astype(np.float32)
+    with TrackWriter.open(track_path(folder, rid, model), rid, len(pts), {"name": model, "version": "test",
+                          "sha256": "test"}, {}, "2026-01-05T12:00:00") as w:
+        w.write(0, pts, np.ones(pts.shape[:2], np.float32), np.ones(len(pts), bool))
+
+
+def _take_without_truth(folder, rid: str) -> None:
+    """``rid`` as a camera take: no simulated truth."""
+    from neuroface_studio.app.project_service import ProjectSession
+    s = ProjectSession.open(folder)
+    s.project.recordings[rid].truth_file = None
+    for set_id in [k for k, v in s.project.landmark_sets.items() if v.recording_id == rid]:
+        del s.project.landmark_sets[set_id]
+    s.save("as a camera take")
+
+
+def test_review_overlay_choices_say_what_they_are(main_window, handmade_project, qtbot):
+    from neuroface_studio.gui.review.video_viewer import NO_OVERLAY, TRACK_PREFIX, TRUTH_LABEL
+    _write_track(handmade_project, "P001-OPEN")
+    assert main_window.open_project(handmade_project)
+    viewer = main_window.viewer
+    combo = viewer.overlay_combo
+    texts = [combo.itemText(k) for k in range(combo.count())]
+    keys = [combo.itemData(k) for k in range(combo.count())]
+    assert keys == viewer.overlay_sources() == [TRUTH_LABEL, TRACK_PREFIX + "dlib68", "annotator ann1", NO_OVERLAY]
+    assert texts[1] == "dlib68 (every frame)" and texts[2] == "annotator ann1 (1 frame)"
+    assert all(combo.itemData(k, 3) for k in range(combo.count() - 1))  # each has a tooltip (Qt.ToolTipRole)
+    viewer.set_overlay(TRACK_PREFIX + "dlib68")
+    assert viewer.overlay_key() == TRACK_PREFIX + "dlib68" and combo.currentText() == "dlib68 (every frame)"
+
+
+def test_review_overlay_of_a_new_take_is_its_landmarks_once_they_exist(main_window, handmade_project, qtbot):
+    from neuroface_studio.gui.review.video_viewer import NO_OVERLAY, TRACK_PREFIX
+    _take_without_truth(handmade_project, "P002-OPEN")
+    assert main_window.open_project(handmade_project)
+    viewer = main_window.viewer
+    assert viewer.open_recording("P002-OPEN")
+    assert viewer.overlay_sources() == [NO_OVERLAY] and viewer.overlay_key() == NO_OVERLAY  # nothing yet
+    _write_track(handmade_project, "P002-OPEN")  # landmarked meanwhile
+    viewer.refresh_tracks()
+    assert viewer.overlay_key() == TRACK_PREFIX + "dlib68" and len(viewer.panes.landmark_points()) == 68
+    viewer.set_overlay(NO_OVERLAY)  # the user's own choice of None is kept
+    viewer.refresh_tracks()
+    assert viewer.overlay_key() == NO_OVERLAY
+    assert viewer.open_recording("P001-OPEN") and viewer.overlay_key() == NO_OVERLAY
+
+
+def test_review_head_pose_says_it_is_relative_to_straight_ahead(main_window, handmade_project, qtbot):
+    _write_track(handmade_project, "P001-OPEN", face=True)
+    assert main_window.open_project(handmade_project)
+    viewer = main_window.viewer
+    assert viewer.head_pose is not None
+    viewer.show_frame(4)
+    info = viewer.info_label.text()
+    assert "head vs straight ahead: yaw" in info and "(dlib68)" in info
+    assert "straight ahead" in viewer.info_label.toolTip() and "median pitch" in viewer.info_label.toolTip()

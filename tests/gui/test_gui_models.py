@@ -65,7 +65,7 @@ def test_landmark_recording_then_overlay_offers_model_track(main_window, qtbot, 
     worker = win.jobs[-1]
     qtbot.waitUntil(lambda: worker.done, timeout=60000)
     assert "model dlib68" in win.viewer.overlay_sources()
-    assert win.viewer.overlay_combo.currentText() == "model dlib68"
+    assert win.viewer.overlay_key() == "model dlib68"
     win.viewer.show_frame(3)
     pts = win.viewer.overlay_points()
     truth = win.viewer.truth.landmarks_px[3]

@@ -44,7 +44,7 @@ class NewParticipantDialog(QDialog):
         self.error_label.setWordWrap(True)
         form = QFormLayout()
         form.addRow("Pseudonym:", self.id_edit)
-        form.addRow("Group:", self.group_combo)
+        form.addRow("Participant's group:", self.group_combo)
         form.addRow("", self.consent_check)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)

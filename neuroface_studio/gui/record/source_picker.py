@@ -69,11 +69,12 @@ class SourcePickerWidget(QWidget):
         for key, title in SOURCE_TITLES.items():
             self.source_combo.addItem(title, key)
         self.source_combo.currentIndexChanged.connect(lambda _i: self.set_state(self._previewing, self._enabled))
-        self.group_label = QLabel("Group:")
+        self.group_label = QLabel("Simulated movement:")
         self.group_combo = QComboBox()
         for g in Group:
             self.group_combo.addItem(g.value, g.value)
-        self.group_combo.setToolTip("Diagnostic group of the simulated participant")
+        self.group_combo.setToolTip("How the simulated face moves: typical of this diagnostic group. It does not "
+                                    "change the participant's own group (chosen with New participant…)")
         self.preview_button = QPushButton("▶ Start preview")
         self.preview_button.setMinimumWidth(130)
         self.preview_button.clicked.connect(self.preview_toggled)

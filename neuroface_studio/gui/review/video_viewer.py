@@ -80,9 +80,11 @@ class VideoViewerWidget(QWidget):
         self.title_label.setObjectName("viewerTitle")
         self.title_label.setStyleSheet("QLabel#viewerTitle { font-size: 12pt; font-weight: 600; }")
         self.overlay_combo = QComboBox()
-        self.overlay_combo.setMinimumContentsLength(18)
+        self.overlay_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # no text cut
         self.overlay_combo.setToolTip("Landmarks drawn on the colour image")
-        self.overlay_combo.currentTextChanged.connect(lambda _t: self._draw_overlay())
+        self._overlay_choice: str | None = None  # the overlay the user chose (kept across recordings)
+        self.overlay_combo.currentIndexChanged.connect(lambda _i: self._draw_overlay())
+        self.overlay_combo.activated.connect(lambda _i: setattr(self, "_overlay_choice", self.overlay_key()))
         self.landmark_button = QToolButton()
         self.landmark_button.setText("Landmark this recording…")
         self.landmark_button.setToolTip("Landmark every frame of this recording with a model (runs in the background; "
@@ -120,6 +122,9 @@ class VideoViewerWidget(QWidget):
 
         self.info_label = QLabel()
         self.info_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.info_label.setToolTip(f"{FRAME_NUMBERING}\nHead: the pose from the landmarks relative to this "
+                                   "recording's straight ahead (its median pitch counts as 0°; yaw and roll as "
+                                   "measured). Truth: the simulator's own pose.")
         self.warning_label = QLabel("⚠ TURNED AWAY")
         self.warning_label.setStyleSheet("color: white; background: #c62828; font-weight: 700; padding: 2px 8px;"
                                          " border-radius: 3px;")
@@ -228,12 +233,27 @@ class VideoViewerWidget(QWidget):
         return f"{recording_id} — {rec.task_code}{f' ({task})' if task else ''} — {p.id} ({p.group.value})"
 
     def overlay_sources(self) -> list[str]:
-        """Overlay choices for the open recording: truth, each landmark-set source label, None."""
-        labels = [TRUTH_LABEL] if self.truth is not None else []
+        """Overlay choices (keys) for the open recording: truth, each model's landmark track (every
+        frame), each landmark-set source label (annotated frames), None; the first is the default."""
+        return [key for key, _text, _tip in self._overlay_items()]
+
+    def _overlay_items(self) -> list[tuple[str, str, str]]:
+        """(key, text shown, tooltip) of each overlay choice: the text says which frames it covers."""
+        items = [(TRUTH_LABEL, TRUTH_LABEL, "The simulator's true landmarks")] if self.truth is not None else []
         if self.session is not None and self.recording_id is not None:
-            labels += sorted({s.source.label for s in self.session.project.landmark_sets_of(self.recording_id)})
-            labels += [TRACK_PREFIX + name for name in tracks_of(self.session, self.recording_id)]
-        return labels + [NO_OVERLAY]
+            items += [(TRACK_PREFIX + name, f"{name} (every frame)", f"The {name} model's landmark track: every "
+                       "frame, as Landmark this recording… made it") for name in tracks_of(self.session,
+                                                                                       self.recording_id)]
+            counts: dict[str, int] = {}
+            for s in self.session.project.landmark_sets_of(self.recording_id):
+                counts[s.source.label] = counts.get(s.source.label, 0) + 1
+            items += [(label, f"{label} ({n} frame{'' if n == 1 else 's'})", f"Landmarks of {label} on {n} "
+                       "annotated frame(s) only (the bars under the slider)") for label, n in sorted(counts.items())]
+        return items + [(NO_OVERLAY, NO_OVERLAY, "No landmarks drawn")]
+
+    def overlay_key(self) -> str:
+        """The chosen overlay's key (an item of :meth:`overlay_sources`), "" when there is none."""
+        return self.overlay_combo.currentData() or ""
 
     def refresh_tracks(self) -> None:
         """Re-read the landmark tracks of the open recording (after a landmarking job) and redraw."""
@@ -278,16 +298,23 @@ class VideoViewerWidget(QWidget):
         return None if track is None else track.points(self.frame)
 
     def _fill_overlay_combo(self) -> None:
-        previous = self.overlay_combo.currentText()
+        """The choices of the open recording; the user's own choice when it has it, else the first
+        (truth, a track, annotated frames): a new take shows its landmarks once it has some."""
         self.overlay_combo.blockSignals(True)
         self.overlay_combo.clear()
-        sources = self.overlay_sources()
-        self.overlay_combo.addItems(sources)
-        self.overlay_combo.setCurrentText(previous if previous in sources else sources[0])
+        for k, (key, text, tip) in enumerate(self._overlay_items()):
+            self.overlay_combo.addItem(text, key)
+            self.overlay_combo.setItemData(k, tip, Qt.ItemDataRole.ToolTipRole)
+        k = self.overlay_combo.findData(self._overlay_choice) if self._overlay_choice else -1
+        self.overlay_combo.setCurrentIndex(max(k, 0))
         self.overlay_combo.blockSignals(False)
 
-    def set_overlay(self, label: str) -> None:
-        self.overlay_combo.setCurrentText(label)
+    def set_overlay(self, key: str) -> None:
+        """Choose the overlay ``key`` (an item of :meth:`overlay_sources`), as the user would."""
+        k = self.overlay_combo.findData(key)
+        if k >= 0:
+            self._overlay_choice = key
+            self.overlay_combo.setCurrentIndex(k)
 
     # -- frames -----------------------------------------------------------------------
     def show_frame(self, frame: int) -> None:
@@ -324,7 +351,7 @@ class VideoViewerWidget(QWidget):
 
     def overlay_points(self) -> np.ndarray | None:
         """Points ``(68, 2)`` px of the chosen overlay source on the current frame, or None."""
-        label = self.overlay_combo.currentText()
+        label = self.overlay_key()
         if self.reader is None or label in ("", NO_OVERLAY):
             return None
         if label == TRUTH_LABEL:
@@ -339,7 +366,7 @@ class VideoViewerWidget(QWidget):
         return None
 
     def _draw_overlay(self) -> None:
-        self.panes.set_landmark_color(TRUTH_COLOR if self.overlay_combo.currentText() == TRUTH_LABEL
+        self.panes.set_landmark_color(TRUTH_COLOR if self.overlay_key() == TRUTH_LABEL
                                       else SOURCE_COLOR)
         self.panes.set_landmarks(self.overlay_points())
         self._update_info()
@@ -362,15 +389,15 @@ class VideoViewerWidget(QWidget):
             from neuroface_studio.acquisition.feedback import POSE_TURNED, pose_grades
             row = self.head_pose[1][self.frame]
             if np.isfinite(row).all():
-                parts.append(f"head yaw {row[0]:+.1f}° pitch {row[1]:+.1f}° roll {row[2]:+.1f}° "
+                parts.append(f"head vs straight ahead: yaw {row[0]:+.1f}° pitch {row[1]:+.1f}° "
+                             f"roll {row[2]:+.1f}° "
                              f"({self.head_pose[0]})")
                 turned = bool(pose_grades(row[None])[0] == POSE_TURNED)
         if self.truth is not None and self.frame < self.truth.n_frames:
             yaw, pitch, roll = self.truth.head_pose_deg[self.frame]
             parts.append(f"truth yaw {yaw:+.1f}° pitch {pitch:+.1f}° roll {roll:+.1f}°")
-        label = self.overlay_combo.currentText()
-        if label not in ("", NO_OVERLAY) and self.overlay_points() is None:
-            parts.append(f"no {label} landmarks on this frame")
+        if self.overlay_key() not in ("", NO_OVERLAY) and self.overlay_points() is None:
+            parts.append(f"no {self.overlay_key().removeprefix(TRACK_PREFIX)} landmarks on this frame")
         self.info_label.setText("   ·   ".join(parts))
         self.warning_label.setVisible(turned)
 
