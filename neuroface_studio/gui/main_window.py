@@ -171,6 +171,9 @@ class MainWindow(QMainWindow):
         self.viewer.landmark_requested.connect(lambda _rid: self.landmark_recordings(current=True))
 
         help_menu = bar.addMenu("&Help")
+        from neuroface_studio.gui.widgets.user_guide import open_user_guide
+        help_menu.addAction(self._action("&User guide", lambda: open_user_guide(self),
+                                         tip="Open the user guide (docs/USER_GUIDE.md)"))
         help_menu.addAction(self._action("&Log file…", self.show_log_file,
                                          tip="Where warnings and unexpected errors are written"))
         help_menu.addAction(self._action("&About NeuroFace Studio", self.show_about))

@@ -1,4 +1,4 @@
-"""Per-user GUI settings (QSettings, INI format): recent projects, window geometry.
+"""Per-user GUI settings (QSettings, INI format): recent projects, window geometry, export folders.
 
 Always INI format in the user scope, so tests can redirect every setting to a temporary
 folder with ``QSettings.setPath(IniFormat, UserScope, tmp)``.
@@ -48,3 +48,19 @@ def add_recent_project(folder: Path) -> list[Path]:
 
 def clear_recent_projects() -> None:
     app_settings().setValue(_RECENT_KEY, [])
+
+
+def export_folder(kind: str) -> Path:
+    """Where a save dialog for ``kind`` (e.g. "report") starts: the folder the user last saved one
+    in, else their documents folder (never the project's data folder), else their home folder."""
+    from PySide6.QtCore import QStandardPaths
+    remembered = app_settings().value(f"export_folder/{kind}")
+    if remembered and Path(str(remembered)).is_dir():
+        return Path(str(remembered))
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(documents) if documents and Path(documents).is_dir() else Path.home()
+
+
+def remember_export_folder(kind: str, folder: Path) -> None:
+    """The next save dialog for ``kind`` starts in ``folder``."""
+    app_settings().setValue(f"export_folder/{kind}", str(Path(folder)))

@@ -172,3 +172,46 @@ def test_review_head_pose_says_it_is_relative_to_straight_ahead(main_window, han
     info = viewer.info_label.text()
     assert "head vs straight ahead: yaw" in info and "(dlib68)" in info
     assert "straight ahead" in viewer.info_label.toolTip() and "median pitch" in viewer.info_label.toolTip()
+
+
+def test_help_menu_opens_the_user_guide(main_window, monkeypatch):
+    from pathlib import Path
+
+    from PySide6.QtGui import QDesktopServices
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    help_menu = next(a.menu() for a in main_window.menuBar().actions() if a.text() == "&Help")
+    guide = next(a for a in help_menu.actions() if "user guide" in a.text().lower())
+    guide.trigger()
+    assert len(opened) == 1 and opened[0].isLocalFile()
+    path = opened[0].toLocalFile()
+    assert path.endswith("docs/USER_GUIDE.md") and "# NeuroFace Studio" in Path(path).read_text(encoding="utf-8")
+
+
+def test_report_is_saved_to_documents_first_then_where_the_user_saved(opened_window, tmp_path, monkeypatch):
+    from datetime import datetime
+    from pathlib import Path
+
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    from neuroface_studio.gui.report.workspace import PARTICIPANT, BuiltReport, ReportRequest
+    from neuroface_studio.gui.settings import app_settings
+    panel = opened_window.report_panel
+    panel.report = BuiltReport(ReportRequest(PARTICIPANT, "P001"), "handmade", b"%PDF-1.4\n%%EOF\n",
+                               "<html></html>", datetime(2026, 1, 5))
+    asked, chosen = [], tmp_path / "clinic reports"
+    chosen.mkdir()
+
+    def save_name(parent, caption, start, kinds):
+        asked.append(Path(start))
+        return str(chosen / Path(start).name), kinds
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", save_name)
+    panel.ask_export(".pdf")
+    documents = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation))
+    documents = documents if documents.is_dir() else Path.home()  # a user without a documents folder
+    assert asked[0] == documents / "P001_report_2026-01-05.pdf"  # not the project's data folder
+    assert (chosen / "P001_report_2026-01-05.pdf").read_bytes().startswith(b"%PDF")
+    panel.ask_export(".html")  # the folder is remembered, in this run and in the settings
+    assert asked[1] == chosen / "P001_report_2026-01-05.html"
+    assert Path(app_settings().value("export_folder/report")) == chosen

@@ -32,6 +32,7 @@ from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.gui.widgets.job_page import AUTOMATIC, JobPage, fill_models, project_tracks
 from neuroface_studio.gui.widgets.messages import DONE_STYLE, ERROR_STYLE, INFO_STYLE, show_message
 from neuroface_studio.gui.report.preview import PdfPreviewWidget
+from neuroface_studio.gui.settings import export_folder, remember_export_folder
 from neuroface_studio.store.atomic import atomic_write_bytes
 
 PARTICIPANT, STUDY = "participant", "study"
@@ -361,11 +362,11 @@ class ReportWorkspacePanel(JobPage):
         if self.report is None:
             return
         kind = "PDF document (*.pdf)" if suffix == ".pdf" else "HTML page (*.html *.htm)"
-        start = self.session.folder if self.session is not None else Path.home()
+        start = export_folder("report")  # the user's documents (or where they saved last), not the data folder
         path, _ = QFileDialog.getSaveFileName(self, f"Export the report as {suffix[1:].upper()}",
                                               str(start / self.report.default_name(suffix)), kind)
-        if path:
-            self.export(Path(path), suffix)
+        if path and self.export(Path(path), suffix) is not None:
+            remember_export_folder("report", Path(path).parent)
 
     def export(self, path: Path, suffix: str) -> Path | None:
         """Write the previewed report to ``path`` (``suffix`` added when it has none). None on failure
