@@ -36,8 +36,9 @@ import numpy as np
 from neuroface_studio.acquisition.recorder import RecordingStats
 from neuroface_studio.acquisition.source import Frame, FrameSource, SourceError
 from neuroface_studio.app.jobs import CancelToken, JobCancelled, ProgressFn
+from neuroface_studio.analysis.take_quality import TakeMeasures
 from neuroface_studio.app.live_session import (
-    LEVEL_CODES, RecordResult, default_pose_worker, next_recording_id, session_for_today,
+    LEVEL_CODES, RecordResult, default_pose_worker, judge_take, next_recording_id, session_for_today,
 )
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.domain.project import now_iso
@@ -91,6 +92,8 @@ class ImportResult(RecordResult):
                 f"(timestamps: {self.timestamps}; the file states {self.nominal_fps:g} fps)")
         if self.frontal_fraction is not None:
             line += f", facing the camera in {self.frontal_fraction:.0%} of frames"
+        if self.verdict is not None:
+            line += f"\nquality: {self.verdict.level} ({self.verdict.headline()})"
         if self.frames_missing_in_file:
             line += (f"\nnote: the source itself lacks {self.frames_missing_in_file} frames (gaps in its frame "
                      "numbers; their time slots stay empty)")
@@ -172,6 +175,13 @@ class _PoseSampler:
             return None
         value = frontal_fraction(straight_ahead(self.angles))
         return None if value is None else round(value, 4)
+
+    @property
+    def face_fraction(self) -> float | None:
+        """Share of the frames whose (sampled) pose estimate found a face; None without an estimator."""
+        if self.estimator is None or not self.angles:
+            return None
+        return round(float(np.isfinite(np.asarray(self.angles, np.float64)).all(axis=1).mean()), 4)
 
 
 class _Decoder(threading.Thread):
@@ -352,6 +362,8 @@ def _add_recording(session, source, name, rec_id, participant_id, task, created,
     if stats.error:
         notes.append(f"stopped early: {stats.error}")
     frontal = sampler.frontal_fraction
+    verdict = judge_take(session, rec_id, task, TakeMeasures(stats.frames_written, missing, sampler.face_fraction,
+                                                             frontal, duration))
     session.project.add_recording(Recording(
         id=rec_id, session_id=session_for_today(session, participant_id), task_code=task, fps=round(fps, 6),
         n_frames=stats.frames_written, camera=source.camera, file=f"{RECORDINGS_DIR}/{rec_id}.h5",
@@ -359,11 +371,11 @@ def _add_recording(session, source, name, rec_id, participant_id, task, created,
         quality={"frontal_fraction": frontal, "dropped": missing, "dropped_camera": missing, "dropped_queue": 0,
                  "stop_reason": stats.stop_reason or stats.error, "frames_read": stats.frames_captured,
                  "nominal_fps": nominal, "timestamps": ts_source, "duration_s": round(duration, 6),
-                 "audio": audio}))
+                 "audio": audio, "verdict": verdict.to_dict()}))
     session.save("import", f"{rec_id}: {name}, {stats.frames_written} of {stats.frames_captured} frames read written, "
                  f"{duration:.3f} s" + (", cancelled" if cancelled else "")
-                 + (f", {stats.error}" if stats.error else ""))
-    return ImportResult(rec_id, stats, frontal, frames_read=stats.frames_captured, source_file=name,
+                 + (f", {stats.error}" if stats.error else "") + f"; quality {verdict.level}")
+    return ImportResult(rec_id, stats, frontal, verdict, frames_read=stats.frames_captured, source_file=name,
                         duration_s=duration, fps=fps, nominal_fps=nominal, timestamps=ts_source,
                         frames_missing_in_file=missing, cancelled=cancelled, skipped_files=skipped,
                         frames_declared=getattr(source, "declared_frames", None), audio=audio, audio_note=audio_note)

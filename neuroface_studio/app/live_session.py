@@ -9,13 +9,16 @@ latest pose and its feedback level; the project gets a Recording with a quality 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import deque
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from neuroface_studio.acquisition.recorder import CaptureSession, RecordingStats
 from neuroface_studio.acquisition.source import Frame, FrameSource, SourceError
+from neuroface_studio.analysis.take_quality import QualityVerdict, TakeMeasures, assess_take, expected_duration_s
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.domain.participants import Session
 from neuroface_studio.domain.project import now_iso
@@ -26,14 +29,50 @@ from neuroface_studio.store.project_file import RECORDINGS_DIR, recordings_dir
 LEVEL_CODES = {"green": 1, "amber": 2, "red": 3}
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass
 class RecordResult:
     recording_id: str
     stats: RecordingStats
     frontal_fraction: float | None
+    verdict: QualityVerdict | None = None  # the recording quality gate's (analysis/take_quality.py)
 
     def summary(self) -> dict:
-        return {"recording": self.recording_id, "frontal_fraction": self.frontal_fraction, **self.stats.summary()}
+        return {"recording": self.recording_id, "frontal_fraction": self.frontal_fraction, **self.stats.summary(),
+                "quality": self.verdict.to_dict() if self.verdict is not None else None}
+
+
+def judge_take(session: ProjectSession, rec_id: str, task: str, measures: TakeMeasures) -> QualityVerdict:
+    """The quality verdict of a finished take, also stored in its (sealed) recording file; the caller
+    puts ``verdict.to_dict()`` into the Recording's ``quality["verdict"]``. ``measures.expected_s`` is
+    filled from the protocol's task."""
+    from dataclasses import replace
+
+    from neuroface_studio.store.errors import StoreError
+    from neuroface_studio.store.recording_file import write_take_quality
+    try:
+        expected = expected_duration_s(session.project.protocol.task(task))
+    except KeyError:
+        expected = None
+    verdict = assess_take(replace(measures, expected_s=expected, task=task))
+    try:
+        write_take_quality(recordings_dir(session.folder) / f"{rec_id}.h5", verdict.to_dict())
+    except (OSError, StoreError) as exc:  # the project file still holds it
+        log.warning("quality verdict of %s not stored in its recording file: %s", rec_id, exc)
+    return verdict
+
+
+def _take_duration_s(path: Path, fps: float, frames: int) -> float:
+    """Seconds the take spans on its own clock (domain/timing.py), dropped frames included."""
+    from neuroface_studio.domain.timing import duration_from_timestamps
+    from neuroface_studio.store.errors import StoreError
+    from neuroface_studio.store.recording_file import read_timestamps
+    try:
+        return duration_from_timestamps(read_timestamps(path), fps)
+    except (OSError, StoreError):
+        return frames / fps
 
 
 class LiveSession:
@@ -52,6 +91,7 @@ class LiveSession:
         self._capture: CaptureSession | None = None
         self._current: tuple[str, str, str, str] | None = None  # rec_id, participant, task, created
         self._levels = {0: 0, 1: 0, 2: 0, 3: 0}
+        self._faces = 0  # frames of the current recording whose pose estimate found a face
         self._recent = deque(maxlen=60)  # recent pose estimates (capture thread appends)
         self._capture_started = False
 
@@ -145,6 +185,7 @@ class LiveSession:
         self._levels[code] += 1
         if est is None or not est.face_found:
             return None, code
+        self._faces += 1
         return (est.yaw_deg, est.pitch_deg, est.roll_deg, est.distance_mm), code
 
     # -- recording -------------------------------------------------------------------
@@ -161,6 +202,7 @@ class LiveSession:
         rec_id = next_recording_id(self.project, participant_id, task)
         created = now_iso()
         self._levels = {0: 0, 1: 0, 2: 0, 3: 0}
+        self._faces = 0
         self._capture.start_recording(recordings_dir(self.project.folder) / f"{rec_id}.h5", rec_id, task, created,
                                       participant_id=participant_id, audio=self.audio)
         self._current = (rec_id, participant_id, task, created)
@@ -184,16 +226,22 @@ class LiveSession:
         stats.error = reason
         known = self._levels[1] + self._levels[2] + self._levels[3]
         frontal = round(self._levels[1] / known, 4) if known else None
+        seen = sum(self._levels.values())
+        faces = round(self._faces / seen, 4) if self.pose is not None and seen else None
+        verdict = judge_take(self.project, rec_id, task, TakeMeasures(
+            stats.frames_written, stats.dropped, faces, frontal,
+            _take_duration_s(path, self.source.fps, stats.frames_written)))
         project = self.project.project
         project.add_recording(Recording(
             id=rec_id, session_id=session_for_today(self.project, pid), task_code=task, fps=self.source.fps,
             n_frames=stats.frames_written, camera=self.source.camera, file=f"{RECORDINGS_DIR}/{rec_id}.h5",
             created=created, notes="; ".join(x for x in (notes, f"stopped early: {reason}" if reason else "") if x),
             quality={"frontal_fraction": frontal, "dropped": stats.dropped, "dropped_camera": stats.dropped_camera,
-                     "dropped_queue": stats.dropped_queue, "stop_reason": reason, "audio": stats.audio}))
+                     "dropped_queue": stats.dropped_queue, "stop_reason": reason, "audio": stats.audio,
+                     "verdict": verdict.to_dict()}))
         self.project.save("record", f"{rec_id}: {stats.frames_written} frames, {stats.dropped} dropped"
-                          + (f", {reason}" if reason else ""))
-        return RecordResult(rec_id, stats, frontal)
+                          + (f", {reason}" if reason else "") + f"; quality {verdict.level}")
+        return RecordResult(rec_id, stats, frontal, verdict)
 
 
 def default_pose_worker(camera):

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from neuroface_studio.analysis.features import SPACE_3D, units_of
+from neuroface_studio.analysis.take_quality import recording_verdict
 from neuroface_studio.analysis.traces import compute_trace
 from neuroface_studio.app.frame_times import recording_times
 from neuroface_studio.app.head_pose import frontal_summary
@@ -100,14 +101,16 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
         session_id = rec.session_id
         times = recording_times(session, rec.id)
         clocks[rec.id] = times
-        protocol_rows.append({"session": session_id, "task": rec.task_code, "frames": rec.n_frames,
-                              "seconds": times.duration_s, "repetitions": len(reps), "frontal": frontal,
-                              "dropped": int(rec.quality.get("dropped", 0) or 0)})
-        mine = [r for r in table.rows if r["recording"] == rec.id]
         try:
             task = project.protocol.task(rec.task_code)
         except (KeyError, ValueError):
             task = None
+        verdict = recording_verdict(rec, task)  # issue 18: the recording quality gate's, stored with the take
+        protocol_rows.append({"session": session_id, "task": rec.task_code, "frames": rec.n_frames,
+                              "seconds": times.duration_s, "repetitions": len(reps), "frontal": frontal,
+                              "dropped": int(rec.quality.get("dropped", 0) or 0),
+                              "quality": verdict.to_dict() if verdict is not None else None})
+        mine = [r for r in table.rows if r["recording"] == rec.id]
         name, trace = _trace(session, rec.id)
         date = next(s.date for s in sessions if s.id == session_id)
         t = times.t_s if times.n == len(trace) else np.arange(len(trace)) / rec.fps

@@ -48,13 +48,23 @@ def recording_audio(recording: Recording, folder: Path | None) -> dict:
         return {}
 
 
+def recording_quality(project: Project, recording: Recording) -> dict:
+    """``{"quality": verdict dict or None}``: the recording quality gate's verdict stored with the
+    take (analysis/take_quality.py), or judged from its capture summary for a take recorded before
+    the gate; None for a recording nothing is known of (simulated, recovered)."""
+    from neuroface_studio.analysis.take_quality import recording_verdict
+    task = project.protocol.task(recording.task_code) if recording.task_code in project.protocol.codes else None
+    verdict = recording_verdict(recording, task)
+    return {"quality": verdict.to_dict() if verdict is not None else None}
+
+
 def project_summary(project: Project, folder: Path | None = None) -> dict:
     """JSON-compatible overview: participants (id, group, consent, sessions, recordings), counts.
 
     Each recording: ``n_frames``, ``fps`` (as stored: the camera's nominal rate for a live take,
     the effective rate n_frames / duration for an imported file), and, from its timestamps when
     ``folder`` (the project folder) is given, ``duration_s`` and ``fps_effective``
-    (:func:`recording_timing`).
+    (:func:`recording_timing`); ``quality``: the take's quality verdict (:func:`recording_quality`).
     """
     participants = []
     for p in sorted(project.participants.values(), key=lambda p: p.id):
@@ -64,7 +74,8 @@ def project_summary(project: Project, folder: Path | None = None) -> dict:
             "id": p.id, "group": p.group.value, "consent_to_share": p.consent_to_share,
             "clinical_scores": p.clinical_scores, "sessions": [s.id for s in sessions],
             "recordings": [{"id": r.id, "task": r.task_code, "n_frames": r.n_frames, "fps": r.fps,
-                            **recording_timing(r, folder), **recording_audio(r, folder)} for r in recs],
+                            **recording_timing(r, folder), **recording_audio(r, folder),
+                            **recording_quality(project, r)} for r in recs],
         })
     sources = Counter(s.source.label for s in project.landmark_sets.values())
     return {
@@ -90,6 +101,14 @@ def _audio_words(r: dict) -> str:
             + (f" from {a['start_s']:.2f} s" if abs(a['start_s']) >= 0.0005 else ""))
 
 
+def _quality_words(r: dict) -> str:
+    q = r.get("quality")
+    if not q:
+        return ""
+    from neuroface_studio.analysis.take_quality import LEVEL_WORDS
+    return f", quality {q['level']}" + (f": {LEVEL_WORDS[q['level']]}" if q["level"] != "green" else "")
+
+
 def format_summary(summary: dict) -> str:
     """Human-readable text of :func:`project_summary`."""
     lines = [f"Project: {summary['name']}  (created {summary['created']})",
@@ -102,7 +121,7 @@ def format_summary(summary: dict) -> str:
     for label, n in sorted(summary["landmark_sets"].items()):
         lines.append(f"Landmark sets by {label}: {n}")
     for p in summary["participants"]:
-        tasks = ", ".join(f"{r['task']} ({r['n_frames']} fr, {r['duration_s']:.1f} s{_audio_words(r)})"
+        tasks = ", ".join(f"{r['task']} ({r['n_frames']} fr, {r['duration_s']:.1f} s{_audio_words(r)}{_quality_words(r)})"
                           if "duration_s" in r else r["task"] for r in p["recordings"]) or "no recordings"
         consent = "consented" if p["consent_to_share"] else "no consent to share"
         lines.append(f"  {p['id']:<10} {p['group']:<6} {consent:<20} {tasks}")

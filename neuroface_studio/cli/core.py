@@ -325,6 +325,8 @@ def _record(args, spec: str, duration: float | None, fps: float, seed: int) -> i
         text += f"\naudio: {no_mic}"
     else:
         text += "\naudio: none (video only: no sound source given)"
+    if result.verdict is not None:  # the recording quality gate (analysis/take_quality.py)
+        text += f"\nquality: {result.verdict.level} ({result.verdict.headline()})"
     _emit(args, summary, text)
     return 0
 

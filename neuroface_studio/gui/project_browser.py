@@ -2,7 +2,9 @@
 
 A read-only view of the open Project. It emits ``recording_selected(recording_id)`` when
 the user picks a recording, and ``participant_selected(participant_id)`` with the participant of
-any row picked (participant, session or recording); it never changes the project.
+any row picked (participant, session or recording); it never changes the project. Each
+recording row's Details say its quality (good / check / retake, coloured; the tooltip gives the
+reasons): the recording quality gate's verdict stored with the take (analysis/take_quality.py).
 """
 
 from __future__ import annotations
@@ -11,12 +13,25 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
+from neuroface_studio.analysis.take_quality import recording_verdict
 from neuroface_studio.domain.project import Project
 
 _ROLE_KIND = Qt.ItemDataRole.UserRole
 _ROLE_ID = Qt.ItemDataRole.UserRole + 1
 
 GROUP_COLORS = {"HC": "#3c8d5a", "ALS": "#b5542c", "PS": "#4a6fb5", "PD": "#8a5ab5", "FP": "#b59a2c"}
+#: the recording quality gate's levels (analysis/take_quality.py) in the Details column
+QUALITY_COLORS = {"green": "#2e7d32", "amber": "#b26a00", "red": "#c62828"}
+_ROLE_QUALITY = Qt.ItemDataRole.UserRole + 2
+
+
+def quality_tooltip(verdict) -> str:
+    """The verdict in words: headline, every reason, what was not measured."""
+    lines = [f"Recording quality: {verdict.level} ({verdict.word}). {verdict.headline()}."]
+    lines += [f"• {r}" for r in verdict.reasons[1:]]
+    if verdict.not_judged:
+        lines.append("Not measured: " + ", ".join(verdict.not_judged) + ".")
+    return "\n".join(lines)
 
 
 class ProjectBrowserPanel(QWidget):
@@ -78,12 +93,18 @@ class ProjectBrowserPanel(QWidget):
                     s_item.setData(0, _ROLE_ID, s.id)
                     item.addChild(s_item)
                     for r in recs:
-                        r_item = QTreeWidgetItem([r.id, r.task_code, f"{r.n_frames} fr · {r.duration_s:.1f} s"])
+                        task = project.protocol.task(r.task_code) if r.task_code in project.protocol.codes else None
+                        verdict = recording_verdict(r, task)
+                        r_item = QTreeWidgetItem([r.id, r.task_code, (f"{verdict.word} · " if verdict is not None
+                                                                      else "") + f"{r.n_frames} fr · {r.duration_s:.1f} s"])
                         r_item.setData(0, _ROLE_KIND, "recording")
                         r_item.setData(0, _ROLE_ID, r.id)
-                        task_name = project.protocol.task(r.task_code).name \
-                            if r.task_code in project.protocol.codes else r.task_code
+                        r_item.setData(0, _ROLE_QUALITY, verdict.level if verdict is not None else None)
+                        task_name = task.name if task is not None else r.task_code
                         r_item.setToolTip(0, f"{r.id}: {task_name}, {r.fps:g} fps" + (f"\n{r.notes}" if r.notes else ""))
+                        if verdict is not None:
+                            r_item.setForeground(2, QBrush(QColor(QUALITY_COLORS[verdict.level])))
+                            r_item.setToolTip(2, quality_tooltip(verdict))
                         s_item.addChild(r_item)
             self.tree.expandAll()
             if current:
@@ -102,6 +123,11 @@ class ProjectBrowserPanel(QWidget):
         """(participant ID, group) of each participant row, in display order."""
         return [(self.tree.topLevelItem(i).text(0), self.tree.topLevelItem(i).text(1))
                 for i in range(self.tree.topLevelItemCount())]
+
+    def recording_quality(self) -> dict[str, str | None]:
+        """Recording id -> quality level shown ("green", "amber", "red"; None: not known)."""
+        return {it.data(0, _ROLE_ID): it.data(0, _ROLE_QUALITY) for it in self._items()
+                if it.data(0, _ROLE_KIND) == "recording"}
 
     def recording_ids(self) -> list[str]:
         return [it.data(0, _ROLE_ID) for it in self._items() if it.data(0, _ROLE_KIND) == "recording"]

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+from neuroface_studio.analysis.take_quality import LEVEL_WORDS
+
 Z_AMBER, Z_RED = 1.0, 2.0
 TRACE_MM = 46  # height of a task's trace plot: two task sections fit on an A4 or a Letter page
 
@@ -52,13 +54,33 @@ class TaskSection:
     session: str = ""  # the session (id, date) of this recording
 
 
+#: cell fill of the recording quality gate's levels (analysis/take_quality.py); green stays unfilled
+QUALITY_FILL = {"amber": "#fbe7b0", "red": "#f6c6c6"}
+
+
+def quality_word(row: dict) -> str:
+    """A protocol row's quality: "good", "check", "retake", or "–" when nothing is known of its capture."""
+    q = row.get("quality")
+    return LEVEL_WORDS.get(q["level"], "–") if q else "–"
+
+
+def quality_notes(report: "PatientReport") -> list[str]:
+    """One sentence per amber or red recording: which, and why."""
+    out = []
+    for r in report.protocol_rows:
+        q = r.get("quality")
+        if q and q["level"] != "green" and q.get("reasons"):
+            out.append(f"{r['task']} ({r['session']}): {quality_word(r)}, {'; '.join(q['reasons'])}.")
+    return out
+
+
 @dataclass
 class PatientReport:
     project: str
     participant: str
     group: str
     sessions: list[tuple[str, str]]  # (session id, date)
-    protocol_rows: list[dict]  # session, task, frames, seconds, repetitions, frontal, dropped
+    protocol_rows: list[dict]  # session, task, frames, seconds, repetitions, frontal, dropped, quality (verdict dict)
     landmarks: str  # which model / source, with version
     reference: str  # the control group used for z-scores
     tasks: list[TaskSection] = field(default_factory=list)
@@ -185,10 +207,18 @@ def render_pdf(report: PatientReport, path: Path, pagesize: str = "A4") -> Path:
              Paragraph("Sessions: " + ", ".join(f"{escape(s)} ({escape(d)})" for s, d in report.sessions), body),
              Paragraph(f"Landmarks: {escape(report.landmarks)}. Reference: {escape(report.reference)}.", small),
              Spacer(1, 4 * mm), Paragraph("Protocol completed", h2)]
-    rows = [["Session", "Task", "Frames", "Seconds", "Repetitions", "Frontal frames", "Dropped"]]
+    rows = [["Session", "Task", "Frames", "Seconds", "Repetitions", "Frontal frames", "Dropped", "Quality"]]
     rows += [[r["session"], r["task"], r["frames"], f"{r['seconds']:.1f}", r["repetitions"],
-              "–" if r["frontal"] is None else f"{100 * r['frontal']:.0f}%", r["dropped"]] for r in report.protocol_rows]
-    story.append(table(rows))
+              "–" if r["frontal"] is None else f"{100 * r['frontal']:.0f}%", r["dropped"], quality_word(r)]
+             for r in report.protocol_rows]
+    protocol_table = table(rows)
+    protocol_table.setStyle(TableStyle([("BACKGROUND", (7, k), (7, k), colors.HexColor(QUALITY_FILL[q["level"]]))
+                                        for k, q in enumerate((r.get("quality") for r in report.protocol_rows), 1)
+                                        if q and q["level"] in QUALITY_FILL]))
+    story.append(protocol_table)
+    notes = quality_notes(report)
+    if notes:
+        story.append(Paragraph("Recording quality: " + " ".join(escape(n) for n in notes), small))
     if report.classifiers or report.classifier_note:
         block = [Paragraph("Classifier probabilities", h2)]
         if report.classifiers:
@@ -235,12 +265,18 @@ def render_html(report: PatientReport) -> str:
              f"<h1>Orofacial assessment report</h1><p>Participant <b>{escape(report.participant)}</b> (pseudonym), "
              f"group {escape(report.group)}, project {escape(report.project)}</p>",
              f"<p>Landmarks: {escape(report.landmarks)}. Reference: {escape(report.reference)}.</p><h2>Protocol</h2>"
-             "<table><tr><th>Session</th><th>Task</th><th>Frames</th><th>Repetitions</th><th>Frontal</th></tr>"]
+             "<table><tr><th>Session</th><th>Task</th><th>Frames</th><th>Repetitions</th><th>Frontal</th>"
+             "<th>Quality</th></tr>"]
     for r in report.protocol_rows:
         frontal = "–" if r["frontal"] is None else f"{100 * r['frontal']:.0f}%"
+        q = r.get("quality")
+        fill = f" style='background:{QUALITY_FILL[q['level']]}'" if q and q["level"] in QUALITY_FILL else ""
         parts.append(f"<tr><td>{escape(r['session'])}</td><td>{escape(r['task'])}</td><td>{r['frames']}</td>"
-                     f"<td>{r['repetitions']}</td><td>{frontal}</td></tr>")
+                     f"<td>{r['repetitions']}</td><td>{frontal}</td><td{fill}>{escape(quality_word(r))}</td></tr>")
     parts.append("</table>")
+    notes = quality_notes(report)
+    if notes:
+        parts.append("<p><small>Recording quality: " + " ".join(escape(n) for n in notes) + "</small></p>")
     if report.classifiers or report.classifier_note:
         parts.append("<h2>Classifier probabilities</h2>")
         if report.classifiers:

@@ -3,7 +3,8 @@
 Layout (docs/FILE_FORMAT.md): ``/color (T, H, W, 3) uint8 RGB``, ``/depth (T, H, W) uint16``
 (units: ``depth_scale_m`` metres), ``/timestamps_s (T,) float64``, ``/frame_numbers (T,) int64``;
 root attributes ``format``, ``schema_version``, ``recording_id``, ``task``, ``fps``,
-``camera`` (JSON), ``created``, ``n_frames``, ``complete``; ``/committed_frames (1,) int64``;
+``camera`` (JSON), ``created``, ``n_frames``, ``complete``, optionally ``take_quality`` (JSON: the
+take's quality verdict, written once the file is sealed); ``/committed_frames (1,) int64``;
 optionally ``/audio`` (a sound track on the frames' clock: store/audio_store.py).
 Readers need ``import hdf5plugin``.
 
@@ -41,6 +42,7 @@ from neuroface_studio.store.audio_store import AudioAppender, audio_info, read_a
 
 RECORDING_FORMAT_ID = "neuroface-studio-recording"
 RECORDING_SCHEMA_VERSION = 1
+TAKE_QUALITY_ATTR = "take_quality"  #: JSON of the take's quality verdict (optional; files from before it lack it)
 _GROW = 64  # frames added per resize
 
 
@@ -393,6 +395,16 @@ class RecordingReader:
             return np.zeros(self.n_frames, np.uint8)
         return self._read("quality", slice(0, self.n_frames))
 
+    def take_quality(self) -> dict | None:
+        """The take's quality verdict (analysis/take_quality.py ``QualityVerdict.to_dict()``) stored
+        when it ended; None for a file written before the gate existed (or a damaged attribute)."""
+        try:
+            value = read_text(self._f.attrs, TAKE_QUALITY_ATTR)
+            data = json_text.loads(value) if value else None
+        except (ValueError, TypeError):
+            return None
+        return data if isinstance(data, dict) else None
+
     def audio_info(self) -> dict | None:
         """The sound track's rate, channels, duration, start/offset (s) and source; None: no sound."""
         try:
@@ -426,6 +438,24 @@ class RecordingReader:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def write_take_quality(path: Path, verdict: dict) -> None:
+    """Store a finished take's quality verdict (a JSON-compatible dict) as the root attribute
+    ``take_quality`` of the sealed recording file at ``path``. OSError when the file cannot be
+    written (a full disk: the file itself stays as it was); RecordingFileError when it is no recording."""
+    raw = GuardedFile(Path(path), "r+b", reserve_bytes=0)
+    try:
+        with h5py.File(raw, "r+") as f:
+            if read_text(f.attrs, "format") != RECORDING_FORMAT_ID:
+                raise RecordingFileError(f"{path} is not a NeuroFace Studio recording")
+            f.attrs[TAKE_QUALITY_ATTR] = text(json.dumps(verdict, sort_keys=True))
+        raw.fsync()
+    finally:
+        raw.close()
+    if raw.dead:
+        raise OSError(raw.error.errno if raw.error else 28, f"the quality verdict of {Path(path).name} could not be "
+                      f"stored ({raw.error}); the recording itself is unchanged")
 
 
 def read_timestamps(path: Path) -> np.ndarray:

@@ -16,6 +16,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
+from neuroface_studio.analysis.take_quality import recording_verdict
 from neuroface_studio.domain.project import Project
 from neuroface_studio.domain.protocol import Task
 
@@ -47,10 +48,13 @@ def task_statuses(project: Project, participant_id: str | None, skipped: set[str
             detail = f"{last.n_frames} frames" + (f", {frontal:.0%} frontal" if frontal is not None else "")
             if last.quality and last.quality.get("stop_reason"):
                 detail += ", stopped early"
+            verdict = recording_verdict(last, task)  # the recording quality gate (analysis/take_quality.py)
+            quality = f" · quality: {verdict.word}" if verdict is not None else ""  # first: a narrow list cuts the end
             if len(recs) == 1:
-                out[task.code] = TaskStatus("recorded", f"recorded ({detail})", ids)
+                out[task.code] = TaskStatus("recorded", f"recorded{quality} ({detail})", ids)
             else:
-                out[task.code] = TaskStatus("retaken", f"retaken: recorded {len(recs)}× (last {last.id}: {detail})", ids)
+                out[task.code] = TaskStatus("retaken", f"retaken{quality}: recorded {len(recs)}× (last {last.id}: "
+                                            f"{detail})", ids)
         elif task.code in skipped:
             out[task.code] = TaskStatus("skipped", "skipped")
         else:

@@ -38,6 +38,14 @@ MESSAGE_STYLES = {"error": "background: #fdecea; color: #8e1b1b; border: 1px sol
                   "info": "background: #e8f5e9; color: #1b5e20; border: 1px solid #81c784;"}
 
 
+def take_message(verdict, saved: str) -> tuple[str, str]:
+    """(text, message kind) after a take: the recording quality gate's verdict (analysis/take_quality.py)
+    first when it is amber or red, coloured by it, then the saved line."""
+    if verdict is None or verdict.level == "green":
+        return saved + (" Quality: good." if verdict is not None else ""), "info"
+    return f"{verdict.headline()}.\n{saved}", "error" if verdict.level == "red" else "warning"
+
+
 class RecordWorkspacePanel(QWidget):
     """Source bar, message line, live preview (left) and protocol runner (right)."""
 
@@ -330,8 +338,9 @@ class RecordWorkspacePanel(QWidget):
                          if a is None and self.sound_bar.no_mic and self.sound_bar.microphone() is not None
                          else " No sound (video only)." if a is None
                          else f" No sound: {a['why']}.")
-                self.show_message(f"Saved {result.recording_id}: {result.stats.frames_written} frames, "
-                                  f"{result.stats.dropped} dropped{frontal}.{sound}", "info")
+                self.show_message(*take_message(result.verdict, f"Saved {result.recording_id}: "
+                                                f"{result.stats.frames_written} frames, {result.stats.dropped} "
+                                                f"dropped{frontal}.{sound}"))
             self._refresh()
             self.runner.select_task(self.runner.next_task_after(task) or task)
             self.recording_saved.emit(result.recording_id)

@@ -230,7 +230,11 @@ class VideoViewerWidget(QWidget):
         rec = project.recordings[recording_id]
         p = project.participant_of(recording_id)
         task = project.protocol.task(rec.task_code).name if rec.task_code in project.protocol.codes else ""
-        return f"{recording_id} — {rec.task_code}{f' ({task})' if task else ''} — {p.id} ({p.group.value})"
+        from neuroface_studio.analysis.take_quality import recording_verdict  # the recording quality gate
+        verdict = recording_verdict(rec, project.protocol.task(rec.task_code) if task else None)
+        quality = f" — quality: {verdict.word}" if verdict is not None else ""
+        self.title_label.setToolTip(verdict.headline() if verdict is not None else "")
+        return f"{recording_id} — {rec.task_code}{f' ({task})' if task else ''} — {p.id} ({p.group.value}){quality}"
 
     def overlay_sources(self) -> list[str]:
         """Overlay choices (keys) for the open recording: truth, each model's landmark track (every
