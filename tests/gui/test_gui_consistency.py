@@ -215,3 +215,26 @@ def test_report_is_saved_to_documents_first_then_where_the_user_saved(opened_win
     panel.ask_export(".html")  # the folder is remembered, in this run and in the settings
     assert asked[1] == chosen / "P001_report_2026-01-05.html"
     assert Path(app_settings().value("export_folder/report")) == chosen
+
+
+def _cut_texts(root) -> list[str]:
+    """Texts of ``root``'s visible combo boxes (every item) that do not fit in the box's text field."""
+    from PySide6.QtWidgets import QComboBox, QStyle, QStyleOptionComboBox
+    cut = []
+    for combo in root.findChildren(QComboBox):
+        if not combo.isVisible():
+            continue
+        opt = QStyleOptionComboBox()
+        combo.initStyleOption(opt)
+        field = combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, opt,
+                                             QStyle.SubControl.SC_ComboBoxEditField, combo).width()
+        cut += [combo.itemText(k) for k in range(combo.count())
+                if combo.fontMetrics().horizontalAdvance(combo.itemText(k)) > field]
+    return cut
+
+
+@pytest.mark.parametrize("workspace", ["review", "record", "segment", "train", "analyze", "report"])
+def test_combo_box_texts_are_not_cut(opened_window, qtbot, workspace):
+    opened_window.workspace_bar.select(workspace)
+    qtbot.wait(100)
+    assert _cut_texts(opened_window) == []

@@ -45,10 +45,13 @@ from neuroface_studio.vision import registry
 
 log = logging.getLogger(__name__)
 
-NORMALIZERS = (("intercanthal", "Intercanthal (inner eye corners 39–42; JBHI)"),
-               ("interocular", "Interocular (outer eye corners 36–45; 300-W)"),
-               ("bbox", "Ground-truth box diagonal (SBR)"))
-SUBSETS = (("nojaw", "No jaw (points 17–67; JBHI tables)"), ("all", "All 68 points"),
+NORMALIZERS = (("intercanthal", "Intercanthal (39–42; JBHI)"),  # short enough to be shown whole (issue 18);
+               ("interocular", "Interocular (36–45; 300-W)"),  # the tooltips say the rest
+               ("bbox", "Truth box diagonal (SBR)"))
+NORMALIZER_TIPS = {"intercanthal": "Distance between the inner eye corners (points 39 and 42), as the JBHI paper",
+                   "interocular": "Distance between the outer eye corners (points 36 and 45), as 300-W",
+                   "bbox": "Diagonal of the ground truth's bounding box, as SBR"}
+SUBSETS = (("nojaw", "No jaw (points 17–67; JBHI)"), ("all", "All 68 points"),
            ("mouth", "Mouth (48–67)"), ("brows", "Brows (17–26)"), ("nose", "Nose (27–35)"),
            ("eyes", "Eyes (36–47)"), ("outer_lips", "Outer lips (48–59)"), ("inner_lips", "Inner lips (60–67)"),
            ("jaw", "Jaw (0–16)"))
@@ -111,6 +114,8 @@ class AnalyzeWorkspacePanel(QWidget):
         self.normalizer_combo = QComboBox()
         for key, text in NORMALIZERS:
             self.normalizer_combo.addItem(text, key)
+            self.normalizer_combo.setItemData(self.normalizer_combo.count() - 1, NORMALIZER_TIPS[key],
+                                              Qt.ItemDataRole.ToolTipRole)
         self.subset_combo = QComboBox()
         for key, text in SUBSETS:
             self.subset_combo.addItem(text, key)

@@ -205,8 +205,9 @@ class TrainSetupPanel(QWidget):
                 if s.source.kind == "annotator":
                     counts.setdefault(s.source.annotator_id, set()).add((s.recording_id, s.frame_index))
             frames = set().union(*counts.values()) if counts else set()
-            self.data_combo.addItem(f"Corrected frames: consensus of all annotators ({len(frames)})",
-                                    ("annotations", None))
+            self.data_combo.addItem(f"Corrected frames, consensus ({len(frames)})", ("annotations", None))
+            self.data_combo.setItemData(self.data_combo.count() - 1, "The consensus of all annotators on each "
+                                        "corrected frame", Qt.ItemDataRole.ToolTipRole)
             for who in sorted(counts):
                 self.data_combo.addItem(f"Corrected frames of {who} ({len(counts[who])})", ("annotations", who))
             if any(r.truth_file for r in project.recordings.values()):

@@ -15,7 +15,8 @@ from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.gui.widgets.job_progress import run_with_progress
 from neuroface_studio.gui.widgets.messages import DONE_STYLE, ERROR_STYLE, INFO_STYLE, show_message
 
-AUTOMATIC = "automatic (active model's track, else any, else simulated truth)"
+AUTOMATIC = "Automatic"  # short, so that the combo box shows it whole (issue 18); what it means is its tooltip
+AUTOMATIC_TIP = "Automatic: the active model's track, else any track, else the simulated truth"
 
 
 def new_message_label() -> QLabel:
@@ -63,6 +64,7 @@ def fill_models(combo: QComboBox, models: list[str], first: str) -> None:
     combo.blockSignals(True)
     combo.clear()
     combo.addItem(first, None)
+    combo.setItemData(0, AUTOMATIC_TIP if first == AUTOMATIC else first, Qt.ItemDataRole.ToolTipRole)
     for name in models:
         combo.addItem(name, name)
     k = combo.findData(current)
