@@ -32,6 +32,11 @@ DDK_NAMES = ("ddk_n_syllables", "ddk_rate_syll_s", "ddk_isi_mean_s", "ddk_isi_cv
 DDK_UNITS = {"ddk_n_syllables": "count", "ddk_rate_syll_s": "syll/s", "ddk_isi_mean_s": "s", "ddk_isi_cv": "ratio",
              "ddk_speech_duration_s": "s", "ddk_lip_voice_delay_s": "s", "ddk_task_rate_syll_s": "syll/s",
              "ddk_task_isi_cv": "ratio"}
+#: How reports and tables name them.
+DDK_LABELS = {"ddk_n_syllables": "DDK syllables per repetition", "ddk_rate_syll_s": "DDK syllable rate",
+              "ddk_isi_mean_s": "DDK inter-syllable interval, mean", "ddk_isi_cv": "DDK inter-syllable interval, CV",
+              "ddk_speech_duration_s": "DDK speech duration", "ddk_lip_voice_delay_s": "lip opening to voice delay",
+              "ddk_task_rate_syll_s": "DDK syllable rate, whole task", "ddk_task_isi_cv": "DDK interval CV, whole task"}
 SYLLABLES_PER_REPETITION = {"PA": 1, "PATAKA": 3}
 MIN_SNR_DB = 12.0
 LEAD_S = 0.08  # an onset up to this much before a repetition's first frame still belongs to it (voice delay)

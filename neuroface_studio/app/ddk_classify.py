@@ -31,6 +31,6 @@ def classify_with_and_without_audio(table: FeatureTable, task: str, groups: tupl
     y = np.array([int(r["group"] == groups[1]) for r in rows])
     res = loso_random_forest(X, y, [r["participant"] for r in rows], n_estimators=n_estimators, seed=seed,
                              feature_names=names)
-    with_audio = {"task": task, "groups": list(groups), "space": video["space"], **res}
+    with_audio = {**video, **res}  # the same rows: task, space and the n per group carry over
     return {"task": task, "groups": list(groups), "video_only": video, "with_audio": with_audio,
             "audio_features": audio, "auc_gain": round(with_audio["auc"] - video["auc"], 4)}
