@@ -16,6 +16,8 @@ import warnings
 
 import numpy as np
 
+from neuroface_studio.analysis.sample_size import ci_estimable
+
 
 def rank_auc(truth: np.ndarray, score: np.ndarray) -> float:
     """ROC AUC as the Mann-Whitney statistic (ties count one half): the value of sklearn's
@@ -75,7 +77,12 @@ def loso_random_forest(X: np.ndarray, y: np.ndarray, participants: list[str] | n
     ci = (float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))) if boots else (float("nan"),) * 2
     imp = np.mean(importances, axis=0)
     names = feature_names or [f"f{i}" for i in range(X.shape[1])]
+    counts = list(labels.values())
+    # the n behind every number (issue 18): participants per label, and the resamples the CI rests on
+    # (a CI with no usable resample, or of zero width, is not estimable: analysis/sample_size.py)
     return {"auc": auc, "auc_ci95": list(ci), "roc": {"fpr": fpr.tolist(), "tpr": tpr.tolist()},
             "participants": {p: {"label": labels[p], "probability": probs[p]} for p in ids},
             "importances": dict(sorted(zip(names, imp.tolist()), key=lambda kv: -kv[1])),
-            "n_participants": len(ids), "n_repetitions": int(len(y))}
+            "n_participants": len(ids), "n_repetitions": int(len(y)),
+            "n_per_label": {0: counts.count(0), 1: counts.count(1)}, "auc_ci95_resamples": len(boots),
+            "auc_ci95_estimable": ci_estimable(ci, len(boots))}

@@ -21,7 +21,9 @@ import numpy as np
 from neuroface_studio.analysis.features import (
     FEATURE_NAMES, SPACE_2D, SPACE_3D, UNITS, repetition_features_explained, units_of,
 )
+from neuroface_studio.analysis import sample_size
 from neuroface_studio.analysis.kinematics3d import landmarks_3d, to_head_frame
+from neuroface_studio.analysis.sample_size import SampleSize
 from neuroface_studio.app.jobs import CancelToken, ProgressFn, no_progress
 from neuroface_studio.app.project_service import ProjectSession
 
@@ -63,7 +65,24 @@ class FeatureTable:
         return {"features": list(FEATURE_NAMES), "units": units_of(SPACE_2D) if spaces == {SPACE_2D} else UNITS,
                 "units_by_space": {s: units_of(s) for s in (SPACE_3D, SPACE_2D)}, "rows": rows,
                 "skipped": self.skipped, "sources": self.sources, "spaces": self.spaces, "times": self.times,
-                "seconds": round(self.seconds, 2)}
+                "seconds": round(self.seconds, 2), "sample_size": self.sample_sizes()}
+
+    def sample_sizes(self, control: str = "HC") -> dict[str, dict]:
+        """Per task: participants per group, and whether z-scores against the ``control`` group and
+        a classifier of each other group against it have enough participants (analysis/sample_size.py;
+        ``not_enough`` is the reason, "" when there are enough)."""
+        out = {}
+        for task in sorted({r["task"] for r in self.rows}):
+            people: dict[str, set] = {}
+            for r in self.rows:
+                if r["task"] == task:
+                    people.setdefault(r["group"], set()).add(r["participant"])
+            counts = {g: len(p) for g, p in sorted(people.items(), key=lambda kv: (kv[0] != control, kv[0]))}
+            out[task] = {"participants": counts,
+                         "z_scores": sample_size.z_sample(counts.get(control, 0), control).to_dict(),
+                         "classifiers": {f"{control} vs {g}": classifier_sample(self, task, (control, g)).to_dict()
+                                         for g in counts if g != control}}
+        return out
 
 
 def _landmarks(session: ProjectSession, rid: str, model: str | None) -> tuple[np.ndarray | None, str]:
@@ -197,18 +216,41 @@ def project_features(session: ProjectSession, recording_ids: list[str] | None = 
     return table
 
 
-def classify(table: FeatureTable, task: str, groups: tuple[str, str] = ("HC", "ALS"), seed: int = 0,
-             n_estimators: int = 200) -> dict:
-    """LOSO random forest for ``groups[0]`` (label 0, controls) vs ``groups[1]`` (label 1) on ``task``."""
-    from neuroface_studio.analysis.classify import loso_random_forest
+def _classifier_rows(table: FeatureTable, task: str, groups: tuple[str, str]) -> tuple[list[dict], str]:
+    """The repetitions ``classify`` uses: ``task``, the two groups, the space of most of them."""
     rows = [r for r in table.rows if r["task"] == task and r["group"] in groups]
     if not rows:
         raise ValueError(f"no repetitions of task {task} for groups {', '.join(groups)}")
     spaces = [r.get("space", SPACE_3D) for r in rows]
     space = max(sorted(set(spaces)), key=spaces.count)  # never mix mm with interocular units
-    rows = [r for r, s in zip(rows, spaces) if s == space]
+    return [r for r, s in zip(rows, spaces) if s == space], space
+
+
+def classifier_sample(table: FeatureTable, task: str, groups: tuple[str, str] = ("HC", "ALS")) -> SampleSize:
+    """The participants per group ``classify`` would use, against the minimum
+    (analysis/sample_size.py): check ``.ok`` before showing an AUC or a probability."""
+    try:
+        rows, _ = _classifier_rows(table, task, groups)
+    except ValueError:
+        rows = []
+    return sample_size.classifier_sample({g: len({r["participant"] for r in rows if r["group"] == g})
+                                         for g in groups})
+
+
+def classify(table: FeatureTable, task: str, groups: tuple[str, str] = ("HC", "ALS"), seed: int = 0,
+             n_estimators: int = 200) -> dict:
+    """LOSO random forest for ``groups[0]`` (label 0, controls) vs ``groups[1]`` (label 1) on ``task``.
+
+    Computed whenever leave-one-subject-out can run (2 per group); ``n_per_group`` and
+    ``not_enough`` (the reason, "" when there are enough participants to show the AUC: see
+    :func:`classifier_sample`) say whether the numbers may be shown as a finding."""
+    from neuroface_studio.analysis.classify import loso_random_forest
+    rows, space = _classifier_rows(table, task, groups)
     X = np.array([[r[f] for f in FEATURE_NAMES] for r in rows], np.float64)
     y = np.array([int(r["group"] == groups[1]) for r in rows])
     res = loso_random_forest(X, y, [r["participant"] for r in rows], n_estimators=n_estimators, seed=seed,
                              feature_names=list(FEATURE_NAMES))
-    return {"task": task, "groups": list(groups), "space": space, **res}
+    sample = classifier_sample(table, task, groups)
+    return {"task": task, "groups": list(groups), "space": space, **res,
+            "n_per_group": dict(sample.counts), "not_enough": sample.reason,
+            "minimum_per_group": sample.minimum}

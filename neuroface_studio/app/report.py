@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from neuroface_studio.analysis.features import SPACE_3D, units_of
+from neuroface_studio.analysis.sample_size import z_sample
 from neuroface_studio.analysis.take_quality import recording_verdict
 from neuroface_studio.analysis.traces import compute_trace
 from neuroface_studio.app.frame_times import recording_times
@@ -63,9 +64,11 @@ def participant_classifiers(table: FeatureTable, project, participant_id: str, t
         mine = res["participants"].get(participant_id)
         if mine is None:
             continue
+        n = res["n_per_group"]
         lines.append(ClassifierLine(task, reference_group, patient, mine["probability"], res["auc"],
-                                    tuple(res["auc_ci95"]), res["n_participants"]))
-    return lines, " ".join(f"{t}, {c}: no classifier ({why})." for t, c, why in skipped)
+                                    tuple(res["auc_ci95"]), res["n_participants"], n[reference_group], n[patient],
+                                    res["auc_ci95_estimable"]))
+    return lines, " ".join(f"{t}, {c}: no classifier: {why}." for t, c, why in skipped)
 
 
 def build_report(session: ProjectSession, participant_id: str, reference_group: str = "HC",
@@ -125,11 +128,15 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
         for f in REPORT_FEATURES:
             value = _mean(mine, f)
             ref = np.array([r[f] for r in ref_task], np.float64)
-            ref = ref[np.isfinite(ref)]
+            finite = np.isfinite(ref)
+            ref = ref[finite]
             mu = float(ref.mean()) if ref.size else float("nan")
             sd = float(ref.std(ddof=1)) if ref.size > 1 else float("nan")
             z = (value - mu) / sd if sd and np.isfinite(sd) and sd > 0 else float("nan")
-            sec.features.append(FeatureLine(f, units[f], value, mu, sd, z))
+            # issue 18: no z against too few control participants (their repetitions do not count as more)
+            sample = z_sample(len({r["participant"] for r, ok in zip(ref_task, finite) if ok}), reference_group)
+            sec.features.append(FeatureLine(f, units[f], value, mu, sd, z if sample.ok else float("nan"),
+                                            n_ref=sample.counts[0][1], note=sample.reason))
         if mine:
             label = f"{rec.task_code} ({date})" if len(sessions) > 1 else rec.task_code
             symmetry.append((label, _mean(mine, "corner_asymmetry"), _mean(mine, "brow_asymmetry")))

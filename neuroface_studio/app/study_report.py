@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from neuroface_studio.analysis.sample_size import MIN_PER_GROUP_FOR_CLASSIFIER
 from neuroface_studio.app.jobs import CancelToken, JobCancelled, ProgressFn, no_progress
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.domain.participants import Group
@@ -72,12 +73,19 @@ def contrasts(groups: list[str], reference: str = REFERENCE_GROUP) -> list[tuple
 
 def classify_tasks(table, tasks: list[str], pairs: list[tuple[str, str]], cancel=None,
                    progress: ProgressFn = no_progress) -> tuple[dict, list[tuple[str, str, str]]]:
-    """``{(task, patient group): classify() result}`` and ``[(task, contrast, why not)]``."""
-    from neuroface_studio.app.kinematics import classify
+    """``{(task, patient group): classify() result}`` and ``[(task, contrast, why not)]``.
+
+    A contrast with fewer participants per group than the minimum (analysis/sample_size.py) is not
+    classified at all: the reports say "not enough participants (n=...)" instead of an AUC."""
+    from neuroface_studio.app.kinematics import classifier_sample, classify
     results, skipped = {}, []
     jobs = [(t, pair) for t in tasks for pair in pairs]
     for k, (task, pair) in enumerate(jobs):
         _check(cancel)
+        sample = classifier_sample(table, task, pair)
+        if not sample.ok:
+            skipped.append((task, f"{pair[0]} vs {pair[1]}", sample.reason))
+            continue
         try:
             results[(task, pair[1])] = classify(table, task, pair, **CLASSIFIER_SETTINGS)
         except ValueError as exc:
@@ -153,8 +161,8 @@ def landmark_accuracy(session: ProjectSession, report: StudyReport, settings, ca
     for pair, c in res["comparisons"].items():
         a = c["paired_t_by_group"]["all"]
         report.nrmse_comparisons.append(
-            f"{pair}: paired t {a['t']:.2f} (p {a['p']:.2g}), SMD {a['smd']:.2f}; Wilcoxon p (Holm) "
-            f"{c['wilcoxon']['p_holm']:.2g}")
+            f"{pair}: paired t {a['t']:.2f} (p {a['p']:.2g}, n = {a['n']} frames), SMD {a['smd']:.2f}; "
+            f"Wilcoxon p (Holm) {c['wilcoxon']['p_holm']:.2g}")
     report.nrmse_data = res["frames_text"] + "; predictions: stored landmark tracks"
     report.nrmse_label = res["label"]
     left = [m for m in models if m not in common]
@@ -238,7 +246,9 @@ def _methods(session: ProjectSession, report: StudyReport, table, settings, acc_
                 f"({c['n_estimators']} trees, balanced class weights, random seed {c['seed']}, missing values "
                 "replaced by the training fold's medians) on the repetition features with leave-one-subject-out "
                 "cross-validation; repetition probabilities averaged per participant; ROC and AUC over participants, "
-                f"95% CI by percentile bootstrap over participants ({_bootstrap_resamples()} resamples).")
+                f"95% CI by percentile bootstrap over participants ({_bootstrap_resamples()} resamples); a "
+                f"classifier was built only with at least {MIN_PER_GROUP_FOR_CLASSIFIER} participants per group, and "
+                "a CI with no width (every resample the same AUC) is reported as not estimable.")
     text.append(f"Software: NeuroFace Studio {__version__}.")
     return " ".join(text)
 
@@ -273,7 +283,8 @@ def build_study_report(session: ProjectSession, *, model: str | None = None, pro
         labels = [v["label"] for v in res["participants"].values()]
         lo, hi = res["auc_ci95"]
         report.roc.append(RocCurve(task, REFERENCE_GROUP, patient, res["roc"]["fpr"], res["roc"]["tpr"], res["auc"],
-                                   (lo, hi), labels.count(0), labels.count(1), res["n_repetitions"]))
+                                   (lo, hi), labels.count(0), labels.count(1), res["n_repetitions"],
+                                   ci_estimable=res["auc_ci95_estimable"]))
     report.roc_skipped = skipped
     if not contrasts(groups):
         report.roc_skipped.append(("all tasks", f"{REFERENCE_GROUP} vs patients",

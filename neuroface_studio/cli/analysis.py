@@ -86,6 +86,10 @@ def cmd_features(args, emit, progress_printer) -> int:
         whys = [w["range_of_motion"] for r, w in zip(table.rows, table.reasons)
                 if r["recording"] == rid and "range_of_motion" in w]
         lines.append(f"  {rid}: {len(whys)} repetition(s) without features: {whys[0]}")
+    for task, size in table.sample_sizes().items():  # the n behind z-scores and classifiers (issue 18)
+        why = size["z_scores"]["not_enough"]
+        lines.append(f"  {task}: " + ", ".join(f"{n} {g}" for g, n in size["participants"].items())
+                     + " participant(s)" + (f"; z-scores against HC: {why}" if why else ""))
     if args.csv is not None:
         lines.append(f"wrote {args.csv}")
     emit(args, table.to_dict(), "\n".join(lines))
@@ -102,18 +106,33 @@ def cmd_classify(args, emit, progress_printer) -> int:
         from neuroface_studio.app.ddk_classify import classify_with_and_without_audio
         both = classify_with_and_without_audio(table, args.task, groups, n_estimators=args.trees)
         v, a = both["video_only"], both["with_audio"]
+        if v["not_enough"]:  # the JSON keeps both AUCs, flagged; the text does not print them as findings
+            emit(args, both, f"{args.task}, {groups[0]} vs {groups[1]}: no AUC shown, {v['not_enough']}")
+            return 0
         emit(args, both, f"{args.task}, {groups[0]} vs {groups[1]}, leave-one-subject-out, {v['n_participants']} "
              f"participants: AUC {v['auc']:.2f} from the lips alone, {a['auc']:.2f} with the sound's DDK measures "
              f"({', '.join(both['audio_features'])})")
         return 0
     res = classify(table, args.task, groups, n_estimators=args.trees)
-    lo, hi = res["auc_ci95"]
-    lines = [f"{args.task}, {groups[0]} vs {groups[1]}: AUC {res['auc']:.2f} (95% CI {lo:.2f}-{hi:.2f}), "
-             f"{res['n_participants']} participants, {res['n_repetitions']} repetitions, leave-one-subject-out"]
-    lines += [f"  {p}: {v['probability']:.2f} ({groups[v['label']]})" for p, v in res["participants"].items()]
-    lines.append("top features: " + ", ".join(f"{k} {v:.2f}" for k, v in list(res["importances"].items())[:5]))
-    emit(args, res, "\n".join(lines))
+    emit(args, res, "\n".join(classify_lines(res)))
     return 0
+
+
+def classify_lines(res: dict) -> list[str]:
+    """The text output of ``classify``: the AUC with its CI and n per group, or, below the minimum
+    (analysis/sample_size.py), "not enough participants" and no AUC or probabilities (the JSON
+    keeps them, with ``not_enough`` saying why they are not a finding)."""
+    from neuroface_studio.analysis.sample_size import auc_text, classifier_sample
+    a, b = res["groups"]
+    sample = classifier_sample(res["n_per_group"])
+    head = (f"{res['task']}, {a} vs {b}: {auc_text(res['auc'], res['auc_ci95'], sample, res['auc_ci95_resamples'])}"
+            f", {res['n_repetitions']} repetitions, leave-one-subject-out")
+    if not sample.ok:
+        return [head.replace(": not enough", ": no AUC shown, not enough", 1)]
+    lines = [head]
+    lines += [f"  {p}: {v['probability']:.2f} ({res['groups'][v['label']]})" for p, v in res["participants"].items()]
+    lines.append("top features: " + ", ".join(f"{k} {v:.2f}" for k, v in list(res["importances"].items())[:5]))
+    return lines
 
 
 def cmd_report(args, emit, progress_printer) -> int:
@@ -143,7 +162,8 @@ def _study_report(args, session, emit, progress_printer) -> int:
     finally:
         print(file=sys.stderr)
     aucs = [{"task": r.task, "contrast": r.contrast, "auc": r.auc, "auc_ci95": list(r.ci95),
-             "participants": [r.n_control, r.n_patient]} for r in rep.roc]
+             "auc_ci95_estimable": r.ci_estimable, "participants": [r.n_control, r.n_patient],
+             "n_per_group": {r.control: r.n_control, r.patient: r.n_patient}} for r in rep.roc]
     from neuroface_studio.analysis.evaluation import json_safe
     nrmse = json_safe([{"model": r.model, "group": r.group, "mean": r.mean, "median": r.median, "sd": r.sd, "n": r.n,
                         "missing": r.missing} for r in rep.nrmse_rows])
@@ -153,8 +173,9 @@ def _study_report(args, session, emit, progress_printer) -> int:
         [f"  NRMSE {r.model} {r.group}: {100 * r.mean:.2f} ± {100 * r.sd:.2f}% (median {100 * r.median:.2f}%, "
          f"n = {r.n} frames, {r.missing} missing)" for r in rep.nrmse_rows if r.group == "all"]
         or [f"  {rep.nrmse_note}"])
-    lines += [f"  {r.task} {r.contrast}: AUC {r.auc:.2f} (95% CI {r.ci95[0]:.2f}-{r.ci95[1]:.2f})" for r in rep.roc]
-    lines += [f"  {t} {c}: no classifier ({why})" for t, c, why in rep.roc_skipped]
+    from neuroface_studio.reporting.study_report import roc_auc_text
+    lines += [f"  {r.task} {r.contrast}: {roc_auc_text(r)}" for r in rep.roc]
+    lines += [f"  {t} {c}: no classifier: {why}" for t, c, why in rep.roc_skipped]
     emit(args, {"pdf": str(args.out), "html": str(args.html) if args.html else None, "study": True,
                 "cohort": [vars(c) for c in rep.cohort], "nrmse": nrmse, "nrmse_label": rep.nrmse_label,
                 "nrmse_units": "fraction of the normalising distance (x100 = %)", "nrmse_frames": rep.nrmse_data,

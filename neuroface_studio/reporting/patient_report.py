@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+from neuroface_studio.analysis.sample_size import MIN_CONTROLS_FOR_Z, MIN_PER_GROUP_FOR_CLASSIFIER, NOT_ENOUGH, ci_text
+
 from neuroface_studio.analysis.take_quality import LEVEL_WORDS
 
 Z_AMBER, Z_RED = 1.0, 2.0
@@ -25,7 +27,9 @@ class FeatureLine:
     value: float
     ref_mean: float  # control group
     ref_sd: float
-    z: float
+    z: float  # NaN when not shown: too few controls (``note`` says so) or none computable
+    n_ref: int = 0  # control participants behind ref_mean and ref_sd
+    note: str = ""  # why there is no z: "not enough participants (n=2 HC controls; at least 5 needed)"
 
 
 @dataclass
@@ -39,6 +43,13 @@ class ClassifierLine:
     auc: float  # of the classifier over all participants of the contrast
     ci95: tuple[float, float]
     n_participants: int
+    n_control: int = 0  # participants of the control group in the classifier
+    n_patient: int = 0
+    ci_estimable: bool = True  # False: printed "CI not estimable (n=...)", never as a point
+
+    @property
+    def n_text(self) -> str:
+        return f"n={self.n_control} {self.control}, {self.n_patient} {self.patient}"
 
 
 @dataclass
@@ -96,13 +107,30 @@ class PatientReport:
 def classifier_rows(report: PatientReport) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the classifier table (numbers formatted once, for PDF and HTML alike)."""
     rows = [[c.task, f"{c.control} vs {c.patient}", f"{c.probability:.2f}", f"{c.auc:.2f}",
-             f"{c.ci95[0]:.2f}–{c.ci95[1]:.2f}", str(c.n_participants)] for c in report.classifiers]
+             ci_text(c.ci95 if c.ci_estimable else None, c.n_text),
+             f"{c.n_control} {c.control} / {c.n_patient} {c.patient}"] for c in report.classifiers]
     return ["Task", "Contrast", "Probability of patient group", "Classifier AUC", "AUC 95% CI", "Participants"], rows
+
+
+def z_cell(f: FeatureLine) -> str:
+    """The z column's text: the z, "not enough participants" (the section's note says the n), or "–"."""
+    return NOT_ENOUGH if f.note else _fmt(f.z, 2)
+
+
+def reference_cell(f: FeatureLine) -> str:
+    """"12.3 ± 4.5 (n=5)": the controls' mean and SD with the number of control participants."""
+    return f"{_fmt(f.ref_mean)} ± {_fmt(f.ref_sd)} (n={f.n_ref})"
+
+
+def z_notes(features: list[FeatureLine]) -> list[str]:
+    """Each distinct reason a z is not shown, once, as a sentence under the features table."""
+    return [f"z not shown: {note}." for note in dict.fromkeys(f.note for f in features if f.note)]
 
 
 CLASSIFIER_CAPTION = ("Random forest on the repetition features, leave-one-subject-out: the probability is this "
                       "participant's, from a classifier trained without any of their recordings (all sessions); the "
-                      "AUC is that classifier's over every participant of the contrast.")
+                      "AUC is that classifier's over every participant of the contrast. A classifier is shown only "
+                      f"with at least {MIN_PER_GROUP_FOR_CLASSIFIER} participants in each group.")
 
 
 def consent_line(report: PatientReport) -> str:
@@ -223,7 +251,9 @@ def render_pdf(report: PatientReport, path: Path, pagesize: str = "A4") -> Path:
         block = [Paragraph("Classifier probabilities", h2)]
         if report.classifiers:
             header, crows = classifier_rows(report)
-            block += [table([header] + crows, [width * w for w in (0.12, 0.18, 0.24, 0.16, 0.16, 0.14)]),
+            cell = small.clone("cell", fontSize=8, leading=9.5)  # wrapped: "CI not estimable (n=...)" is long
+            grid = [[Paragraph(escape(v), cell) for v in r] for r in [header] + crows]
+            block += [table(grid, [width * w for w in (0.1, 0.15, 0.2, 0.15, 0.22, 0.18)]),
                       Paragraph(CLASSIFIER_CAPTION, small)]
         if report.classifier_note:
             block.append(Paragraph(escape(report.classifier_note), small))
@@ -231,11 +261,12 @@ def render_pdf(report: PatientReport, path: Path, pagesize: str = "A4") -> Path:
     for sec in report.tasks:
         title = f"{escape(sec.task)} — {escape(sec.task_name)}" + (f" · {escape(sec.session)}" if sec.session else "")
         block = [Paragraph(title, h2), trace_plot(sec)]
-        frows = [["Feature", "Value", "Controls mean ± SD", "z"]]
-        frows += [[f"{f.name.replace('_', ' ')} ({f.unit})", _fmt(f.value), f"{_fmt(f.ref_mean)} ± {_fmt(f.ref_sd)}",
-                   _fmt(f.z, 2)] for f in sec.features]
-        block.append(table(frows, [width * 0.42, width * 0.16, width * 0.28, width * 0.14], 3,
+        frows = [["Feature", "Value", "Controls mean ± SD (n)", "z"]]
+        frows += [[f"{f.name.replace('_', ' ')} ({f.unit})", _fmt(f.value), reference_cell(f), z_cell(f)]
+                  for f in sec.features]
+        block.append(table(frows, [width * 0.36, width * 0.13, width * 0.27, width * 0.24], 3,
                            [f.z for f in sec.features]))
+        block += [Paragraph(escape(note), small) for note in z_notes(sec.features)]
         story.append(KeepTogether(block))
     if report.symmetry:
         story.append(KeepTogether([Paragraph("Symmetry (0 = symmetric)", h2), table(
@@ -245,7 +276,8 @@ def render_pdf(report: PatientReport, path: Path, pagesize: str = "A4") -> Path:
         story.append(KeepTogether([Paragraph("Change over time", h2), table([header] + trows),
                                    Paragraph(OVER_TIME_CAPTION, small)]))
     story += [Spacer(1, 6 * mm), Paragraph(
-        f"z-scores against the control group: |z| &gt; {Z_AMBER:g} amber, &gt; {Z_RED:g} red. Generated {escape(report.generated)} "
+        f"z-scores against the control group: |z| &gt; {Z_AMBER:g} amber, &gt; {Z_RED:g} red; shown only with at least "
+        f"{MIN_CONTROLS_FOR_Z} control participants. Generated {escape(report.generated)} "
         f"by {escape(report.software)}. {consent_line(report)} Research use only; not a diagnosis.", small)]
     return write_pdf(story, path, size, f"Assessment {report.participant}")
 
@@ -254,9 +286,10 @@ def render_pdf(report: PatientReport, path: Path, pagesize: str = "A4") -> Path:
 def render_html(report: PatientReport) -> str:
     from neuroface_studio.reporting.svg_plot import line_plot
 
-    def zcell(z: float) -> str:
-        if z is None or not math.isfinite(z) or abs(z) <= Z_AMBER:
-            return f"<td>{_fmt(z, 2)}</td>"
+    def zcell(f: FeatureLine) -> str:
+        z = f.z
+        if f.note or z is None or not math.isfinite(z) or abs(z) <= Z_AMBER:
+            return f"<td>{escape(z_cell(f))}</td>"
         return f"<td style='background:{'#f6c6c6' if abs(z) > Z_RED else '#fbe7b0'}'>{_fmt(z, 2)}</td>"
 
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>Assessment {escape(report.participant)}</title>"
@@ -294,16 +327,18 @@ def render_html(report: PatientReport) -> str:
                                    markers=False))
         except ValueError:
             parts.append("<p>No trace (no landmarks for this recording).</p>")
-        parts.append("<table><tr><th>Feature</th><th>Value</th><th>Controls mean ± SD</th><th>z</th></tr>")
+        parts.append("<table><tr><th>Feature</th><th>Value</th><th>Controls mean ± SD (n)</th><th>z</th></tr>")
         parts += [f"<tr><td>{escape(f.name)} ({escape(f.unit)})</td><td>{_fmt(f.value)}</td>"
-                  f"<td>{_fmt(f.ref_mean)} ± {_fmt(f.ref_sd)}</td>{zcell(f.z)}</tr>" for f in sec.features]
+                  f"<td>{escape(reference_cell(f))}</td>{zcell(f)}</tr>" for f in sec.features]
         parts.append("</table>")
+        parts += [f"<p><small>{escape(note)}</small></p>" for note in z_notes(sec.features)]
     if report.over_time:
         header, trows = over_time_rows(report)
         parts.append("<h2>Change over time</h2><table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in header)
                      + "</tr>" + "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in r) + "</tr>" for r in trows)
                      + f"</table><p><small>{escape(OVER_TIME_CAPTION)}</small></p>")
-    parts.append(f"<p><small>Generated {escape(report.generated)} by {escape(report.software)}. "
+    parts.append(f"<p><small>z-scores are shown only with at least {MIN_CONTROLS_FOR_Z} control participants. "
+                 f"Generated {escape(report.generated)} by {escape(report.software)}. "
                  f"{consent_line(report)} Research use only.</small>"
                  "</p></body></html>")
     return "\n".join(parts)

@@ -15,6 +15,11 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+from neuroface_studio.analysis.sample_size import (
+    MIN_PER_GROUP_FOR_CLASSIFIER, SampleSize, ci_text, classifier_sample,
+)
+from neuroface_studio.analysis.sample_size import auc_text as sample_auc_text
+
 
 @dataclass
 class CohortRow:
@@ -57,10 +62,15 @@ class RocCurve:
     n_control: int
     n_patient: int
     n_repetitions: int
+    ci_estimable: bool = True  # False: no usable bootstrap resample, or a zero-width interval
 
     @property
     def contrast(self) -> str:
         return f"{self.control} vs {self.patient}"
+
+    @property
+    def sample(self) -> SampleSize:
+        return classifier_sample({self.control: self.n_control, self.patient: self.n_patient})
 
 
 @dataclass
@@ -83,6 +93,10 @@ class StudyReport:
     software: str = ""
     normalizer: str = ""
     subset: str = ""
+
+
+ROC_MINIMUM = (f"A classifier is shown only with at least {MIN_PER_GROUP_FOR_CLASSIFIER} participants in each group; "
+               "n = participants per group (control / patient).")
 
 
 def pct(v: float | None) -> str:
@@ -110,9 +124,19 @@ def nrmse_table(report: StudyReport) -> tuple[list[str], list[list[str]]]:
     return ["Model", *groups, "Missing"], rows
 
 
+def roc_ci_text(r: RocCurve) -> str:
+    """"0.62–0.91", or "CI not estimable (n=5 HC, 5 ALS)" (never a point printed as an interval)."""
+    return ci_text(r.ci95 if r.ci_estimable else None, r.sample.n_text)
+
+
+def roc_auc_text(r: RocCurve) -> str:
+    """"AUC 0.83 (95% CI 0.62–0.97; n=5 HC, 5 ALS)" (analysis/sample_size.py)."""
+    return sample_auc_text(r.auc, r.ci95 if r.ci_estimable else None, r.sample)
+
+
 def roc_table(report: StudyReport) -> tuple[list[str], list[list[str]]]:
-    rows = [[r.task, r.contrast, f"{r.n_control} / {r.n_patient}", str(r.n_repetitions), auc_text(r.auc),
-             f"{auc_text(r.ci95[0])}–{auc_text(r.ci95[1])}"] for r in report.roc]
+    rows = [[r.task, r.contrast, f"{r.n_control} {r.control} / {r.n_patient} {r.patient}", str(r.n_repetitions),
+             auc_text(r.auc), roc_ci_text(r)] for r in report.roc]
     return ["Task", "Contrast", "Participants", "Repetitions", "AUC", "95% CI"], rows
 
 
@@ -140,7 +164,8 @@ def _ced_series(report: StudyReport, group: str) -> dict:
 
 
 def _roc_series(report: StudyReport, task: str) -> dict:
-    return {f"{r.contrast} (AUC {auc_text(r.auc)})": (r.fpr, r.tpr) for r in report.roc if r.task == task}
+    return {f"{r.contrast} (AUC {auc_text(r.auc)}; n={r.n_control}/{r.n_patient})": (r.fpr, r.tpr)
+            for r in report.roc if r.task == task}
 
 
 def roc_tasks(report: StudyReport) -> list[str]:
@@ -226,7 +251,8 @@ def render_pdf(report: StudyReport, path: Path, pagesize: str = "A4") -> Path:
     else:
         story.append(Paragraph("No classifier could be built.", body))
     for task, contrast, why in report.roc_skipped:
-        story.append(Paragraph(f"{escape(task)}, {escape(contrast)}: not computed ({escape(why)}).", small))
+        story.append(Paragraph(f"{escape(task)}, {escape(contrast)}: not computed: {escape(why)}.", small))
+    story.append(Paragraph(escape(ROC_MINIMUM), small))
     story += [Paragraph("Methods", h2), Paragraph(escape(report.methods), body)]
     if report.skipped_recordings:
         story.append(Paragraph("Recordings left out of the features: " + "; ".join(
@@ -273,8 +299,9 @@ def render_html(report: StudyReport) -> str:
                                    width=620, height=360, markers=True))
     else:
         parts.append("<p>No classifier could be built.</p>")
-    parts += [f"<p><small>{escape(t)}, {escape(c)}: not computed ({escape(w)}).</small></p>"
+    parts += [f"<p><small>{escape(t)}, {escape(c)}: not computed: {escape(w)}.</small></p>"
               for t, c, w in report.roc_skipped]
+    parts.append(f"<p><small>{escape(ROC_MINIMUM)}</small></p>")
     parts += ["<h2>Methods</h2>", f"<p>{escape(report.methods)}</p>"]
     if report.skipped_recordings:
         parts.append("<p><small>Recordings left out of the features: " + "; ".join(

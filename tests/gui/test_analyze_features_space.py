@@ -1,5 +1,6 @@
 """Analyze → Features with recordings in 3D (mm) and 2D (interocular units, no depth): each
-participant is compared only with controls measured the same way, and the table says which."""
+participant is compared only with controls measured the same way, and the table says which; the
+minimum of controls for a z-score (analysis/sample_size.py) counts those controls only."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ def _rows():
     from neuroface_studio.analysis.features import FEATURE_NAMES
     rows = []
     for pid, group, space, rom in (("H1", "HC", "3d_mm", 10.0), ("H2", "HC", "3d_mm", 12.0), ("H3", "HC", "3d_mm", 14.0),
+                                   ("H6", "HC", "3d_mm", 11.0), ("H7", "HC", "3d_mm", 13.0),
                                    ("H4", "HC", "2d_iod", 0.1), ("H5", "HC", "2d_iod", 0.2),
                                    ("A1", "ALS", "2d_iod", 0.3), ("A2", "ALS", "3d_mm", 8.0)):
         row = {"participant": pid, "group": group, "recording": f"{pid}-OPEN", "task": "OPEN", "repetition": 1,
@@ -23,16 +25,20 @@ def _rows():
 
 
 def test_z_scores_only_against_controls_in_the_same_space(qtbot):
+    from PySide6.QtCore import Qt
+
     from neuroface_studio.gui.analyze.features import (
         FeaturesTableWidget, control_z_scores, feature_csv_rows, participant_means,
     )
     means = participant_means(_rows(), "OPEN")
     z = {m["participant"]: zz["range_of_motion"] for m, zz in zip(means, control_z_scores(means))}
-    assert z["A1"] == pytest.approx((0.3 - 0.15) / np.std([0.1, 0.2], ddof=1))  # against H4, H5 only
-    assert z["A2"] == pytest.approx((8.0 - 12.0) / 2.0)  # against H1-H3 only
+    assert np.isnan(z["A1"])  # 2D: against H4, H5 only - 2 controls, fewer than the 5 a z needs
+    assert z["A2"] == pytest.approx((8.0 - 12.0) / np.std([10, 12, 14, 11, 13], ddof=1))  # 3D: the 5 controls H1-H7
     header, rows = feature_csv_rows(means, "OPEN")
     assert header[4] == "space" and "range_of_motion" in header and "duration_s" in header  # mixed: unit in "space"
     assert {r[0]: r[4] for r in rows}["A1"] == "2d_iod"
+    assert header[-1] == "n_HC_controls" and {r[0]: r[-1] for r in rows} == {**{f"H{k}": 5 for k in (1, 2, 3, 6, 7)},
+                                                                               "H4": 2, "H5": 2, "A1": 2, "A2": 5}
     table = FeaturesTableWidget()
     qtbot.addWidget(table)
     table.show_means(means)
@@ -40,7 +46,14 @@ def test_z_scores_only_against_controls_in_the_same_space(qtbot):
     assert table.item(by_id["A1"], 2).text() == "1 · 2D" and table.item(by_id["A2"], 2).text() == "1"
     assert "interocular" in table.item(by_id["A1"], 0).toolTip()
     assert "(mm | IOD)" in table.horizontalHeaderItem(3).text()
-    assert table.z_at(by_id["A1"], "range_of_motion") == pytest.approx(z["A1"])
+    assert np.isnan(table.z_at(by_id["A1"], "range_of_motion")) and table.z_at(by_id["A2"], "range_of_motion") == \
+        pytest.approx(z["A2"])
+    col = 3 + list(header[5::2]).index("range_of_motion")  # the table's column of the feature
+    a1, a2 = table.item(by_id["A1"], col), table.item(by_id["A2"], col)
+    assert a1.text() == "0.3" and "no z: not enough participants (n=2 HC controls; at least 5 needed)" in a1.toolTip()
+    assert a1.background().style() == Qt.BrushStyle.NoBrush  # a value without a z is never coloured
+    assert a2.text() == f"8 ({z['A2']:+.1f})" and "HC (n=5)" in a2.toolTip()
+    assert a2.background().color().name() == "#f7c6c0"  # |z| > 2: red
     only_2d = [m for m in means if m["space"] == "2d_iod"]
     table.show_means(only_2d)
     assert "(IOD)" in table.horizontalHeaderItem(3).text()

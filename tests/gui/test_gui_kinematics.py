@@ -1,9 +1,10 @@
 """Analyze workspace, kinematics: features table with z-scores against HC, ROC equal to
 app.kinematics.classify, trace cursor linked to the Review viewer, CSV exports, skip reasons.
 
-The study (6 participants, HC and ALS, one short OPEN recording each, no annotators; landmark
-tracks of two made-up models: "exact" = the simulated truth, "noisy" = truth + 4 px noise) is
-made once per module and only read; a test that needs another project copies it.
+The study (10 participants, 5 HC and 5 ALS - the fewest for which z-scores and an AUC are shown,
+analysis/sample_size.py - one short OPEN recording each, no annotators; landmark tracks of two
+made-up models: "exact" = the simulated truth, "noisy" = truth + 4 px noise) is made once per
+module and only read; a test that needs another project copies it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import shutil
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 
 pytestmark = pytest.mark.gui
 
@@ -32,7 +34,7 @@ def study(tmp_path_factory):
     folder = tmp_path_factory.mktemp("simkin") / "proj"
     session = ProjectSession.create(folder)
     simulate_into_project(session, SimulationRequest(
-        participants=6, groups=("HC", "ALS"), tasks=("OPEN",), fps=15, duration_scale=0.4, annotators=0, seed=3))
+        participants=10, groups=("HC", "ALS"), tasks=("OPEN",), fps=10, duration_scale=0.3, annotators=0, seed=3))
     rng = np.random.default_rng(0)
     for rid in session.project.recordings:  # two "models": the truth itself, and the truth with 4 px noise
         truth = session.truth(rid).landmarks_px.astype(np.float32)
@@ -79,22 +81,23 @@ def test_features_table_shows_participants_with_z_scores_against_hc(qtbot, main_
     assert not table.skipped and page.task() == "OPEN"
     assert set(table.sources.values()) == {"model exact + depth (3D mm)"}  # automatic: the first complete track
     grid = page.features_table
-    assert grid.rowCount() == 6
-    ids = [grid.item(r, 0).text() for r in range(6)]
-    groups = [grid.item(r, 1).text() for r in range(6)]
-    assert sorted(ids) == sorted(main_window.session.project.participants) and groups == ["HC"] * 3 + ["ALS"] * 3
+    assert grid.rowCount() == 10
+    ids = [grid.item(r, 0).text() for r in range(10)]
+    groups = [grid.item(r, 1).text() for r in range(10)]
+    assert sorted(ids) == sorted(main_window.session.project.participants) and groups == ["HC"] * 5 + ["ALS"] * 5
+    assert "z-score against the 5 healthy controls (HC mean and SD, n=5)" in page.summary_label.text()
     for f in ("range_of_motion", "peak_opening_velocity", "sparc"):  # z recomputed from the repetition rows
         means = {p: np.nanmean([r[f] for r in table.rows if r["participant"] == p]) for p in ids}
         hc = np.array([means[p] for p, g in zip(ids, groups) if g == "HC"])
         for r, p in enumerate(ids):
             assert grid.value_at(r, f) == pytest.approx(means[p])
             assert grid.z_at(r, f) == pytest.approx((means[p] - hc.mean()) / hc.std(ddof=1))
-    hc_z = [grid.z_at(r, "range_of_motion") for r in range(3)]
+    hc_z = [grid.z_at(r, "range_of_motion") for r in range(5)]
     assert sum(hc_z) == pytest.approx(0, abs=1e-9)  # the controls centre their own scale
-    als_z = [grid.z_at(r, "range_of_motion") for r in range(3, 6)]
-    item = grid.item(3, 3 + FEATURE_NAMES.index("range_of_motion"))
+    als_z = [grid.z_at(r, "range_of_motion") for r in range(5, 10)]
+    item = grid.item(5, 3 + FEATURE_NAMES.index("range_of_motion"))
     assert item.text().endswith(f"({als_z[0]:+.1f})" if abs(als_z[0]) >= 0.05 else "(+0.0)")
-    strong = [(r, c) for r in range(6) for c in range(3, grid.columnCount())
+    strong = [(r, c) for r in range(10) for c in range(3, grid.columnCount())
               if math.isfinite(grid.item(r, c).data(256)[1]) and abs(grid.item(r, c).data(256)[1]) > 2]
     assert strong and all(grid.item(r, c).background().color().name() == "#f7c6c0" for r, c in strong)
 
@@ -104,8 +107,9 @@ def test_features_table_shows_participants_with_z_scores_against_hc(qtbot, main_
     page.csv_button.click()
     rows = _read_csv(out)
     assert [r["participant"] for r in rows] == ids and {r["task"] for r in rows} == {"OPEN"}
-    assert float(rows[4]["range_of_motion_mm"]) == pytest.approx(grid.value_at(4, "range_of_motion"))
-    assert float(rows[4]["range_of_motion_z_vs_HC"]) == pytest.approx(grid.z_at(4, "range_of_motion"))
+    assert float(rows[6]["range_of_motion_mm"]) == pytest.approx(grid.value_at(6, "range_of_motion"))
+    assert float(rows[6]["range_of_motion_z_vs_HC"]) == pytest.approx(grid.z_at(6, "range_of_motion"))
+    assert {r["n_HC_controls"] for r in rows} == {"5"}
     assert int(rows[0]["repetitions"]) == sum(r["participant"] == ids[0] for r in table.rows)
     assert "Saved" in page.message_label.text()
 
@@ -132,14 +136,15 @@ def test_roc_auc_equals_classify_on_the_same_table(qtbot, main_window, study, tm
         roc.classify_button.click()
     result = blocker.args[0]
     table = features.table
-    assert table is not None and features.features_table.rowCount() == 6  # shared with Features
+    assert table is not None and features.features_table.rowCount() == 10  # shared with Features
     assert set(table.sources.values()) == {"model exact + depth (3D mm)"}
     expected = classify(table, "OPEN", ("HC", "ALS"))
     assert result["auc"] == pytest.approx(expected["auc"]) and result["auc_ci95"] == pytest.approx(expected["auc_ci95"])
     noisy = classify(project_features(main_window.session, model="noisy"), "OPEN", ("HC", "ALS"))
 
-    def label(r):
-        return f"AUC {r['auc']:.2f} (95% CI {r['auc_ci95'][0]:.2f}–{r['auc_ci95'][1]:.2f})"
+    def label(r):  # the AUC with its CI (or why there is none) and its n per group
+        ci = f"95% CI {r['auc_ci95'][0]:.2f}–{r['auc_ci95'][1]:.2f}" if r["auc_ci95_estimable"] else "CI not estimable"
+        return f"AUC {r['auc']:.2f} ({ci}; n=5 HC, 5 ALS)"
 
     legend = [lab.text for _sample, lab in roc.plot.legend.items]
     assert legend == [f"exact: {label(expected)}", f"noisy: {label(noisy)}"]
@@ -147,8 +152,8 @@ def test_roc_auc_equals_classify_on_the_same_table(qtbot, main_window, study, tm
     assert list(roc.plot.curves[1].getData()[1]) == pytest.approx(noisy["roc"]["tpr"])
     x, y = roc.plot.curve.getData()
     assert list(x) == pytest.approx(expected["roc"]["fpr"]) and list(y) == pytest.approx(expected["roc"]["tpr"])
-    assert roc.prob_table.rowCount() == 6
-    probs = {roc.prob_table.item(r, 0).text(): roc.prob_table.item(r, 2).data(256) for r in range(6)}
+    assert roc.prob_table.rowCount() == 10
+    probs = {roc.prob_table.item(r, 0).text(): roc.prob_table.item(r, 2).data(256) for r in range(10)}
     assert probs == pytest.approx({p: v["probability"] for p, v in expected["participants"].items()})
     assert roc.imp_table.rowCount() == 8
     assert roc.imp_table.item(0, 0).text() == next(iter(expected["importances"]))
@@ -165,6 +170,46 @@ def test_roc_auc_equals_classify_on_the_same_table(qtbot, main_window, study, tm
         roc.plot.export(tmp_path / f"roc{suffix}")
         assert (tmp_path / f"roc{suffix}").stat().st_size > 1000
     assert "<svg" in (tmp_path / "roc.svg").read_text()
+
+
+def test_few_participants_show_no_z_and_no_auc_but_say_why(qtbot, main_window, study, monkeypatch):
+    """3 controls and 2 ALS participants (the study's features, fewer participants): the features
+    table shows values without z or colours and says "not enough participants (n=3 HC controls; ...)";
+    Classify shows no curve, AUC or probabilities but "not enough participants (n=3 HC, 2 ALS; ...)"
+    and never runs the classifier."""
+    from neuroface_studio.app.kinematics import FeatureTable, project_features
+    from neuroface_studio.gui.analyze import diagnosis as analyze_diagnosis
+    panel = _analyze(main_window, study, "features_page")
+    full = project_features(main_window.session, model="exact")
+    people = sorted({(r["group"], r["participant"]) for r in full.rows})
+    keep = [p for g, p in people if g == "HC"][:3] + [p for g, p in people if g == "ALS"][:2]
+    small = FeatureTable(rows=[r for r in full.rows if r["participant"] in keep], sources=full.sources,
+                         spaces=full.spaces, times=full.times)
+    page = panel.features_page
+    page.set_table(small, "exact")
+    grid = page.features_table
+    assert grid.rowCount() == 5
+    why = "not enough participants (n=3 HC controls; at least 5 needed)"
+    assert f"z-scores: {why}</b>, so the table shows values only, without z or colours" in page.summary_label.text()
+    for r in range(5):
+        for c in range(3, grid.columnCount()):
+            item = grid.item(r, c)
+            assert "(" not in item.text() and item.background().style() == Qt.BrushStyle.NoBrush
+            assert item.data(256)[1] != item.data(256)[1]  # z is NaN
+    assert f"no z: {why}" in grid.item(4, 3).toolTip()
+
+    ran = []
+    monkeypatch.setattr(analyze_diagnosis, "classify", lambda *a, **k: ran.append(a))
+    roc = panel.roc_page
+    panel.pages.setCurrentWidget(roc)
+    roc.classify_button.click()
+    qtbot.waitUntil(lambda: not roc.running and roc.message_label.isVisibleTo(panel), timeout=30000)
+    why = "not enough participants (n=3 HC, 2 ALS; at least 5 per group needed)"
+    assert not ran and roc.result is None and roc.plot.curve is None and roc.prob_table.rowCount() == 0
+    assert roc.message_label.text() == f"No classifier: {why}."
+    assert "OPEN, HC vs ALS: Not enough participants (n=3 HC, 2 ALS" in roc.summary_label.text()
+    assert "AUC 1.00" not in roc.summary_label.text() and roc.plot.not_enough == why
+    assert not roc.csv_button.isEnabled() and not roc.png_button.isEnabled()
 
 
 def test_trace_cursor_follows_the_viewer_and_a_click_moves_it(qtbot, main_window, study, tmp_path):
@@ -259,7 +304,7 @@ def test_no_repetitions_shows_the_skip_reasons(qtbot, main_window, study, tmp_pa
     s.save()
     panel = _analyze(main_window, folder, "features_page")
     table = _compute(qtbot, panel.features_page)
-    assert not table.rows and len(table.skipped) == 6
+    assert not table.rows and len(table.skipped) == 10
     text = panel.features_page.skipped_label.text()
     assert panel.features_page.skipped_label.isVisibleTo(panel) and "no repetitions" in text
     assert all(rid in text for rid in table.skipped)
@@ -272,7 +317,7 @@ def test_no_repetitions_shows_the_skip_reasons(qtbot, main_window, study, tmp_pa
     qtbot.waitUntil(lambda: not roc.running and roc.message_label.isVisibleTo(panel), timeout=30000)
     msg = roc.message_label.text()
     assert msg.startswith("Cannot classify: no repetitions of task OPEN") and "segment the recording" in msg
-    assert "6 recording(s) skipped" in msg and msg.count("segment the recording") == 1  # grouped by reason
+    assert "10 recording(s) skipped" in msg and msg.count("segment the recording") == 1  # grouped by reason
     assert "Traceback" not in msg and roc.result is None
 
     rid = sorted(main_window.session.project.recordings)[0]

@@ -22,10 +22,12 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QPushButton, QSplitter,
                                QVBoxLayout, QWidget)
 
-from neuroface_studio.app.kinematics import FeatureTable, classify, project_features
+from neuroface_studio.analysis.sample_size import NOT_ENOUGH
+from neuroface_studio.app.kinematics import FeatureTable, classifier_sample, classify, project_features
 from neuroface_studio.app.landmarking import tracks_of
 from neuroface_studio.app.project_service import ProjectSession
-from neuroface_studio.gui.analyze.features import FeaturesTableWidget, feature_csv_rows, participant_means, tasks_of
+from neuroface_studio.gui.analyze.features import (FeaturesTableWidget, feature_csv_rows, participant_means, tasks_of,
+                                                   z_sample_of)
 from neuroface_studio.gui.analyze.roc import (RocPlotWidget, auc_label, fill_table, importance_rows, probability_rows,
                                               roc_rows, small_table)
 from neuroface_studio.gui.analyze.tables import write_csv
@@ -153,13 +155,15 @@ class FeaturesPage(JobPage):
         self.features_table.setVisible(bool(means))
         if table is not None:
             n_hc = sum(m["group"] == "HC" for m in means)
+            sample = z_sample_of(n_hc)
             sources = sorted(set(table.sources.values()))
             self.summary_label.setText(
                 f"<b>{self.task() or 'no task'}</b>: {len(means)} participant(s), mean over each one's repetitions; "
-                f"in brackets the z-score against the {n_hc} healthy control(s) (HC mean and SD); "
-                "|z| &gt; 1 amber, |z| &gt; 2 red. " + (f"{len(table.rows)} repetition(s) in {table.seconds:.1f} s."
-                                                    if table.rows else "No repetition could be measured.")
-                + ("" if n_hc >= 2 else " <i>Fewer than 2 controls: no z-scores.</i>")
+                + (f"in brackets the z-score against the {n_hc} healthy controls (HC mean and SD, n={n_hc}); "
+                   "|z| &gt; 1 amber, |z| &gt; 2 red. " if sample.ok else
+                   f"<b>z-scores: {sample.reason}</b>, so the table shows values only, without z or colours. ")
+                + (f"{len(table.rows)} repetition(s) in {table.seconds:.1f} s."
+                   if table.rows else "No repetition could be measured.")
                 + (f" Landmarks: {'; '.join(sources)}." if sources else ""))
         skipped = table.skipped if table is not None else {}
         self.skipped_label.setText("<b>Skipped recordings</b><ul>" + "".join(
@@ -272,16 +276,20 @@ class RocPage(JobPage):
             t = table if table is not None else project_features(snapshot, model=model, progress=progress,
                                                                   cancel=cancel)
             progress(0, 0, f"Classifying {task}: {groups[0]} vs {groups[1]}")
+            sample = classifier_sample(t, task, groups)
+            if t.rows and not sample.ok:  # issue 18: no AUC or probabilities from too few participants
+                return t, None, sample.reason, None
             try:
                 result = classify(t, task, groups)
-            except ValueError as exc:  # too few participants, no repetitions, ...
+            except ValueError as exc:  # no repetitions, ...
                 return t, None, str(exc), None
             other = None
             if compare is not None and compare != model:
                 t2 = project_features(snapshot, model=compare, progress=progress, cancel=cancel)
                 progress(0, 0, f"Classifying {task} on {compare}'s landmarks")
                 try:
-                    other = (compare, classify(t2, task, groups), "")
+                    why = classifier_sample(t2, task, groups).reason
+                    other = (compare, None, why) if why else (compare, classify(t2, task, groups), "")
                 except ValueError as exc:
                     other = (compare, None, f"{exc}. " + skip_summary(t2.skipped))
             return t, result, "", other
@@ -294,7 +302,9 @@ class RocPage(JobPage):
                     self.features.set_table(t, model)
                 name = (model or "automatic") if other is not None and other[1] is not None else ""
                 self.show_result(result, name, [other[:2]] if other is not None and other[1] is not None else [])
-                if result is None:
+                if result is None and problem.startswith(NOT_ENOUGH):
+                    self.show_not_enough(problem, task, groups)
+                elif result is None:
                     show_message(self.message_label, f"Cannot classify: {problem}. " + skip_summary(t.skipped),
                                  ERROR_STYLE)
                 else:
@@ -331,6 +341,15 @@ class RocPage(JobPage):
                 f"{result['n_participants']} participants, {result['n_repetitions']} repetitions, leave-one-subject-"
                 "out random forest (participant probability = mean over their repetitions; CI by bootstrap).")
         self._update_buttons()
+
+    def show_not_enough(self, reason: str, task: str, groups: tuple[str, str]) -> None:
+        """No classifier shown: ``reason`` ("not enough participants (n=...)") instead of an AUC."""
+        self.show_result(None)
+        self.plot.show_not_enough(f"{task}: {groups[0]} vs {groups[1]}", reason)
+        self.summary_label.setText(f"<b>{task}, {groups[0]} vs {groups[1]}: {reason[0].upper() + reason[1:]}.</b> "
+                                   "No AUC or probabilities are shown: with so few participants they would "
+                                   f"look like a finding and mean nothing. Add participants to each group. {ROC_INTRO}")
+        show_message(self.message_label, f"No classifier: {reason}.", INFO_STYLE)
 
     def export_csv(self, path: Path) -> list[Path]:
         """The ROC points to ``path``, probabilities and importances next to it (``-participants``,

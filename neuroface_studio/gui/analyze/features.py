@@ -3,10 +3,12 @@
 :func:`participant_means` averages the per-repetition rows of
 :func:`neuroface_studio.app.kinematics.project_features` over each participant's repetitions of
 one task; :func:`control_z_scores` gives each value's z-score against the control group's (HC)
-mean and SD (sample SD of the controls' participant means; no z without two controls or when the
-controls do not vary). :class:`FeaturesTableWidget` shows them, one row per participant (controls
-first), cells "value (z)" coloured by |z| (1-2 amber, over 2 red), the raw value and z in the
-cell's ``Qt.UserRole`` data; :func:`feature_csv_rows` gives the same table for CSV. Recordings
+mean and SD (sample SD of the controls' participant means; no z with fewer controls than
+analysis/sample_size.MIN_CONTROLS_FOR_Z, or when the controls do not vary). :class:`FeaturesTableWidget`
+shows them, one row per participant (controls first), cells "value (z)" coloured by |z| (1-2 amber,
+over 2 red) - with too few controls the value alone, uncoloured, and the tooltip says "not enough
+participants (n=...)" - the raw value and z in the cell's ``Qt.UserRole`` data;
+:func:`feature_csv_rows` gives the same table for CSV (with the controls' n). Recordings
 without depth are measured in 2D (interocular units, "· 2D" after the repetition count); a
 participant is compared only with controls measured the same way.
 """
@@ -21,6 +23,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from neuroface_studio.analysis.features import FEATURE_NAMES, SPACE_2D, SPACE_3D, units_of
+from neuroface_studio.analysis.sample_size import SampleSize, z_sample
 
 CONTROL = "HC"
 #: How each feature space is described to the user.
@@ -89,21 +92,32 @@ def control_stats(means: list[dict], space: str | None = None) -> dict[str, tupl
 
 def control_z_scores(means: list[dict]) -> list[dict[str, float]]:
     """Per participant (same order as ``means``): {feature: z against the controls measured in the
-    same space} (NaN if none)."""
+    same space} (NaN if none, or with fewer controls than the minimum: :func:`z_sample_of`)."""
     stats = {s: control_stats(means, s) for s in {space_of(m) for m in means}}
     out = []
     for m in means:
         z = {}
         for f in FEATURE_NAMES:
-            mu, sd, _ = stats[space_of(m)][f]
-            ok = math.isfinite(m[f]) and math.isfinite(sd) and sd > 0
+            mu, sd, n = stats[space_of(m)][f]
+            ok = math.isfinite(m[f]) and math.isfinite(sd) and sd > 0 and z_sample_of(n).ok
             z[f] = (m[f] - mu) / sd if ok else float("nan")
         out.append(z)
     return out
 
 
+def z_sample_of(n_controls: int) -> SampleSize:
+    """Whether a z against ``n_controls`` controls may be shown (analysis/sample_size.py)."""
+    return z_sample(n_controls, CONTROL)
+
+
+def controls_in_space(means: list[dict], space: str) -> int:
+    """Control participants measured in ``space`` (the n behind the z-scores of that space)."""
+    return sum(m["group"] == CONTROL and space_of(m) == space for m in means)
+
+
 def feature_csv_rows(means: list[dict], task: str) -> tuple[list[str], list[list]]:
-    """Header and rows: participant, group, task, repetitions, then each feature and its z."""
+    """Header and rows: participant, group, task, repetitions, then each feature and its z (empty
+    with too few controls), and last the number of controls measured the same way."""
     units = table_units(means)
     header = ["participant", "group", "task", "repetitions", "space"]
     for f in FEATURE_NAMES:
@@ -115,8 +129,8 @@ def feature_csv_rows(means: list[dict], task: str) -> tuple[list[str], list[list
         row = [m["participant"], m["group"], task, m["repetitions"], space_of(m)]
         for f in FEATURE_NAMES:
             row += [m[f], z[f]]
-        rows.append(row)
-    return header, rows
+        rows.append(row + [controls_in_space(means, space_of(m))])
+    return header + [f"n_{CONTROL}_controls"], rows
 
 
 def fmt(v: float) -> str:
@@ -177,8 +191,9 @@ class FeaturesTableWidget(QTableWidget):
                 item.setData(Qt.ItemDataRole.UserRole, (m[f], zf))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 mu, sd, n = stats[space_of(m)][f]
-                item.setToolTip(f"{f} = {fmt(m[f])} {unit_of[f]}; {CONTROL} ({n}): {fmt(mu)} ± {fmt(sd)}"
-                                + (f"; z = {zf:+.2f}" if math.isfinite(zf) else "; no z (too few controls)"))
+                why = z_sample_of(n).reason or "the controls do not vary"
+                item.setToolTip(f"{f} = {fmt(m[f])} {unit_of[f]}; {CONTROL} (n={n}): {fmt(mu)} ± {fmt(sd)}"
+                                + (f"; z = {zf:+.2f}" if math.isfinite(zf) else f"; no z: {why}"))
                 color = z_color(zf)
                 if color is not None:
                     item.setBackground(QBrush(color))

@@ -90,6 +90,12 @@ def model_rows(report: dict) -> tuple[list[str], list[list]]:
     return header, rows
 
 
+def smd_n(report: dict, model: str, group: str) -> str:
+    """" (n 40/38)": the images of HC and of ``group`` behind a bias SMD (no statistic without its n)."""
+    groups = report["models"][model]["groups"]
+    return f" (n {groups.get('HC', {}).get('n', 0)}/{groups.get(group, {}).get('n', 0)})"
+
+
 def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
     """NRMSE columns in % (full precision); NaN and not-applicable cells empty."""
     with open(path, "w", newline="", encoding="utf-8") as f:
@@ -193,7 +199,7 @@ class ResultsTablesWidget(QWidget):
         _fill(self.models_table, ["Model", "n\nimages", "missing", "CED\nAUC"]
               + [f"fail\n> {100 * t:g}%" for t in thresholds] + [f"bias HC\nvs {g} (SMD)" for g in patients],
               [[r[0], str(r[1]), str(r[2]), num(r[3], 3)] + [pct(v, 1) + " %" if not _nan(v) else "—" for v in r[4:k]]
-               + [num(v) for v in r[k:]] for r in rows],
+               + [num(v) + smd_n(report, r[0], g) for v, g in zip(r[k:], patients)] for r in rows],
               rows)
 
     def csv_tables(self, report: dict) -> dict[str, tuple[list[str], list[list]]]:
