@@ -109,9 +109,9 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
         except (KeyError, ValueError):
             task = None
         verdict = recording_verdict(rec, task)  # issue 18: the recording quality gate's, stored with the take
-        protocol_rows.append({"session": session_id, "task": rec.task_code, "frames": rec.n_frames,
-                              "seconds": times.duration_s, "repetitions": len(reps), "frontal": frontal,
-                              "dropped": int(rec.quality.get("dropped", 0) or 0),
+        protocol_rows.append({"recording": rec.id, "session": session_id, "task": rec.task_code,
+                              "frames": rec.n_frames, "seconds": times.duration_s, "repetitions": len(reps),
+                              "frontal": frontal, "dropped": int(rec.quality.get("dropped", 0) or 0),
                               "quality": verdict.to_dict() if verdict is not None else None})
         mine = [r for r in table.rows if r["recording"] == rec.id]
         name, trace = _trace(session, rec.id)

@@ -95,8 +95,8 @@ class ProjectBrowserPanel(QWidget):
                     for r in recs:
                         task = project.protocol.task(r.task_code) if r.task_code in project.protocol.codes else None
                         verdict = recording_verdict(r, task)
-                        r_item = QTreeWidgetItem([r.id, r.task_code, (f"{verdict.word} · " if verdict is not None
-                                                                      else "") + f"{r.n_frames} fr · {r.duration_s:.1f} s"])
+                        word = f"{verdict.word} · " if verdict is not None else ""  # first: a narrow dock cuts the end
+                        r_item = QTreeWidgetItem([r.id, r.task_code, f"{word}{r.n_frames} fr · {r.duration_s:.1f} s"])
                         r_item.setData(0, _ROLE_KIND, "recording")
                         r_item.setData(0, _ROLE_ID, r.id)
                         r_item.setData(0, _ROLE_QUALITY, verdict.level if verdict is not None else None)

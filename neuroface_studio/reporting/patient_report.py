@@ -81,7 +81,7 @@ def quality_notes(report: "PatientReport") -> list[str]:
     for r in report.protocol_rows:
         q = r.get("quality")
         if q and q["level"] != "green" and q.get("reasons"):
-            out.append(f"{r['task']} ({r['session']}): {quality_word(r)}, {'; '.join(q['reasons'])}.")
+            out.append(f"{r.get('recording') or r['task']}: {quality_word(r)}, {'; '.join(q['reasons'])}.")
     return out
 
 

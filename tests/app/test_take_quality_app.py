@@ -103,7 +103,7 @@ def test_the_participant_report_lists_each_recordings_quality(handmade_project, 
     text = " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(str(pdf)).pages).split())
     assert "Quality" in text and "retake" in text
     reason = result.verdict.reasons[0]
-    assert f"Recording quality: OPEN ({result.recording_id.split('-OPEN')[0]}-S" in text
+    assert f"Recording quality: {result.recording_id}: retake, " in text
     assert reason in text  # why, in the report's words
     page = html.read_text()
     assert "<th>Quality</th>" in page and "background:#f6c6c6'>retake</td>" in page and reason in page
