@@ -330,6 +330,11 @@ def _propose_on_grid(raw: np.ndarray, ft: FrameTimes, p: SegmentationParams, fps
     grid = uniform_grid(0.0, float(ft.t_s[-1]), ft.rate_hz)
     # holes up to MAX_GAP_S (0.25 s) are bridged for detection; a peak in a longer hole is unseen
     on_grid = propose_repetitions(resample(raw, ft.t_s, grid), ft.rate_hz, p)
+    return spans_to_frames(on_grid, grid, ft, fps)
+
+
+def spans_to_frames(on_grid: Proposal, grid: np.ndarray, ft: FrameTimes, fps: float) -> Proposal:
+    """A proposal made on the uniform ``grid`` with each edge moved to the recorded frame nearest in time."""
     spans: list[ProposedSpan] = []
     for sp in on_grid.spans:  # each edge to the recorded frame nearest in time
         a, b = (int(i) for i in grid_to_frame(grid[[sp.start, sp.end]], ft.t_s))
@@ -338,7 +343,7 @@ def _propose_on_grid(raw: np.ndarray, ft: FrameTimes, p: SegmentationParams, fps
             continue
         peak = int(np.clip(grid_to_frame(grid[sp.peak], ft.t_s)[0], a, b))
         spans.append(ProposedSpan(a, b, sp.confidence, peak))
-    return Proposal(tuple(spans), p, on_grid.direction, fps)
+    return Proposal(tuple(spans), on_grid.params, on_grid.direction, fps)
 
 
 def _as_pairs(spans) -> list[tuple[int, int]]:

@@ -213,8 +213,12 @@ class _Run:
         if step == "landmarks":
             return bt.landmarks_done(self.folder, rid, self.opts)
         if step == "segment":
+            from neuroface_studio.edits.repetition_commands import persons_repetitions
             reps = project.repetitions_of(rid)
-            if reps:
+            if persons_repetitions(project, rid):  # the rule Segment's Accept all and `segment --apply` keep too
+                return (f"has {len(reps)} repetition(s) made or edited by a person, kept "
+                        "(edit them in the Segment workspace)")
+            if reps:  # untouched machine spans (an earlier run's proposals, simulated truth): done already
                 return f"has {len(reps)} repetition(s), kept (edit them in the Segment workspace)"
             code = project.recordings[rid].task_code
             if code in project.protocol.codes and not project.protocol.task(code).segmented:

@@ -5,7 +5,8 @@ there is none, landmark the recording first with the built-in dlib68 model, ~200
 the task's kinematic trace (:mod:`neuroface_studio.analysis.traces`), propose spans
 (:mod:`neuroface_studio.analysis.segmentation`) and, for simulated recordings, compare them
 with the true spans of ``truth/<recording>.h5``. Nothing changes in the project until
-:func:`apply_proposals` pushes one undoable :class:`ReplaceRepetitions` per recording.
+:func:`apply_proposals` pushes one undo step (a :class:`ReplaceRepetitions` per recording, together);
+recordings whose repetitions are a person's (:func:`persons_recordings`) are kept unless asked.
 
 GUI use (on a worker thread for :func:`propose_for_project`; one recording is fast once
 landmarked)::
@@ -13,11 +14,12 @@ landmarked)::
     result = propose_for_recording(session, "SIM001-OPEN")         # RecordingSegmentation
     trace = result.trace_values                                     # (T,) for the timeline
     trace = trace_for_recording(session, "SIM001-OPEN")             # the same, without proposing
-    apply_proposals(session, [result])                              # one undo step per recording
+    apply_proposals(session, [result], keep=persons_recordings(session, [result]))  # one undo step
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,6 +29,7 @@ from neuroface_studio.analysis.segmentation import (
     BoundaryError, ProposedSpan, SegmentationParams, boundary_error_frames, params_for_task, pooled_mean_abs,
     propose_repetitions,
 )
+from neuroface_studio.analysis.speech_segmentation import SPEECH_TASKS, propose_speech_timed
 from neuroface_studio.analysis.traces import compute_trace
 from neuroface_studio.app.frame_times import recording_times
 from neuroface_studio.app.jobs import CancelToken, ProgressFn, no_progress
@@ -34,7 +37,8 @@ from neuroface_studio.app.landmarking import (
     LandmarkingResult, landmark_recording, log_landmarking, read_track, tracks_of,
 )
 from neuroface_studio.app.project_service import ProjectSession, current_user
-from neuroface_studio.edits.repetition_commands import ReplaceRepetitions
+from neuroface_studio.edits.repetition_commands import ReplaceRepetitions, persons_repetitions
+from neuroface_studio.edits.undo import CompoundCommand
 from neuroface_studio.store.errors import StoreError
 
 FALLBACK_MODEL = "dlib68"
@@ -103,7 +107,7 @@ class RecordingSegmentation:
     trace_values: np.ndarray | None = field(default=None, repr=False)  # (T,) the trace, for the timeline
     time_source: str = ""  # which clock the proposal used (recorded timestamps, or index/fps and why)
     landmarking: LandmarkingResult | None = field(default=None, repr=False)  # when this run landmarked
-    basis: str = ""  # speech tasks: whether the spans come from the sound or the lips, and why
+    basis: str = ""  # speech tasks: whether the spans come from the sound or the lips and jaw, and why
 
     @property
     def frames(self) -> list[tuple[int, int]]:
@@ -178,12 +182,23 @@ def propose_for_recording(session: ProjectSession, recording_id: str, model: str
     else:
         times = recording_times(session, recording_id, len(values))
         out.time_source = times.describe()
-        out.spans = list(propose_repetitions(values, rec.fps, p, times=times).spans)
-        from neuroface_studio.app.sound_proposals import sound_spans  # issue 19: speech tasks by their syllables
+        from neuroface_studio.app.sound_proposals import combine_with_lips, sound_spans  # issue 19
+        speech = params is None and rec.task_code.upper() in SPEECH_TASKS
+        if speech:  # issue 18: syllable-rate oscillation of the lips and jaw (no sound needed)
+            lips = values if trace_name == "lip_aperture" else trace_for_recording(session, recording_id,
+                                                                                      "lip_aperture", source)
+            jaw = trace_for_recording(session, recording_id, "jaw_opening", source)
+            out.spans = list(propose_speech_timed(lips, jaw, rec.fps, rec.task_code, times).spans)
+        else:
+            out.spans = list(propose_repetitions(values, rec.fps, p, times=times).spans)
         face = np.isfinite(read_track(session, recording_id, source).landmarks_px).all(axis=(1, 2))
-        by_sound, out.basis = sound_spans(session, recording_id, rec.task_code, values, face)
+        by_sound, why = sound_spans(session, recording_id, rec.task_code, values, face)
         if by_sound is not None:
-            out.spans = by_sound
+            out.spans, out.basis = combine_with_lips(by_sound, out.spans if speech else [], why)
+        elif speech:
+            out.basis = "from the lips and jaw (syllable-rate oscillation)" + (f"; {why}" if why else "")
+        else:
+            out.basis = why
     if out.true_spans is not None:
         out.boundary_error = boundary_error_frames(out.frames, out.true_spans)
     progress(1, 1, f"{recording_id}: {len(out.spans)} repetition(s) proposed")
@@ -256,7 +271,27 @@ class SegmentationReport:
                         cats.setdefault(category_of(r.task_code), []).append(r.boundary_error)
                 d["boundary_error_frames_by_category"] = {c: _round(pooled_mean_abs(v))
                                                           for c, v in sorted(cats.items())}
+            d["by_task"] = self.by_task()
         return d
+
+    def by_task(self) -> dict:
+        """Per task, over its simulated recordings: median and mean |boundary error| (frames, every
+        matched start and end), true repetitions, misses, extras, and the longest proposal as a
+        share of its take (1.0 = one repetition spanning the whole take)."""
+        out: dict[str, dict] = {}
+        for task in sorted({r.task_code for r in self.results if r.boundary_error is not None}):
+            rs = [r for r in self.results if r.task_code == task and r.boundary_error is not None]
+            errs = [abs(e) for r in rs for pair in r.boundary_error.errors for e in pair]
+            out[task] = {"recordings": len(rs), "true": sum(len(r.true_spans or []) for r in rs),
+                         "matched": sum(len(r.boundary_error.matched) for r in rs),
+                         "misses": sum(r.boundary_error.misses for r in rs),
+                         "extras": sum(r.boundary_error.extras for r in rs),
+                         "median_abs": _round(float(np.median(errs))) if errs else None,
+                         "mean_abs": _round(float(np.mean(errs))) if errs else None,
+                         "longest_share": _round(max((s.end - s.start + 1) / max(r.n_frames, 1)
+                                                     for r in rs for s in r.spans) if any(r.spans for r in rs)
+                                                 else None)}
+        return out
 
     def to_dict(self, category_of=None) -> dict:
         d = {"recordings": [r.to_dict() for r in self.results], **self.summary(category_of)}
@@ -302,18 +337,29 @@ def propose_for_project(session: ProjectSession, recording_ids: list[str] | None
     return SegmentationReport(results)
 
 
-def apply_proposals(session: ProjectSession, results: list[RecordingSegmentation]) -> list[str]:
-    """Replace each segmented recording's repetitions by its proposal (one undo step each).
+def persons_recordings(session: ProjectSession, results: list[RecordingSegmentation]) -> list[str]:
+    """The recordings among ``results`` with a usable proposal whose repetitions are a person's
+    (:func:`~neuroface_studio.edits.repetition_commands.persons_repetitions`): a bulk accept keeps
+    them unless the person says otherwise."""
+    return [r.recording_id for r in results if r.segmented and not r.problem
+            and persons_repetitions(session.project, r.recording_id)]
 
-    Recordings not segmented (REST) or with a problem are left as they are. Returns the IDs changed.
+
+def apply_proposals(session: ProjectSession, results: list[RecordingSegmentation],
+                    keep: Collection[str] = ()) -> list[str]:
+    """Replace each segmented recording's repetitions by its proposal, as ONE undo step.
+
+    Recordings not segmented (REST), with a problem, or listed in ``keep`` (e.g.
+    :func:`persons_recordings`) are left as they are. One recording: a ReplaceRepetitions;
+    several: one CompoundCommand of them (one Ctrl+Z restores all). Returns the IDs changed.
     """
-    changed = []
-    for r in results:
-        if not r.segmented or r.problem:
-            continue
-        session.apply(ReplaceRepetitions(session.project, r.recording_id, r.frames, source="proposed"))
-        changed.append(r.recording_id)
-    return changed
+    commands = [ReplaceRepetitions(session.project, r.recording_id, r.frames, source="proposed")
+                for r in results if r.segmented and not r.problem and r.recording_id not in keep]
+    if len(commands) == 1:
+        session.apply(commands[0])
+    elif commands:
+        session.apply(CompoundCommand(commands, f"accept the proposals of {len(commands)} recordings"))
+    return [c.recording_id for c in commands]
 
 
 def log_segmentation(session: ProjectSession, results: list[RecordingSegmentation], applied: list[str],

@@ -3,7 +3,8 @@
 ``neuroface-studio segment PROJECT [--recording ID ...] [--model NAME] [--apply] [--json]``
 reports per-recording proposals (and, for simulated recordings, the boundary error against the
 true spans); ``--apply`` replaces each recording's repetitions by the proposals and saves the
-project (audit-logged). Registered by :mod:`neuroface_studio.cli` (same top layer); only
+project (audit-logged), except repetitions a person made or edited (kept, and listed, unless
+``--replace-edited``). Registered by :mod:`neuroface_studio.cli` (same top layer); only
 argparse is imported at start-up.
 """
 
@@ -24,12 +25,15 @@ def add_parsers(sub) -> None:
                    help="landmarks of this model (default: the active model's track, else any track, "
                         "else landmark with dlib68 first)")
     s.add_argument("--apply", action="store_true",
-                   help="replace the recordings' repetitions by the proposals and save the project")
+                   help="replace the recordings' repetitions by the proposals and save the project "
+                        "(repetitions a person made or edited are kept)")
+    s.add_argument("--replace-edited", action="store_true",
+                   help="with --apply: replace repetitions a person made or edited too")
     s.add_argument("--store", type=Path, default=None, help=argparse.SUPPRESS)
     s.add_argument("--json", action="store_true")
 
 
-def _text(report, applied: list[str], summary: dict) -> str:
+def _text(report, applied: list[str], summary: dict, kept: list[str]) -> str:
     lines = []
     for r in report.results:
         if r.params is not None and not r.segmented:
@@ -54,15 +58,24 @@ def _text(report, applied: list[str], summary: dict) -> str:
                      f"{summary.get('misses', 0)} missed, {summary.get('extras', 0)} extra")
         for cat, v in summary.get("boundary_error_frames_by_category", {}).items():
             lines.append(f"  {cat}: {'n/a' if v is None else f'{v:.2f}'} frames")
+    for task, t in summary.get("by_task", {}).items():
+        med = "n/a" if t["median_abs"] is None else f"{t['median_abs']:.1f}"
+        lines.append(f"  {task}: median {med} frames, {t['misses']} missed, {t['extras']} extra "
+                     f"of {t['true']} true ({t['recordings']} recording(s))")
     lines.append(f"applied to {len(applied)} recording(s) and saved" if applied
                  else "nothing changed in the project (use --apply to save the proposals)")
+    if kept:
+        lines.append(f"kept {len(kept)} recording(s) whose repetitions a person made or edited: {', '.join(kept)} "
+                     "(--replace-edited replaces them too)")
     return "\n".join(lines)
 
 
 def cmd_segment(args, emit, progress_printer) -> int:
     from neuroface_studio.app.jobs import CancelToken, JobCancelled
     from neuroface_studio.app.project_service import ProjectSession
-    from neuroface_studio.app.segmentation import apply_proposals, log_segmentation, propose_for_project
+    from neuroface_studio.app.segmentation import (
+        apply_proposals, log_segmentation, persons_recordings, propose_for_project,
+    )
     session = ProjectSession.open(args.project)
     token = CancelToken()
     try:
@@ -72,7 +85,8 @@ def cmd_segment(args, emit, progress_printer) -> int:
         raise JobCancelled("interrupted") from None
     finally:
         print(file=sys.stderr)
-    applied = apply_proposals(session, report.results) if args.apply else []
+    kept = [] if args.replace_edited or not args.apply else persons_recordings(session, report.results)
+    applied = apply_proposals(session, report.results, keep=kept) if args.apply else []
     log_segmentation(session, report.results, applied)
     protocol = session.project.protocol
 
@@ -81,6 +95,6 @@ def cmd_segment(args, emit, progress_printer) -> int:
 
     summary = report.summary(category)
     data = report.to_dict(category)
-    data["applied"] = applied
-    emit(args, data, _text(report, applied, summary))
+    data["applied"], data["kept"] = applied, kept
+    emit(args, data, _text(report, applied, summary, kept))
     return 0

@@ -8,6 +8,12 @@ recording's repetitions before and after, so undo and redo restore them exactly.
 A drag of a span's edge pushes :class:`SetRepetitionSpan` steps with ``merge=True``; they
 merge into one undo step. :class:`ReplaceRepetitions` puts proposals (or any list) in place
 of all of a recording's repetitions as a single undo step.
+
+**A person's repetitions** (:func:`persons_repetitions`, the one rule the batch command, the
+CLI and Segment's Accept all share): a recording's repetitions are a person's unless every one
+is an untouched machine span (``source`` "proposed" by segmentation or "truth" from the
+simulator). Any edit by hand (add, move/resize, split, merge; a delete, which marks the rest
+"manual") makes the recording's set a person's, and a proposal never replaces it silently.
 """
 
 from __future__ import annotations
@@ -17,6 +23,16 @@ from collections.abc import Iterable
 from neuroface_studio.domain.project import Project
 from neuroface_studio.domain.recordings import Repetition
 from neuroface_studio.edits.undo import Command
+
+
+MACHINE_SOURCES = ("proposed", "truth")  # repetitions no person has made or changed
+
+
+def persons_repetitions(project: Project, recording_id: str) -> list[Repetition]:
+    """The recording's repetitions when a person made or edited any of them, else [] (none, or all
+    untouched machine spans that a new proposal may replace)."""
+    reps = project.repetitions_of(recording_id)
+    return reps if any(r.source not in MACHINE_SOURCES for r in reps) else []
 
 
 def _span_text(start: int, end: int) -> str:
@@ -104,6 +120,8 @@ class DeleteRepetition(_RecordingRepetitionsCommand):
     def __init__(self, project: Project, repetition: Repetition) -> None:
         reps = _find(project, repetition)
         reps.remove(repetition)
+        # the rest were checked by the person who deleted this one: theirs now (persons_repetitions)
+        reps = [Repetition(r.recording_id, r.start_frame, r.end_frame, "manual") for r in reps]
         # no check: deleting never creates a problem, and it must fix overlaps from older files
         super().__init__(project, repetition.recording_id, reps,
                          f"delete repetition {_span_text(repetition.start_frame, repetition.end_frame)}", check=False)

@@ -27,6 +27,35 @@ class Command:
         return False
 
 
+class CompoundCommand(Command):
+    """Several commands done and undone as one undo step (a bulk accept: one Ctrl+Z restores all).
+
+    ``do`` runs them in order and ``undo`` in reverse; if one fails, those already done are
+    undone again, so the document is never left half changed.
+    """
+
+    def __init__(self, commands: list[Command], label: str) -> None:
+        if not commands:
+            raise ValueError("a compound edit needs at least one command")
+        self.commands = list(commands)
+        self.label = label
+
+    def do(self) -> None:
+        done: list[Command] = []
+        try:
+            for cmd in self.commands:
+                cmd.do()
+                done.append(cmd)
+        except Exception:
+            for cmd in reversed(done):
+                cmd.undo()
+            raise
+
+    def undo(self) -> None:
+        for cmd in reversed(self.commands):
+            cmd.undo()
+
+
 class UndoStack:
     def __init__(self, limit: int = 1000) -> None:
         self._done: list[Command] = []

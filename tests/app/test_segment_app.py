@@ -101,20 +101,46 @@ def test_trace_for_a_recording_without_track_says_what_to_do(project):
     assert r.spans == [] and "has no landmark track" in r.problem and not tracks_of(project, rid)
 
 
-def test_apply_is_one_undo_step_per_recording_and_undo_restores(project):
+def test_apply_is_one_undo_step_for_all_recordings_and_undo_restores(project):
     for rid in project.project.recordings:
         write_truth_track(project, rid)
     before = sorted((r.recording_id, r.start_frame, r.end_frame, r.source) for r in project.project.repetitions)
     report = seg.propose_for_project(project)
+    steps = len(project.undo._done)
     changed = seg.apply_proposals(project, report.results)
     assert changed == sorted(project.project.recordings) and project.dirty
     for r in report.results:
         reps = project.project.repetitions_of(r.recording_id)
         assert [(x.start_frame, x.end_frame) for x in reps] == r.frames and {x.source for x in reps} == {"proposed"}
-    assert project.undo.undo_label.startswith("replace the repetitions of")
-    project.undo.undo()
-    project.undo.undo()
+    assert len(project.undo._done) == steps + 1  # issue 18: a bulk accept is one undo step
+    assert project.undo.undo_label == f"accept the proposals of {len(changed)} recordings"
+    project.undo.undo()  # one Ctrl+Z restores every recording
     assert sorted((r.recording_id, r.start_frame, r.end_frame, r.source) for r in project.project.repetitions) == before
+
+
+def test_a_persons_repetitions_are_kept_by_apply_and_by_the_cli(project, capsys):
+    """Issue 18: the rule the batch command keeps (edits.persons_repetitions) holds for Accept all and
+    `segment --apply` too: a hand-adjusted edge is never replaced silently."""
+    from neuroface_studio.edits.repetition_commands import SetRepetitionSpan
+    for rid in project.project.recordings:
+        write_truth_track(project, rid)
+    edited, other = sorted(project.project.recordings)
+    assert seg.persons_recordings(project, seg.propose_for_project(project).results) == []  # truth: machine spans
+    first = project.project.repetitions_of(edited)[0]
+    project.apply(SetRepetitionSpan(project.project, first, first.start_frame + 1, first.end_frame))
+    project.save("test", "hand-adjusted edge")
+    mine = [(r.start_frame, r.end_frame, r.source) for r in project.project.repetitions_of(edited)]
+    report = seg.propose_for_project(project)
+    assert seg.persons_recordings(project, report.results) == [edited]
+    assert main(["segment", str(project.folder), "--apply", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["applied"] == [other] and out["kept"] == [edited]
+    reopened = ProjectSession.open(project.folder)
+    assert [(r.start_frame, r.end_frame, r.source) for r in reopened.project.repetitions_of(edited)] == mine
+    assert {r.source for r in reopened.project.repetitions_of(other)} == {"proposed"}
+    assert main(["segment", str(project.folder), "--apply", "--replace-edited"]) == 0
+    assert "applied to 2 recording(s)" in capsys.readouterr().out
+    assert {r.source for r in ProjectSession.open(project.folder).project.repetitions_of(edited)} == {"proposed"}
 
 
 def test_cancel_and_unknown_recording(project):

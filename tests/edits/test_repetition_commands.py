@@ -134,3 +134,35 @@ def test_overlaps_from_an_older_file_can_be_deleted(project):
 
 def test_validate_spans_sorts(project):
     assert validate_spans(project, REC, [(50, 60), (1, 2)]) == [(1, 2), (50, 60)]
+
+
+def test_persons_repetitions_rule_and_a_bulk_replace_is_one_undo_step(project):
+    """Issue 18: untouched machine spans (proposed, simulated truth) may be replaced by a proposal; any
+    hand edit (a moved edge, a deleted proposal) makes the recording's set a person's."""
+    from neuroface_studio.edits.repetition_commands import persons_repetitions
+    from neuroface_studio.edits.undo import CompoundCommand
+    assert spans(project) and persons_repetitions(project, REC) == project.repetitions_of(REC)  # "manual"
+    assert persons_repetitions(project, "P001-OTHER") == []  # simulated truth
+    stack = UndoStack()
+    stack.push(CompoundCommand([ReplaceRepetitions(project, REC, [(1, 2), (50, 60), (70, 80)]),
+                                ReplaceRepetitions(project, "P001-OTHER", [(3, 4)])], "accept 2"))
+    assert persons_repetitions(project, REC) == [] and spans(project, "P001-OTHER") == [(3, 4)]
+    stack.undo()  # one step restores both recordings
+    assert spans(project) == [(10, 20), (30, 40)] and spans(project, "P001-OTHER") == [(5, 9)]
+    stack.redo()
+    stack.push(DeleteRepetition(project, project.repetitions_of(REC)[0]))  # a person removes an extra one
+    assert {r.source for r in project.repetitions_of(REC)} == {"manual"} and persons_repetitions(project, REC)
+    stack.undo()
+    assert persons_repetitions(project, REC) == []
+    first = project.repetitions_of(REC)[0]
+    stack.push(SetRepetitionSpan(project, first, 1, 3))  # a hand-adjusted edge
+    assert persons_repetitions(project, REC) == project.repetitions_of(REC)
+    from neuroface_studio.edits.undo import Command
+
+    class Refused(Command):  # a part that fails when done (e.g. its file went away)
+        def do(self):
+            raise ValueError("refused")
+
+    with pytest.raises(ValueError, match="refused"):  # a failing part leaves nothing half done
+        stack.push(CompoundCommand([ReplaceRepetitions(project, REC, [(0, 5)]), Refused()], "bad"))
+    assert spans(project) == [(1, 3), (50, 60), (70, 80)] and stack.undo_label.startswith("set repetition")

@@ -291,6 +291,64 @@ def test_propose_accept_is_one_step_and_undo_restores_project_and_regions(main_w
     assert not panel.proposals.pending
 
 
+def _answer_accept_all_question(button_text, seen, tries=300):
+    """Click ``button_text`` in the Accept-all question once it is open (retry every 100 ms, 30 s at most)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+    box = QApplication.activeModalWidget()
+    if isinstance(box, QMessageBox) and box.objectName() == "acceptAllQuestion":
+        seen.append((box.text(), box.defaultButton().text()))
+        next(b for b in box.buttons() if b.text() == button_text).click()
+    elif tries > 0:
+        QTimer.singleShot(100, lambda: _answer_accept_all_question(button_text, seen, tries - 1))
+
+
+def test_accept_all_keeps_a_hand_adjusted_recording_and_one_undo_restores_all(main_window, qtbot, sim_project_master,
+                                                                              tmp_path):
+    """Issue 18: Accept all never replaces a person's repetitions without asking (default: keep theirs),
+    the bulk accept is ONE undo step, and the message line says how many were accepted and kept."""
+    pytest.importorskip("dlib")
+    from PySide6.QtCore import QTimer
+    folder = tmp_path / "proj"
+    shutil.copytree(sim_project_master, folder)
+    win = main_window
+    assert win.open_project(folder)
+    win.workspace_bar.select("segment")
+    panel, project, undo = win.segment_panel, win.session.project, win.session.undo
+    mine = panel.recording_id
+    other = [r for r in sorted(project.recordings) if r != mine][0]
+    a, b = panel.spans()[0]
+    panel.timeline.regions[0].setRegion((a - 0.5, b - 1 + 0.5))  # a hand-adjusted edge (what a drag ends with)
+    assert panel.spans()[0] == (a, b - 1)
+    hand = [(r.start_frame, r.end_frame, r.source) for r in project.repetitions_of(mine)]
+    before = sorted((r.recording_id, r.start_frame, r.end_frame, r.source) for r in project.repetitions)
+    panel.propose(all_recordings=True)
+    worker = panel.proposals.worker
+    qtbot.waitUntil(lambda: worker.done, timeout=60000)
+    proposed = {rid: r.frames for rid, r in panel.proposals.pending.items()}
+    assert sorted(proposed) == sorted(project.recordings) and proposed[mine] != [x[:2] for x in hand]
+    assert panel.proposals.bar.accept_all_button.text() == "Accept all (2)"
+    steps, seen = len(undo._done), []
+    QTimer.singleShot(100, lambda: _answer_accept_all_question("Keep theirs", seen))
+    panel.proposals.bar.accept_all_button.click()
+    assert seen and mine in seen[0][0] and other not in seen[0][0] and seen[0][1] == "Keep theirs"
+    assert [(r.start_frame, r.end_frame, r.source) for r in project.repetitions_of(mine)] == hand  # kept
+    assert [(r.start_frame, r.end_frame) for r in project.repetitions_of(other)] == proposed[other]
+    assert len(undo._done) == steps + 1
+    text = panel.message_label.text()
+    assert "Accepted 1 recording(s)" in text and f"kept 1 with a person's repetitions ({mine})" in text
+    assert list(panel.proposals.pending) == [mine]  # still pending: to review and Accept one by one
+    win.undo_action.trigger()  # one Ctrl+Z restores every recording
+    assert sorted((r.recording_id, r.start_frame, r.end_frame, r.source) for r in project.repetitions) == before
+    # asked again, "Replace them too" replaces the person's repetitions as well (one step)
+    seen.clear()
+    QTimer.singleShot(100, lambda: _answer_accept_all_question("Replace them too", seen))
+    panel.accept_all_proposals()
+    assert seen and [(r.start_frame, r.end_frame) for r in project.repetitions_of(mine)] == proposed[mine]
+    assert len(undo._done) == steps + 1 and not panel.proposals.pending
+    assert panel.spans() == proposed[mine] == region_frames(panel)
+
+
 def test_single_keys_are_claimed_before_window_shortcuts_but_ctrl_z_is_not(segment):
     from PySide6.QtCore import QEvent, Qt
     from PySide6.QtGui import QKeyEvent

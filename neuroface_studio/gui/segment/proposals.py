@@ -3,7 +3,9 @@
 Proposals come from app/segmentation.py (:class:`RecordingSegmentation`, made on a worker
 thread); the bar only describes them and offers the choices. The workspace does the change:
 Accept applies one recording's proposal as one undoable ReplaceRepetitions
-(:func:`apply_proposals`), Accept all does so for every pending recording (one undo step each).
+(:func:`apply_proposals`). Accept all accepts every pending recording whose repetitions are not a
+person's (:func:`persons_recordings`, the rule the batch command keeps too); for those that are,
+it asks (default: keep theirs) and leaves them pending. The whole bulk accept is ONE undo step.
 """
 
 from __future__ import annotations
@@ -11,11 +13,11 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import QObject, Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMessageBox, QPushButton, QWidget
 
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.app.segmentation import (RecordingSegmentation, apply_proposals, log_segmentation,
-                                               propose_for_project, propose_for_recording)
+                                               persons_recordings, propose_for_project, propose_for_recording)
 from neuroface_studio.gui.widgets.job_progress import run_with_progress
 
 
@@ -54,8 +56,8 @@ class ProposalBarWidget(QFrame):
         self.accept_button = QPushButton("Accept")
         self.accept_button.setToolTip("Replace this recording's repetitions by the proposal (one undo step; A)")
         self.accept_all_button = QPushButton("Accept all")
-        self.accept_all_button.setToolTip("Accept the proposals of every recording proposed "
-                                          "(one undo step per recording)")
+        self.accept_all_button.setToolTip("Accept the proposals of every recording proposed, except where a person "
+                                          "made or edited the repetitions (asked; one undo step in all)")
         self.discard_button = QPushButton("Discard")
         self.discard_button.setToolTip("Forget this recording's proposal; its repetitions stay as they are")
         for button, signal in ((self.accept_button, self.accept_requested),
@@ -167,10 +169,30 @@ class SegmentProposals(QObject):
         self._accept([result])
 
     def accept_all(self) -> None:
-        """Accept every pending proposal (one undo step per recording)."""
-        self._accept(list(self.pending.values()))
+        """Accept every pending proposal as ONE undo step; recordings whose repetitions are a
+        person's are kept (they stay pending) unless the user chooses to replace them."""
+        results = list(self.pending.values())
+        theirs = persons_recordings(self.panel.session, results)
+        keep = theirs if theirs and not self.ask_replace(theirs) else []
+        self._accept([r for r in results if r.recording_id not in keep], kept=keep)
 
-    def _accept(self, results: list[RecordingSegmentation]) -> None:
+    def ask_replace(self, recording_ids: list[str]) -> bool:
+        """Ask whether to replace repetitions a person made or edited; the default keeps them."""
+        box = QMessageBox(QMessageBox.Icon.Question, "Accept all proposals",
+                          f"{len(recording_ids)} recording(s) have repetitions made or edited by a person:\n\n"
+                          + "\n".join(f"  {rid}" for rid in recording_ids[:15])
+                          + (f"\n  … and {len(recording_ids) - 15} more" if len(recording_ids) > 15 else "")
+                          + "\n\nKeep theirs (their proposals stay pending, to review one by one), "
+                            "or replace them by the proposals too?", parent=self.panel)
+        box.setObjectName("acceptAllQuestion")
+        keep = box.addButton("Keep theirs", QMessageBox.ButtonRole.RejectRole)
+        box.addButton("Replace them too", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.exec()
+        return box.clickedButton() is not None and box.clickedButton() is not keep
+
+    def _accept(self, results: list[RecordingSegmentation], kept: list[str] | None = None) -> None:
         try:
             changed = apply_proposals(self.panel.session, results)
         except ValueError as exc:
@@ -180,8 +202,14 @@ class SegmentProposals(QObject):
             self.pending.pop(r.recording_id, None)
         self.show_current()
         self.panel.select(None)
-        steps = f"{len(changed)} undo step{'s' if len(changed) != 1 else ''}"
-        self.panel.say(f"Accepted the proposals of {', '.join(changed) or 'no recording'} ({steps}; Ctrl+Z undoes)")
+        if kept is None:
+            self.panel.say(f"Accepted the proposals of {', '.join(changed) or 'no recording'} "
+                           "(one undo step; Ctrl+Z undoes)")
+            return
+        text = (f"Accepted {len(changed)} recording(s)" + (" (one undo step; Ctrl+Z undoes)" if changed else "")
+                + (f"; kept {len(kept)} with a person's repetitions ({', '.join(kept)}): their proposals stay "
+                   "pending, review each and press Accept" if kept else ""))
+        self.panel.say(text)
 
     def discard(self) -> None:
         if self.pending.pop(self.panel.recording_id, None) is not None:
