@@ -1,15 +1,18 @@
 """Open Analyze's kinematics tabs in a real window on a simulated study, drive them, save screenshots.
 
     xvfb-run -a -s "-screen 0 1500x900x24" env QT_QPA_PLATFORM=xcb .venv/bin/python \
-        tools/kinematics_screenshots.py [OUT_DIR]
+        tools/kinematics_screenshots.py [OUT_DIR] [--participants N]
 
-Simulates 6 participants (HC and ALS, OPEN only, 15 fps, short) into a temporary project (the
-simulated truth stands in for landmarks), opens the main window on Analyze and writes into
+Simulates N participants (default 10: 5 HC and 5 ALS, the fewest for which z-scores and an AUC
+are shown; OPEN only, 10 fps, short) into a temporary project (the simulated truth stands in for
+landmarks), opens the main window on Analyze and writes into
 OUT_DIR (default /tmp/kin_shots): 1_traces.png (a recording's trace, repetitions shaded and
 overlaid, the cursor on the viewer's frame after a real mouse click on the plot), 2_traces_3d.png
 (the same in mm from depth), 3_features.png (Compute features: z-scores against HC),
 4_roc.png (Classify HC vs ALS), and the exported figures trace.png, trace.svg, roc.png, roc.svg.
-Exits non-zero when the click did not move the viewer, or a step did not finish.
+With fewer than 5 per group (e.g. ``--participants 6``) the features table and the ROC page say
+"not enough participants" instead (no ROC figures then). Exits non-zero when the click did not move
+the viewer, or a step did not finish.
 """
 
 from __future__ import annotations
@@ -22,6 +25,11 @@ from pathlib import Path
 
 
 def main(argv: list[str]) -> int:
+    participants = 10
+    if "--participants" in argv:
+        k = argv.index("--participants")
+        participants = int(argv[k + 1])
+        argv = argv[:k] + argv[k + 2:]
     out = Path(argv[0] if argv else "/tmp/kin_shots")
     out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("NEUROFACE_HOME", tempfile.mkdtemp(prefix="nf-home-"))
@@ -49,7 +57,8 @@ def main(argv: list[str]) -> int:
 
     folder = Path(tempfile.mkdtemp(prefix="nf-kin-")) / "study"
     simulate_into_project(ProjectSession.create(folder), SimulationRequest(
-        participants=6, groups=("HC", "ALS"), tasks=("OPEN",), fps=15, duration_scale=0.4, annotators=0, seed=3))
+        participants=participants, groups=("HC", "ALS"), tasks=("OPEN",), fps=10, duration_scale=0.3, annotators=0,
+        seed=3))
     window = MainWindow()
     window.resize(1500, 900)
     window.show()
@@ -92,12 +101,15 @@ def main(argv: list[str]) -> int:
     roc = panel.roc_page
     panel.pages.setCurrentWidget(roc)
     roc.classify_button.click()
-    until(lambda: roc.result is not None and not roc.running, "the ROC")
+    until(lambda: (roc.result is not None or roc.plot.not_enough) and not roc.running, "the ROC")
     wait(300)
     window.grab().save(str(out / "4_roc.png"))
-    roc.plot.export(out / "roc.png")
-    roc.plot.export(out / "roc.svg")
-    print(f"AUC {roc.result['auc']:.3f}; screenshots in {out}")
+    if roc.result is None:  # too few participants: the page says so, there is no curve to export
+        print(f"ROC: {roc.plot.not_enough}; screenshots in {out}")
+    else:
+        roc.plot.export(out / "roc.png")
+        roc.plot.export(out / "roc.svg")
+        print(f"AUC {roc.result['auc']:.3f}; screenshots in {out}")
     window.session.undo.clear()
     window.close()
     app.processEvents()

@@ -118,7 +118,7 @@ class RocPlotWidget(pg.PlotWidget):
         self.title, self.not_enough = title, reason
         self.setTitle(title, color=TEXT, size="11pt")
         text = pg.TextItem(reason.replace(" (", "\n(", 1), color="#7a4b00", anchor=(0.5, 0.5))
-        text.setPos(0.5, 0.5)
+        text.setPos(0.5, 0.78)  # above the chance diagonal
         self.addItem(text)
         self.setYRange(0, 1, padding=0.03)
 
