@@ -357,6 +357,10 @@ class MainWindow(QMainWindow):
             getattr(self.session.undo, which)()
         except ValueError as exc:  # a command that can no longer be undone says why; the stack is unchanged
             QMessageBox.warning(self, f"Cannot {which}", str(exc))
+            return
+        event, command = self.session.undo.last_event
+        if event == which and command is not None:  # the status line says what changed back
+            self.statusBar().showMessage(f"{'Undone' if which == 'undo' else 'Redone'}: {command.label}", 8000)
 
     def _on_workspace_changed(self, key: str) -> None:
         """Switch pages; leaving Record stops its preview (asking first while it records)."""

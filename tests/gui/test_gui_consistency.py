@@ -238,3 +238,44 @@ def test_combo_box_texts_are_not_cut(opened_window, qtbot, workspace):
     opened_window.workspace_bar.select(workspace)
     qtbot.wait(100)
     assert _cut_texts(opened_window) == []
+
+
+def test_segment_title_stays_whole_with_the_key_list_open(opened_window, qtbot):
+    win = opened_window
+    win.resize(1100, 760)
+    win.workspace_bar.select("segment")
+    seg = win.segment_panel
+    seg.help_button.setChecked(True)
+    qtbot.waitUntil(lambda: seg.help_panel.isVisible(), timeout=5000)
+    qtbot.wait(100)
+    title = seg.title_label
+    assert title.text() and title.fontMetrics().horizontalAdvance(title.text()) <= title.contentsRect().width()
+
+
+def test_segment_trace_axis_label_fits_the_axis(opened_window, qtbot):
+    win = opened_window
+    win.workspace_bar.select("segment")
+    timeline = win.segment_panel.timeline
+    timeline.set_recording(12, __import__("numpy").linspace(0.0, 1.0, 12), "lip_aperture (interocular)")
+    timeline.resize(600, 160)  # a short timeline: the whole label would be cut
+    qtbot.wait(100)
+    axis = timeline.getPlotItem().getAxis("left")
+    from PySide6.QtGui import QFontMetricsF
+    assert QFontMetricsF(axis.label.font()).horizontalAdvance(axis.toolTip()) > axis.geometry().height()  # too long
+    assert axis.label.boundingRect().width() <= axis.geometry().height() + 1
+    assert "lip_aperture" in axis.label.toPlainText() and axis.toolTip() == "lip_aperture (interocular)"
+
+
+def test_status_lines_follow_undo(opened_window, qtbot):
+    win = opened_window
+    win.workspace_bar.select("segment")
+    seg = win.segment_panel
+    seg.select(0)
+    seg.delete_selected()
+    assert seg.spans() == [(6, 10)] and "Deleted" in seg.message_label.text()
+    win.undo()
+    assert seg.spans() == [(1, 5), (6, 10)]
+    assert seg.message_label.text().startswith("Undone: ") and "Deleted" not in seg.message_label.text()
+    assert win.statusBar().currentMessage().startswith("Undone: ")
+    win.redo()
+    assert seg.spans() == [(6, 10)] and seg.message_label.text().startswith("Redone: ")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QWidget
 
 BACKGROUND = "#15191f"
@@ -107,6 +108,8 @@ class SegmentTimelineWidget(pg.PlotWidget):
         plot.setMenuEnabled(False)
         plot.hideButtons()
         plot.getAxis("left").enableAutoSIPrefix(False)
+        self._trace_label = ""  # the whole y-axis label; the axis shows what fits its height
+        self.view_box.sigResized.connect(lambda _vb: self._fit_axis_label())
         self.curve = pg.PlotDataItem(pen=TRACE_PEN, connect="finite")
         self.curve.setZValue(5)
         plot.addItem(self.curve)
@@ -142,7 +145,7 @@ class SegmentTimelineWidget(pg.PlotWidget):
         if trace is None or not np.isfinite(trace).any():
             self.curve.setData(x=np.empty(0), y=np.empty(0))
             self.view_box.setYRange(0.0, 1.0, padding=0)
-            plot.setLabel("left", "")
+            self._trace_label = ""
             self.message.setText(message or "no trace")
         else:
             y = np.asarray(trace, dtype=np.float64)
@@ -150,9 +153,28 @@ class SegmentTimelineWidget(pg.PlotWidget):
             lo, hi = float(np.nanmin(y)), float(np.nanmax(y))
             pad = 0.08 * (hi - lo) if hi > lo else 0.5
             self.view_box.setYRange(lo - pad, hi + pad, padding=0)
-            plot.setLabel("left", trace_label)
+            self._trace_label = trace_label
             self.message.setText(message)
+        self._fit_axis_label()
         self._place_message()
+
+    def _fit_axis_label(self) -> None:
+        """The trace's label on the left axis, shortened to the axis' height (the name without its
+        units, then elided) rather than cut mid-word (issue 18); the whole label is the axis' tooltip."""
+        axis = self.getPlotItem().getAxis("left")
+        axis.setToolTip(self._trace_label)
+        room = axis.geometry().height()
+        shown = self._trace_label
+        if shown and room > 0:
+            fm = QFontMetricsF(axis.label.font())
+            margin = axis.label.boundingRect().width() - fm.horizontalAdvance(axis.label.toPlainText())
+            room -= max(margin, 0.0)  # the label's own document margins
+            if fm.horizontalAdvance(shown) > room:
+                shown = shown.split(" (")[0]
+            if fm.horizontalAdvance(shown) > room:
+                shown = fm.elidedText(shown, Qt.TextElideMode.ElideRight, room)
+        if axis.labelText != shown:
+            self.getPlotItem().setLabel("left", shown)
 
     def fit(self) -> None:
         """Show the whole recording on the time axis."""

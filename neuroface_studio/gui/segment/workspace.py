@@ -136,7 +136,6 @@ class SegmentWorkspacePanel(QWidget):
 
         main = QVBoxLayout()
         main.setContentsMargins(0, 0, 0, 0)
-        main.addLayout(top)
         main.addWidget(self.splitter, 1)
         main.addWidget(self.controls)
         main.addWidget(self.proposals.bar)
@@ -144,10 +143,14 @@ class SegmentWorkspacePanel(QWidget):
         main.addWidget(self.message_label)
         self.help_panel = SegmentHelpPanel()
         self.help_panel.hide()
-        layout = QHBoxLayout(self)
+        body = QHBoxLayout()  # the key list opens beside the frames, under the title row: the title stays whole
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addLayout(main, 1)
+        body.addWidget(self.help_panel)
+        layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(main, 1)
-        layout.addWidget(self.help_panel)
+        layout.addLayout(top)
+        layout.addLayout(body, 1)
         for w in (self.panes, self.timeline, self.trace_combo, self.landmarks_check, self.speed_combo,
                   self.propose_button, self.help_button):
             w.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
@@ -397,6 +400,9 @@ class SegmentWorkspacePanel(QWidget):
         if self.recording_id not in session.project.recordings:  # undone away
             self.close_recording()
             return
+        event, command = session.undo.last_event
+        if event in ("undo", "redo") and command is not None:  # the line said what the edit did: now this
+            self.say(f"{'Undone' if event == 'undo' else 'Redone'}: {command.label}")
         self._refresh_spans()
 
     def _apply(self, command_factory, done: str) -> bool:
