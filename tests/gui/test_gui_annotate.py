@@ -249,7 +249,7 @@ def test_queue_keys_move_between_frames(win, qtbot):
     assert panel.current == queue[2]
     QTest.keyClick(panel.editor.view, Qt.Key.Key_N, SHIFT)
     assert panel.current == queue[1]
-    assert panel.queue_panel.table.currentRow() == 1 and f"frame {queue[1].frame_index}" in panel.frame_label.text()
+    assert panel.queue_panel.table.currentRow() == 1 and f"Frame {queue[1].frame_index} (" in panel.frame_label.text()
     panel.queue_panel.table.setCurrentCell(3, 0)  # clicking a row opens it
     assert panel.current == queue[3]
 

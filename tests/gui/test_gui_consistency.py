@@ -279,3 +279,45 @@ def test_status_lines_follow_undo(opened_window, qtbot):
     assert win.statusBar().currentMessage().startswith("Undone: ")
     win.redo()
     assert seg.spans() == [(6, 10)] and seg.message_label.text().startswith("Redone: ")
+
+
+@pytest.mark.parametrize("point", [57, 66, 8, 36])
+def test_landmark_name_sits_beside_its_point_off_its_feature(qtbot, point):
+    """The hover name of a lip point is drawn under the mouth, not over the lips; of a jaw or eye
+    point outside the jaw or the eye; and always near its point."""
+    import numpy as np
+    from PySide6.QtCore import QRectF
+
+    from neuroface_studio.gui.annotate.landmark_editor import LandmarkEditor
+    from neuroface_studio.gui.annotate.landmark_items import feature_points
+    sys_face = _mean_face_px()
+    editor = LandmarkEditor()
+    qtbot.addWidget(editor)
+    editor.resize(900, 700)
+    editor.show()
+    editor.set_frame(np.full((480, 640, 3), 90, np.uint8), sys_face)
+    qtbot.wait(100)
+    editor.set_hover(point)
+    view, label = editor.view, editor.overlay._label_text
+    assert label.isVisible()
+    text_rect = label.deviceTransform(view.viewportTransform()).mapRect(label.boundingRect())
+    feature = view.mapFromScene(QRectF(*sys_face[feature_points(point)].min(axis=0),
+                                       *np.ptp(sys_face[feature_points(point)], axis=0))).boundingRect()
+    assert not text_rect.intersects(feature.toRectF())
+    at = view.mapFromScene(*sys_face[point])
+    distance = max(abs(text_rect.center().x() - at.x()) - text_rect.width() / 2,
+                   abs(text_rect.center().y() - at.y()) - text_rect.height() / 2)
+    assert distance < 60  # screen px: beside its point
+
+
+def _mean_face_px():
+    """A 68-point face from the simulator's template, in image px (a real face's proportions)."""
+    import numpy as np
+
+    from neuroface_studio.app.paths import protocol_file
+    from neuroface_studio.domain.participants import Group
+    from neuroface_studio.simulation.clinic import make_identity, plan_recording
+    from neuroface_studio.store.protocol_file import load_protocol
+    identity = make_identity("P001", Group.HC, seed=7)
+    plan = plan_recording(identity, load_protocol(protocol_file()).task("OPEN"), fps=30.0, seed=0)
+    return np.asarray(plan.landmarks_px[plan.n_frames // 3], np.float64)

@@ -41,6 +41,15 @@ def _point_groups() -> list[str]:
 
 
 POINT_GROUP: list[str] = _point_groups()
+#: The facial feature a point belongs to, for placing its name off the feature: the lips are one
+#: (a name under an inner-lip point must not sit on the outer lip), and so is the nose.
+_FEATURE = {"outer lips": "mouth", "inner lips": "mouth", "nose bridge": "nose", "nostrils": "nose"}
+
+
+def feature_points(i: int) -> list[int]:
+    """The points of the feature (jaw, a brow, the nose, an eye, the mouth) that point ``i`` is on."""
+    feature = _FEATURE.get(POINT_GROUP[i], POINT_GROUP[i])
+    return [k for k in range(N_LANDMARKS) if _FEATURE.get(POINT_GROUP[k], POINT_GROUP[k]) == feature]
 
 Z_IMAGE, Z_LINES, Z_POINTS, Z_SELECTED, Z_LABEL = 0, 1, 2, 3, 4
 
@@ -230,11 +239,26 @@ class LandmarkOverlay:
             self.show_label(hover)
 
     def show_label(self, i: int) -> None:
+        """The point's number and name beside it, just off its feature (issue 18: a lip point's name
+        was drawn on the lips): on the side of the feature the point faces, level with the point."""
         text = f"{i}  {NAMES[i].replace('_', ' ')}" + ("" if self.visible[i] else "  (hidden)")
+        feature = self.points[feature_points(i)]
+        feature = feature[np.isfinite(feature).all(axis=1)]
+        x, y = float(self.points[i, 0]), float(self.points[i, 1])
+        dx, dy = (x, y) - (feature.mean(axis=0) if len(feature) else np.array([x, y]))
         for item in (self.label, self._label_text):
             item.setText(text)
-            item.setPos(float(self.points[i, 0]), float(self.points[i, 1]))
-            item.setTransform(QTransform.fromTranslate(10, -22))  # screen px beside the point
+            w, h = item.boundingRect().width(), item.boundingRect().height()
+            gap = 6.0  # screen px between the feature's edge and the text
+            if len(feature) == 0:
+                item.setPos(x, y)
+                item.setTransform(QTransform.fromTranslate(10, -22))
+            elif abs(dy) >= abs(dx):  # above or below the feature, centred on the point
+                item.setPos(x, float(feature[:, 1].max() if dy > 0 else feature[:, 1].min()))
+                item.setTransform(QTransform.fromTranslate(-w / 2, gap if dy > 0 else -h - gap))
+            else:  # left or right of the feature, level with the point
+                item.setPos(float(feature[:, 0].max() if dx > 0 else feature[:, 0].min()), y)
+                item.setTransform(QTransform.fromTranslate(gap if dx > 0 else -w - gap, -h / 2))
             item.setVisible(True)
 
     def set_shown(self, on: bool) -> None:
