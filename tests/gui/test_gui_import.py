@@ -72,6 +72,9 @@ def test_import_video(qtbot, opened_window, tmp_path):
     assert window.session.project.sessions[rec.session_id].participant_id == "P001"
     assert window.browser.current_recording() == rid and window.viewer.recording_id == rid
     assert "Imported" in dialog.summary_label.text() and dialog.close_button.isEnabled()
+    # issue 18: half a second of SMILE (5 smiles need 5 s) is a red "Retake", not a plain success
+    assert rec.quality["verdict"]["level"] == "red" and "<b>Retake: " in dialog.summary_label.text()
+    assert "#fdecea" in dialog.summary_label.styleSheet()  # the red message style
     # the next import of the same task is a retake with its own ID
     dialog.file_edit.setText(str(clip))
     assert "P001-SMILE-2" in dialog.target_label.text()

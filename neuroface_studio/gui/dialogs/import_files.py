@@ -269,8 +269,14 @@ class ImportRecordingDialog(QDialog):
                              "anyway (look at it in Review).")
             else:
                 lines.append(f"Facing the camera in {result.frontal_fraction:.0%} of the checked frames.")
+            verdict = result.verdict  # the recording quality gate (analysis/take_quality.py), stored with it
+            if verdict is not None:
+                lines.insert(1, f"<b>{html.escape(verdict.headline())}.</b>" if verdict.level != "green"
+                             else "Quality: good.")
             lines.append("The project was saved and reloaded; the recording is selected in the project browser.")
             style = WARN_STYLE if (cancelled or s.get("error")) else DONE_STYLE
+            if verdict is not None and verdict.level != "green":
+                style = ERROR_STYLE if verdict.level == "red" else WARN_STYLE
             self.status_label.setText("Cancelled." if cancelled else "Done.")
             self._summary("<br>".join(lines), style)
         self._update()

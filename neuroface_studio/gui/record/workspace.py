@@ -328,8 +328,10 @@ class RecordWorkspacePanel(QWidget):
         if result is not None:
             self.last_recorded = task
             self.runner.notes_edit.clear()
-            if result.stats.error:
-                self.show_message(result.stats.error)
+            if result.stats.error:  # stopped early: what stopped it, then what the gate says of what was kept
+                verdict = result.verdict
+                self.show_message(result.stats.error + (f"\n{verdict.headline()}." if verdict is not None
+                                                        and verdict.level != "green" else ""))
             else:
                 frontal = "" if result.frontal_fraction is None else f", {result.frontal_fraction:.0%} frontal"
                 a = result.stats.audio
