@@ -1,7 +1,9 @@
 """Assemble a participant's assessment report from a project (CLI `report`, later the Report workspace).
 
 Features come from :func:`app.kinematics.project_features` over the participant's recordings and
-the control group's (the reference range and z-scores); the trace per task from the stored
+the control group's (the reference range and z-scores); a speech task with sound adds its DDK
+measures (analysis/ddk.py: syllables, rate, interval mean and CV, speech duration, lip-to-voice
+delay) after the kinematic ones, compared the same way; the trace per task from the stored
 landmarks (:func:`app.segmentation.trace_for_recording`, else the simulated truth). Reports are
 written for any participant (they stay in the lab); the report states whether the participant
 consented to sharing, so whoever hands it on can see it.
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from neuroface_studio.analysis.ddk import DDK_NAMES, DDK_UNITS
 from neuroface_studio.analysis.features import SPACE_3D, units_of
 from neuroface_studio.analysis.sample_size import z_sample
 from neuroface_studio.analysis.take_quality import recording_verdict
@@ -41,7 +44,7 @@ def _trace(session: ProjectSession, rid: str) -> tuple[str, np.ndarray]:
 
 
 def _mean(rows: list[dict], feature: str) -> float:
-    v = np.array([r[feature] for r in rows], np.float64)
+    v = np.array([r.get(feature, np.nan) for r in rows], np.float64)
     v = v[np.isfinite(v)]
     return float(v.mean()) if v.size else float("nan")
 
@@ -123,11 +126,12 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
                            for r in reps],
                           session=f"session {session_id}, {date}" if len(sessions) > 1 else "")
         space = table.spaces.get(rec.id, SPACE_3D)  # compare like with like: mm with mm, IOD with IOD
-        units = units_of(space)
+        units = {**units_of(space), **DDK_UNITS}
         ref_task = [r for r in ref_rows if r["task"] == rec.task_code and r.get("space", SPACE_3D) == space]
-        for f in REPORT_FEATURES:
+        ddk = tuple(f for f in DDK_NAMES if np.isfinite(_mean(mine, f)))  # issue 19: a speech task with sound
+        for f in REPORT_FEATURES + ddk:
             value = _mean(mine, f)
-            ref = np.array([r[f] for r in ref_task], np.float64)
+            ref = np.array([r.get(f, np.nan) for r in ref_task], np.float64)
             finite = np.isfinite(ref)
             ref = ref[finite]
             mu = float(ref.mean()) if ref.size else float("nan")

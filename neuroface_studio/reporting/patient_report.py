@@ -13,7 +13,6 @@ from html import escape
 from pathlib import Path
 
 from neuroface_studio.analysis.sample_size import MIN_CONTROLS_FOR_Z, MIN_PER_GROUP_FOR_CLASSIFIER, NOT_ENOUGH, ci_text
-
 from neuroface_studio.analysis.take_quality import LEVEL_WORDS
 
 Z_AMBER, Z_RED = 1.0, 2.0
@@ -110,6 +109,12 @@ def classifier_rows(report: PatientReport) -> tuple[list[str], list[list[str]]]:
              ci_text(c.ci95 if c.ci_estimable else None, c.n_text),
              f"{c.n_control} {c.control} / {c.n_patient} {c.patient}"] for c in report.classifiers]
     return ["Task", "Contrast", "Probability of patient group", "Classifier AUC", "AUC 95% CI", "Participants"], rows
+
+
+def feature_label(name: str) -> str:
+    """A feature's printed name: "range of motion"; the DDK measures by their labels (analysis/ddk.py)."""
+    from neuroface_studio.analysis.ddk import DDK_LABELS
+    return DDK_LABELS.get(name, name.replace("_", " "))
 
 
 def z_cell(f: FeatureLine) -> str:
@@ -262,7 +267,7 @@ def render_pdf(report: PatientReport, path: Path, pagesize: str = "A4") -> Path:
         title = f"{escape(sec.task)} — {escape(sec.task_name)}" + (f" · {escape(sec.session)}" if sec.session else "")
         block = [Paragraph(title, h2), trace_plot(sec)]
         frows = [["Feature", "Value", "Controls mean ± SD (n)", "z"]]
-        frows += [[f"{f.name.replace('_', ' ')} ({f.unit})", _fmt(f.value), reference_cell(f), z_cell(f)]
+        frows += [[f"{feature_label(f.name)} ({f.unit})", _fmt(f.value), reference_cell(f), z_cell(f)]
                   for f in sec.features]
         block.append(table(frows, [width * 0.36, width * 0.13, width * 0.27, width * 0.24], 3,
                            [f.z for f in sec.features]))
@@ -328,7 +333,7 @@ def render_html(report: PatientReport) -> str:
         except ValueError:
             parts.append("<p>No trace (no landmarks for this recording).</p>")
         parts.append("<table><tr><th>Feature</th><th>Value</th><th>Controls mean ± SD (n)</th><th>z</th></tr>")
-        parts += [f"<tr><td>{escape(f.name)} ({escape(f.unit)})</td><td>{_fmt(f.value)}</td>"
+        parts += [f"<tr><td>{escape(feature_label(f.name))} ({escape(f.unit)})</td><td>{_fmt(f.value)}</td>"
                   f"<td>{escape(reference_cell(f))}</td>{zcell(f)}</tr>" for f in sec.features]
         parts.append("</table>")
         parts += [f"<p><small>{escape(note)}</small></p>" for note in z_notes(sec.features)]

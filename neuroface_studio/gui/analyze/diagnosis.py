@@ -10,7 +10,8 @@ classifies a task and contrast (HC vs each group present, or any two groups) wit
 when the Features page has none), and shows the ROC curve with its AUC and 95% CI, each
 participant's probability and the top feature importances; CSV and PNG/SVG exports. The features
 table is shared: the ROC uses the one shown on the Features page (its landmarks chosen there);
-"Compare with" adds the ROC of another landmark model's tracks.
+"Compare with" adds the ROC of another landmark model's tracks, or (*+ sound (DDK)*) of the same
+features plus the speech task's DDK measures from the sound (app/ddk_classify.py): both AUCs shown.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from neuroface_studio.gui.widgets.messages import DONE_STYLE, ERROR_STYLE, INFO_
 
 FIGURE_FILTER = "PNG image (*.png);;SVG drawing (*.svg)"
 TOP_IMPORTANCES = 8
+WITH_SOUND = "+ sound (DDK)"  # "Compare with": the same features plus the sound's DDK measures (issue 19)
 ROC_INTRO = ("Random forest on the per-repetition features, leave-one-subject-out: each participant's probability "
              "is the mean over their repetitions, predicted by a forest that never saw them.")
 
@@ -253,7 +255,11 @@ class RocPage(JobPage):
         self.show_result(None)
 
     def refresh_models(self) -> None:
+        sound = self.compare_combo.currentData() == WITH_SOUND
         fill_models(self.compare_combo, project_tracks(self.session), "no other model")
+        self.compare_combo.addItem(f"{WITH_SOUND}: with and without audio", WITH_SOUND)
+        if sound:
+            self.compare_combo.setCurrentIndex(self.compare_combo.count() - 1)
 
     def _update_buttons(self) -> None:
         ok = self.session is not None and self.contrast_combo.count() > 0 and self.task_combo.count() > 0
@@ -284,7 +290,14 @@ class RocPage(JobPage):
             except ValueError as exc:  # no repetitions, ...
                 return t, None, str(exc), None
             other = None
-            if compare is not None and compare != model:
+            if compare == WITH_SOUND:
+                from neuroface_studio.app.ddk_classify import classify_with_and_without_audio
+                progress(0, 0, f"Classifying {task} with the sound's DDK measures")
+                try:
+                    other = (WITH_SOUND, classify_with_and_without_audio(t, task, groups)["with_audio"], "")
+                except ValueError as exc:
+                    other = (WITH_SOUND, None, str(exc))
+            elif compare is not None and compare != model:
                 t2 = project_features(snapshot, model=compare, progress=progress, cancel=cancel)
                 progress(0, 0, f"Classifying {task} on {compare}'s landmarks")
                 try:
@@ -300,7 +313,8 @@ class RocPage(JobPage):
             if session is self.session:
                 if table is None:
                     self.features.set_table(t, model)
-                name = (model or "automatic") if other is not None and other[1] is not None else ""
+                name = ("without sound" if compare == WITH_SOUND else (model or "automatic")) \
+                    if other is not None and other[1] is not None else ""
                 self.show_result(result, name, [other[:2]] if other is not None and other[1] is not None else [])
                 if result is None and problem.startswith(NOT_ENOUGH):
                     self.show_not_enough(problem, task, groups)

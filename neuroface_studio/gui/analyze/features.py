@@ -10,7 +10,10 @@ over 2 red) - with too few controls the value alone, uncoloured, and the tooltip
 participants (n=...)" - the raw value and z in the cell's ``Qt.UserRole`` data;
 :func:`feature_csv_rows` gives the same table for CSV (with the controls' n). Recordings
 without depth are measured in 2D (interocular units, "· 2D" after the repetition count); a
-participant is compared only with controls measured the same way.
+participant is compared only with controls measured the same way. A speech task whose recordings
+have sound adds the DDK measures (analysis/ddk.DDK_NAMES: syllables, rate, interval mean and CV,
+speech duration, lip-to-voice delay, the train's rate and CV) as further columns, compared the same
+way; without sound there are no DDK columns (:func:`feature_names`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
+from neuroface_studio.analysis.ddk import DDK_NAMES, DDK_UNITS
 from neuroface_studio.analysis.features import FEATURE_NAMES, SPACE_2D, SPACE_3D, units_of
 from neuroface_studio.analysis.sample_size import SampleSize, z_sample
 
@@ -38,7 +42,26 @@ SHORT = {"range_of_motion": "range of\nmotion", "peak_opening_velocity": "peak o
          "mean_closing_velocity": "mean close\nvelocity", "duration": "duration", "width_range": "width\nrange",
          "corner_asymmetry": "corner\nasymmetry", "brow_asymmetry": "brow\nasymmetry",
          "lower_lip_path": "lower-lip\npath", "jaw_range": "jaw\nrange", "roundness": "roundness",
-         "sparc": "SPARC", "ldj": "LDJ"}
+         "sparc": "SPARC", "ldj": "LDJ",
+         "ddk_n_syllables": "DDK\nsyllables", "ddk_rate_syll_s": "DDK\nrate", "ddk_isi_mean_s": "DDK\ninterval",
+         "ddk_isi_cv": "DDK\ninterval CV", "ddk_speech_duration_s": "DDK speech\nduration",
+         "ddk_lip_voice_delay_s": "lip-voice\ndelay", "ddk_task_rate_syll_s": "DDK task\nrate",
+         "ddk_task_isi_cv": "DDK task\ninterval CV"}
+
+
+def feature_names(means: list[dict]) -> tuple[str, ...]:
+    """The table's features: the kinematic ones, then the DDK measures when the task's rows have them
+    (a speech task with sound; analysis/ddk.py)."""
+    ddk = tuple(f for f in DDK_NAMES if any(_finite(m.get(f)) for m in means))
+    return tuple(FEATURE_NAMES) + ddk
+
+
+def _finite(v) -> bool:
+    return isinstance(v, (int, float, np.floating)) and math.isfinite(v)
+
+
+def _units(space: str) -> dict[str, str]:
+    return {**units_of(space), **DDK_UNITS}
 
 
 def tasks_of(rows: list[dict]) -> list[str]:
@@ -53,8 +76,8 @@ def table_units(means: list[dict]) -> dict[str, str]:
     """Units for the table's header: the participants' space's, or "mm | IOD" per feature when mixed."""
     spaces = sorted({space_of(m) for m in means}, key=lambda s: (s != SPACE_3D, s)) or [SPACE_3D]
     if len(spaces) == 1:
-        return units_of(spaces[0])
-    return {f: " | ".join(dict.fromkeys(units_of(s)[f] for s in spaces)) for f in FEATURE_NAMES}
+        return _units(spaces[0])
+    return {f: " | ".join(dict.fromkeys(_units(s)[f] for s in spaces)) for f in feature_names(means)}
 
 
 def participant_means(rows: list[dict], task: str) -> list[dict]:
@@ -71,8 +94,8 @@ def participant_means(rows: list[dict], task: str) -> list[dict]:
         space = max(sorted(set(spaces)), key=spaces.count)
         reps = [r for r in reps if space_of(r) == space]  # never average mm with interocular units
         means = {"space": space}
-        for f in FEATURE_NAMES:
-            v = np.array([r[f] for r in reps], np.float64)
+        for f in feature_names(reps):  # the DDK measures too, where the rows carry them
+            v = np.array([r.get(f, math.nan) for r in reps], np.float64)
             means[f] = float(np.mean(v[np.isfinite(v)])) if np.isfinite(v).any() else float("nan")
         out.append({"participant": pid, "group": reps[0]["group"], "repetitions": len(reps), **means})
     return sorted(out, key=lambda d: (d["group"] != CONTROL, d["group"], d["participant"]))
@@ -83,8 +106,9 @@ def control_stats(means: list[dict], space: str | None = None) -> dict[str, tupl
     ``space``: only controls measured in that space (default: the first participant's)."""
     space = space or (space_of(means[0]) if means else SPACE_3D)
     out = {}
-    for f in FEATURE_NAMES:
-        v = np.array([m[f] for m in means if m["group"] == CONTROL and space_of(m) == space], np.float64)
+    for f in feature_names(means):
+        v = np.array([m.get(f, math.nan) for m in means if m["group"] == CONTROL and space_of(m) == space],
+                     np.float64)
         v = v[np.isfinite(v)]
         out[f] = (float(v.mean()), float(v.std(ddof=1)), len(v)) if len(v) >= 2 else (float("nan"),) * 2 + (len(v),)
     return out
@@ -97,9 +121,9 @@ def control_z_scores(means: list[dict]) -> list[dict[str, float]]:
     out = []
     for m in means:
         z = {}
-        for f in FEATURE_NAMES:
+        for f in feature_names(means):
             mu, sd, n = stats[space_of(m)][f]
-            ok = math.isfinite(m[f]) and math.isfinite(sd) and sd > 0 and z_sample_of(n).ok
+            ok = math.isfinite(m.get(f, math.nan)) and math.isfinite(sd) and sd > 0 and z_sample_of(n).ok
             z[f] = (m[f] - mu) / sd if ok else float("nan")
         out.append(z)
     return out
@@ -120,15 +144,16 @@ def feature_csv_rows(means: list[dict], task: str) -> tuple[list[str], list[list
     with too few controls), and last the number of controls measured the same way."""
     units = table_units(means)
     header = ["participant", "group", "task", "repetitions", "space"]
-    for f in FEATURE_NAMES:
+    names = feature_names(means)
+    for f in names:
         unit = units[f]
         named = unit not in ("1",) and "|" not in unit  # mixed spaces: the space column says the unit
         header += [f"{f}_{unit}".replace("/", "_per_") if named else f, f"{f}_z_vs_{CONTROL}"]
     rows = []
     for m, z in zip(means, control_z_scores(means)):
         row = [m["participant"], m["group"], task, m["repetitions"], space_of(m)]
-        for f in FEATURE_NAMES:
-            row += [m[f], z[f]]
+        for f in names:
+            row += [m.get(f, math.nan), z[f]]
         rows.append(row + [controls_in_space(means, space_of(m))])
     return header + [f"n_{CONTROL}_controls"], rows
 
@@ -163,16 +188,18 @@ class FeaturesTableWidget(QTableWidget):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.horizontalHeader().setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         self.means: list[dict] = []
+        self.names: tuple[str, ...] = tuple(FEATURE_NAMES)
 
     def show_means(self, means: list[dict]) -> None:
         self.means = means
+        self.names = feature_names(means)
         self.clear()
         units = table_units(means)
         headers = ["Participant", "Group", "reps"] + [f"{SHORT[f]}\n({units[f]})" if units[f] != "1" else SHORT[f]
-                                                      for f in FEATURE_NAMES]
+                                                      for f in self.names]
         self.setColumnCount(len(headers))
         self.setHorizontalHeaderLabels(headers)
-        for c, f in enumerate(FEATURE_NAMES, start=3):
+        for c, f in enumerate(self.names, start=3):
             self.horizontalHeaderItem(c).setToolTip(f"{f} ({units[f]}; IOD = fraction of the interocular distance, "
                                                     f"2D without depth): value (z-score against the {CONTROL} "
                                                     "group measured the same way)")
@@ -184,15 +211,15 @@ class FeaturesTableWidget(QTableWidget):
                 item = QTableWidgetItem(text)
                 item.setToolTip(SPACE_TEXT[space_of(m)])
                 self.setItem(r, c, item)
-            unit_of = units_of(space_of(m))
-            for c, f in enumerate(FEATURE_NAMES, start=3):
-                zf = z[f]
-                item = QTableWidgetItem(fmt(m[f]) + z_text(zf))
-                item.setData(Qt.ItemDataRole.UserRole, (m[f], zf))
+            unit_of = _units(space_of(m))
+            for c, f in enumerate(self.names, start=3):
+                zf, v = z[f], m.get(f, math.nan)
+                item = QTableWidgetItem(fmt(v) + z_text(zf))
+                item.setData(Qt.ItemDataRole.UserRole, (v, zf))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 mu, sd, n = stats[space_of(m)][f]
                 why = z_sample_of(n).reason or "the controls do not vary"
-                item.setToolTip(f"{f} = {fmt(m[f])} {unit_of[f]}; {CONTROL} (n={n}): {fmt(mu)} ± {fmt(sd)}"
+                item.setToolTip(f"{f} = {fmt(v)} {unit_of[f]}; {CONTROL} (n={n}): {fmt(mu)} ± {fmt(sd)}"
                                 + (f"; z = {zf:+.2f}" if math.isfinite(zf) else f"; no z: {why}"))
                 color = z_color(zf)
                 if color is not None:
@@ -201,7 +228,7 @@ class FeaturesTableWidget(QTableWidget):
         self.resizeColumnsToContents()
 
     def value_at(self, row: int, feature: str) -> float:
-        return self.item(row, 3 + FEATURE_NAMES.index(feature)).data(Qt.ItemDataRole.UserRole)[0]
+        return self.item(row, 3 + self.names.index(feature)).data(Qt.ItemDataRole.UserRole)[0]
 
     def z_at(self, row: int, feature: str) -> float:
-        return self.item(row, 3 + FEATURE_NAMES.index(feature)).data(Qt.ItemDataRole.UserRole)[1]
+        return self.item(row, 3 + self.names.index(feature)).data(Qt.ItemDataRole.UserRole)[1]
