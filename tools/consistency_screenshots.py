@@ -69,7 +69,7 @@ def main(argv: list[str]) -> int:
     print("review:", viewer.spin.value(), "|", viewer.info_label.text())
     viewer.overlay_combo.showPopup()
     pump()
-    window.grab().save(str(out / "review_overlays.png"))
+    viewer.overlay_combo.view().window().grab().save(str(out / "review_overlays.png"))  # the popup's own window
     viewer.overlay_combo.hidePopup()
 
     window.workspace_bar.select("segment")

@@ -256,10 +256,17 @@ def test_segment_trace_axis_label_fits_the_axis(opened_window, qtbot):
     win = opened_window
     win.workspace_bar.select("segment")
     timeline = win.segment_panel.timeline
+    axis = timeline.getPlotItem().getAxis("left")
+
+    def inside() -> bool:  # the (rotated) label lies within the axis, top to bottom
+        r = axis.label.mapRectToParent(axis.label.boundingRect())
+        return r.top() >= -1 and r.bottom() <= axis.size().height() + 1
     timeline.set_recording(12, __import__("numpy").linspace(0.0, 1.0, 12), "lip_aperture (interocular)")
+    qtbot.wait(100)
+    assert "(interocular)" in axis.label.toPlainText() and inside()  # room enough: whole, and centred
     timeline.resize(600, 160)  # a short timeline: the whole label would be cut
     qtbot.wait(100)
-    axis = timeline.getPlotItem().getAxis("left")
+    assert inside()
     from PySide6.QtGui import QFontMetricsF
     assert QFontMetricsF(axis.label.font()).horizontalAdvance(axis.toolTip()) > axis.geometry().height()  # too long
     assert axis.label.boundingRect().width() <= axis.geometry().height() + 1

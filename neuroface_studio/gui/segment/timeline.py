@@ -175,6 +175,7 @@ class SegmentTimelineWidget(pg.PlotWidget):
                 shown = fm.elidedText(shown, Qt.TextElideMode.ElideRight, room)
         if axis.labelText != shown:
             self.getPlotItem().setLabel("left", shown)
+            axis.resizeEvent()  # pyqtgraph centres the label only on a resize: a new text stayed off-centre, cut
 
     def fit(self) -> None:
         """Show the whole recording on the time axis."""
