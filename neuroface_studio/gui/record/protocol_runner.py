@@ -49,11 +49,11 @@ def task_statuses(project: Project, participant_id: str | None, skipped: set[str
             if last.quality and last.quality.get("stop_reason"):
                 detail += ", stopped early"
             verdict = recording_verdict(last, task)  # the recording quality gate (analysis/take_quality.py)
-            quality = f" · quality: {verdict.word}" if verdict is not None else ""  # first: a narrow list cuts the end
+            quality = f", quality: {verdict.word}" if verdict is not None else ""  # first: a narrow list cuts the end
             if len(recs) == 1:
                 out[task.code] = TaskStatus("recorded", f"recorded{quality} ({detail})", ids)
             else:
-                out[task.code] = TaskStatus("retaken", f"retaken{quality}: recorded {len(recs)}× (last {last.id}: "
+                out[task.code] = TaskStatus("retaken", f"retaken{quality} — recorded {len(recs)}× (last {last.id}: "
                                             f"{detail})", ids)
         elif task.code in skipped:
             out[task.code] = TaskStatus("skipped", "skipped")
