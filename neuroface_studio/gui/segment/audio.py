@@ -12,8 +12,8 @@ repetition's start and end at the cursor as on the trace. A recording without so
 view and says so in its tooltip line.
 
 Playing (Space) plays the sound with the video from the frame shown (gui/segment/sound_playback.py):
-the "Play sound" box turns it off; the line beside it states the pitch is kept at 0.25x–2x, or
-that there is no audio output device and the video plays without sound.
+the "Play sound" box (its text states the pitch is kept at 0.25x–2x) turns it off; the line beside
+it says when there is no audio output device and the video plays without sound.
 """
 
 from __future__ import annotations
@@ -83,17 +83,20 @@ class SegmentAudioView(QWidget):
         self.spec.setXLink(timeline)
         self.caption = QLabel()
         self.caption.setStyleSheet("color: #555;")
+        self.caption.setWordWrap(True)  # never wider than the window: it wraps
         self.sound = SoundPlayback()
-        self.play_check = QCheckBox("Play sound")
+        self.play_check = QCheckBox(f"Play sound, {PITCH_NOTE}")
         self.play_check.setChecked(True)
-        self.play_check.setToolTip("Play the sound with the video (Space); at 0.25x-2x the pitch is kept")
+        self.play_check.setToolTip("Play the sound with the video (Space): at 0.25x-2x it is time-stretched, so "
+                                   "the pitch stays (it is never muted)")
         self.play_check.toggled.connect(self._on_play_toggled)
-        self.play_label = QLabel(PITCH_NOTE)
-        self.play_label.setStyleSheet("color: #555;")
+        self.play_label = QLabel("")  # why the sound cannot play (no output device), or empty
+        self.play_label.setWordWrap(True)
+        self.play_label.setStyleSheet("color: #b26a00;")
         top = QHBoxLayout()
-        top.addWidget(self.caption, 1)
+        top.addWidget(self.caption, 3)
         top.addWidget(self.play_check)
-        top.addWidget(self.play_label)
+        top.addWidget(self.play_label, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -121,10 +124,8 @@ class SegmentAudioView(QWidget):
         ok = self.sound.start(frame, speed)
         if not ok and self.sound.message and self.play_check.isChecked():
             self.play_label.setText(self.sound.message)
-            self.play_label.setStyleSheet("color: #b26a00;")
         elif ok:
-            self.play_label.setText(PITCH_NOTE)
-            self.play_label.setStyleSheet("color: #555;")
+            self.play_label.setText("")
         return ok
 
     def stop_sound(self) -> None:
