@@ -53,8 +53,9 @@ def test_cli_record_and_project_info_carry_the_verdict(handmade_project, capsys)
     out = capsys.readouterr().out
     assert "\nquality: red (Retake: " in out  # the first reason: the length, or drops on a busy machine
     rec = ProjectSession.open(handmade_project).project.recordings["P001-OPEN-2"]
-    assert any(r.startswith("the take lasted 1.") and r.endswith("OPEN needs at least 5 s")
-               for r in rec.quality["verdict"]["reasons"])
+    seconds = rec.quality["verdict"]["measures"]["duration_s"]  # about 1 s (a busy machine stops it late or drops
+    assert 0 < seconds < 2.5  # the last frames), always under half the 5 s: red
+    assert f"the take lasted {seconds:.1f} s; OPEN needs at least 5 s" in rec.quality["verdict"]["reasons"]
     assert main(["project", "info", str(handmade_project), "--json"]) == 0
     info = json.loads(capsys.readouterr().out)
     recs = {r["id"]: r for p in info["participants"] for r in p["recordings"]}
