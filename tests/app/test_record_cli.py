@@ -21,7 +21,8 @@ def test_record_synthetic_json_summary(handmade_project, capsys):
     assert rc == 0
     out = json.loads(capsys.readouterr().out)
     assert out["recording"] == "P001-OPEN-2"  # P001-OPEN exists: a retake never overwrites
-    assert out["frames_written"] >= 10 and out["dropped"] >= 0 and out["mb_per_s"] > 0
+    # 1 s at 30 fps: ~30 frames on a quiet machine; 9 were written once under a load average of 14
+    assert out["frames_written"] >= 5 and out["dropped"] >= 0 and out["mb_per_s"] > 0
     rec = ProjectSession.open(handmade_project).project.recordings["P001-OPEN-2"]
     assert rec.n_frames == out["frames_written"] and rec.quality["dropped"] == out["dropped"]
     with RecordingReader(handmade_project / rec.file) as r:
