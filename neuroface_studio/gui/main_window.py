@@ -3,8 +3,11 @@
 It holds the open ProjectSession (app/project_service.py) and wires the views to it: the
 project browser (left dock), the workspace bar and pages (Review = VideoViewerWidget, Record =
 RecordWorkspacePanel, whose live preview stops when the workspace is left), and
-undo/redo through the session's Qt-free UndoStack, which it subscribes to. Long work
-(simulation, building the demo project) runs through gui/widgets/workers.py with a progress dialog.
+undo/redo through the session's Qt-free UndoStack, which it subscribes to. The session's one change
+notification is bridged to the Qt signal ``changes.changed`` (gui/widgets/session_changes.py), which
+the views listen to. Long work runs through gui/widgets/workers.py with its progress and Cancel in
+the jobs panel of the status bar (gui/widgets/jobs_panel.py): the window stays usable meanwhile;
+actions that would conflict with a running job are disabled, saying why (``_on_jobs_changed``).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from neuroface_studio.gui.analyze.workspace import AnalyzeWorkspacePanel
 from neuroface_studio.gui.annotate.dialogs import forget_journal, offer_journal_recovery
 from neuroface_studio.gui.annotate.workspace import AnnotateWorkspacePanel
 from neuroface_studio.gui.widgets.job_progress import run_with_progress
+from neuroface_studio.gui.widgets.jobs_panel import PROJECT_FILE, TRACKS, JobsPanel
+from neuroface_studio.gui.widgets.session_changes import SessionChanges
 from neuroface_studio.gui.project_browser import ProjectBrowserPanel
 from neuroface_studio.gui.record.workspace import RecordWorkspacePanel
 from neuroface_studio.gui.report.workspace import ReportWorkspacePanel
@@ -56,6 +61,10 @@ class MainWindow(QMainWindow):
         self.jobs: list[JobWorker] = []
         self.setObjectName("mainWindow")
         self.resize(1400, 860)
+        self.jobs_panel = JobsPanel()  # found by run_with_progress through parent.window()
+        self.statusBar().addPermanentWidget(self.jobs_panel)
+        self.jobs_panel.jobs_changed.connect(self._on_jobs_changed)
+        self.changes = SessionChanges(self)
 
         self.viewer = VideoViewerWidget()
         self.record_panel = RecordWorkspacePanel()
@@ -91,6 +100,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.browser_dock)
         self.browser.recording_selected.connect(self._on_recording_selected)
         self.browser.participant_selected.connect(self.report_panel.set_participant)
+        self.changes.changed.connect(self.viewer.project_changed)
+        self.changes.changed.connect(self._on_project_changed)
 
         self.welcome.new_requested.connect(self.new_project)
         self.welcome.open_requested.connect(self.choose_project)
@@ -154,6 +165,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.browser_dock.toggleViewAction())
 
         tools_menu = bar.addMenu("&Tools")
+        tools_menu.setToolTipsVisible(True)  # a disabled action's tooltip says which job holds it back
         self.models_action = self._action("Landmark &models…", self.show_models,
                                           tip="List, fetch, import or activate landmark models")
         self.landmark_action = self._action("&Landmark this recording…", lambda: self.landmark_recordings(current=True),
@@ -197,6 +209,7 @@ class MainWindow(QMainWindow):
     # -- session ----------------------------------------------------------------------
     def _show_session(self, session: ProjectSession | None) -> None:
         self.session = session
+        self.changes.set_session(session)
         self.viewer.set_session(session)
         self.record_panel.set_session(session)
         self.segment_panel.set_session(session)
@@ -217,6 +230,7 @@ class MainWindow(QMainWindow):
         else:
             self.welcome.set_recent(gui_settings.recent_projects())
         self._update_edit_state()
+        self._on_jobs_changed()
 
     def _on_undo_changed(self, session: ProjectSession) -> None:
         if session is not self.session:  # a listener left on a closed project's stack
@@ -225,11 +239,18 @@ class MainWindow(QMainWindow):
         self.record_panel.project_changed()
         self._update_edit_state()
 
+    def _on_project_changed(self, change) -> None:
+        """Segment's trace follows landmark tracks written by a job (Review listens by itself)."""
+        rid = self.segment_panel.recording_id
+        if change.kind == "landmarks" and rid is not None and change.touches(rid):
+            self.segment_panel.load_trace()
+
     def _update_edit_state(self) -> None:
         s = self.session
         undo = s.undo if s else None
-        self.undo_action.setEnabled(bool(undo and undo.can_undo))
-        self.redo_action.setEnabled(bool(undo and undo.can_redo))
+        frozen = self.jobs_panel.writing(PROJECT_FILE) is not None  # its result replaces the project
+        self.undo_action.setEnabled(bool(undo and undo.can_undo) and not frozen)
+        self.redo_action.setEnabled(bool(undo and undo.can_redo) and not frozen)
         self.undo_action.setText(f"Undo {undo.undo_label}" if undo and undo.can_undo else "Undo")
         self.redo_action.setText(f"Redo {undo.redo_label}" if undo and undo.can_redo else "Redo")
         self.setWindowTitle(f"{s.project.name}[*] — NeuroFace Studio" if s else "NeuroFace Studio")
@@ -392,6 +413,32 @@ class MainWindow(QMainWindow):
         self.jobs = [j for j in self.jobs if not j.done] + [worker]
         return worker
 
+    def _on_jobs_changed(self) -> None:
+        """Disable what would conflict with a running job, with a tooltip that says which job.
+
+        Per job: landmarking (this / all recordings) writes landmark tracks, read-only on the
+        project: Landmark and Batch are disabled while it runs (a proposal run, which also writes
+        tracks, waits in the jobs panel), every other edit goes on. Simulating participants writes
+        the project file and reopens it: the project is read-only until it ends (an edit made
+        meanwhile would be lost on the reopen). Analyses, reports and exports work on a snapshot of
+        the project and write nothing into it: nothing is held back."""
+        has = self.session is not None
+        project_job, tracks_job = self.jobs_panel.writing(PROJECT_FILE), self.jobs_panel.writing(TRACKS)
+        held = {self.landmark_action: tracks_job or project_job, self.landmark_all_action: tracks_job or project_job,
+                self.batch_action: tracks_job or project_job}
+        for action in (self.save_action, self.simulate_action, self.import_action, self.export_study_action,
+                       self.audit_action, self.new_action, self.open_action):
+            held[action] = project_job
+        for action, job in held.items():
+            action.setEnabled((has or action in (self.new_action, self.open_action)) and job is None)
+            action.setToolTip(f"{job} is running: wait for it to end or cancel it in the status bar"
+                              if job else action.text().replace("&", "").rstrip("…"))
+        for widget in (self.central, self.browser):
+            widget.setEnabled(project_job is None)
+            widget.setToolTip(f"{project_job} is writing the project: it can be edited again when that ends"
+                              if project_job else "")
+        self._update_edit_state()
+
     def simulate_participants(self) -> None:
         if self.session is None:
             return
@@ -421,7 +468,7 @@ class MainWindow(QMainWindow):
             self, "Simulating participants", job,
             on_finished=lambda pids: reload(f"Added {len(pids)} simulated participant(s): {', '.join(pids)}"),
             on_cancelled=lambda: reload("Simulation cancelled; completed recordings were kept"),
-            on_failed=failed))
+            on_failed=failed, writes=[PROJECT_FILE]))
 
     def open_demo_project(self) -> None:
         if not self._confirm_discard("opening the demo project"):
@@ -509,6 +556,11 @@ class MainWindow(QMainWindow):
         active model) in the background; the overlay then offers the model's track."""
         if self.session is None:
             return
+        running = self.jobs_panel.writing(TRACKS)
+        if running is not None:
+            self.statusBar().showMessage(f"{running} is writing landmark tracks: wait for it to end "
+                                         "or cancel it in the status bar", 8000)
+            return
         from neuroface_studio.app.landmarking import landmark_project, log_landmarking
         session = self.session
         ids = [self.viewer.recording_id] if current else sorted(session.project.recordings)
@@ -524,14 +576,15 @@ class MainWindow(QMainWindow):
             if session is self.session:
                 log_landmarking(session, results)
                 self._update_edit_state()
-                self.viewer.refresh_tracks()
+                session.notify("landmarks", [r.recording_id for r in results], "landmarked")
                 if results:
                     self.viewer.set_overlay(f"model {results[0].model}")
             self.statusBar().showMessage(
                 f"Landmarked {len(results)} recording(s) with {results[0].model}" if results else "Nothing to do", 8000)
 
         def cancelled() -> None:
-            self.viewer.refresh_tracks()
+            if session is self.session:  # the frames done are in the tracks
+                session.notify("landmarks", ids, "landmarking cancelled")
             self.statusBar().showMessage("Landmarking cancelled; the frames done are kept and a new run resumes", 8000)
 
         def job(progress, cancel):
@@ -540,7 +593,8 @@ class MainWindow(QMainWindow):
                 return [landmark_recording(session, ids[0], model, progress, cancel, start_box=start_box)]
             return landmark_project(session, ids, model, progress, cancel)
 
-        self._track(run_with_progress(self, "Landmarking", job, on_finished=done, on_cancelled=cancelled))
+        self._track(run_with_progress(self, "Landmarking", job, on_finished=done, on_cancelled=cancelled,
+                                      writes=[TRACKS]))
 
     def pick_face(self, recording_id: str, model: str | None = None):
         """When the first frame to landmark holds several faces, ask which one (FacePickDialog).

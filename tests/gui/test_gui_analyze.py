@@ -47,7 +47,7 @@ def _read_csv(path):
 
 
 def test_evaluate_dlib68_shows_tables_ced_heatmap_and_exports(qtbot, main_window, sim_project, tmp_path):
-    from PySide6.QtWidgets import QProgressDialog, QPushButton
+    from PySide6.QtWidgets import QPushButton
     assert main_window.open_project(sim_project)
     main_window.workspace_bar.actions_by_key["analyze"].trigger()
     panel = main_window.analyze_panel
@@ -55,9 +55,9 @@ def test_evaluate_dlib68_shows_tables_ced_heatmap_and_exports(qtbot, main_window
     assert panel.checked_models() == ["dlib68"]  # the active model, checked at first
     assert not panel.csv_button.isEnabled()  # nothing to export yet
     assert panel.held_out_check.isChecked()
-    with qtbot.waitSignal(panel.evaluation_stopped, timeout=60000) as blocker:  # Cancel in the progress dialog
+    with qtbot.waitSignal(panel.evaluation_stopped, timeout=60000) as blocker:  # Cancel in the jobs panel
         panel.evaluate_button.click()
-        panel.findChild(QProgressDialog).findChild(QPushButton).click()
+        main_window.jobs_panel.findChild(QPushButton, "jobCancel").click()
     assert blocker.args[0] == "Evaluation cancelled." and panel.report is None
     panel.normalizer_combo.setCurrentIndex(panel.normalizer_combo.findData("interocular"))
     report = _evaluate(qtbot, panel)

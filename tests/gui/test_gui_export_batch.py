@@ -231,7 +231,7 @@ def test_simulate_dialog_passes_sessions(window, qtbot):
 def test_export_cancel_writes_nothing(window, qtbot, tmp_path, monkeypatch):
     import time
 
-    from PySide6.QtWidgets import QProgressDialog, QPushButton
+    from PySide6.QtWidgets import QPushButton
 
     from neuroface_studio.app import export
     real = export._Exporter.participants_csv
@@ -249,7 +249,7 @@ def test_export_cancel_writes_nothing(window, qtbot, tmp_path, monkeypatch):
     out = tmp_path / "export"
     dialog.folder_edit.setText(str(out))
     assert dialog.start_export() and not dialog.export_button.isEnabled()
-    dialog.findChild(QProgressDialog).findChild(QPushButton).click()
+    dialog.findChild(QPushButton, "jobCancel").click()  # the dialog's own (floating) jobs panel
     qtbot.waitUntil(lambda: dialog.worker.done, timeout=30000)
     qtbot.waitUntil(lambda: "cancelled" in dialog.message_label.text())
     assert dialog.message_label.text() == "Export cancelled; nothing was written."

@@ -69,12 +69,12 @@ def test_features_table_shows_participants_with_z_scores_against_hc(qtbot, main_
                                                                       monkeypatch):
     from neuroface_studio.analysis.features import FEATURE_NAMES
     from PySide6.QtWidgets import QFileDialog
-    from PySide6.QtWidgets import QProgressDialog, QPushButton
+    from PySide6.QtWidgets import QPushButton
     page = _analyze(main_window, study, "features_page").features_page
     assert not page.csv_button.isEnabled()
-    with qtbot.waitSignal(page.stopped, timeout=60000):  # Cancel in the progress dialog
+    with qtbot.waitSignal(page.stopped, timeout=60000):  # Cancel in the jobs panel
         page.compute_button.click()
-        page.findChild(QProgressDialog).findChild(QPushButton).click()
+        main_window.jobs_panel.findChild(QPushButton, "jobCancel").click()
     assert page.table is None and page.message_label.text() == "Feature computation cancelled."
     assert page.compute_button.isEnabled()
     table = _compute(qtbot, page)

@@ -121,7 +121,7 @@ def test_preview_shows_rendered_pages_and_export_writes_the_previewed_report(qtb
 
 def test_cancel_then_a_participant_without_recordings_then_a_failed_write(qtbot, main_window, study, tmp_path,
                                                                           monkeypatch):
-    from PySide6.QtWidgets import QProgressDialog, QPushButton
+    from PySide6.QtWidgets import QPushButton
     from simhelpers import copy_project
 
     from neuroface_studio.domain.participants import Group, Participant
@@ -130,9 +130,9 @@ def test_cancel_then_a_participant_without_recordings_then_a_failed_write(qtbot,
     session.save()
     panel = _report_panel(main_window, session.folder)
 
-    with qtbot.waitSignal(panel.stopped, timeout=120000) as blocker:  # Cancel in the progress dialog
+    with qtbot.waitSignal(panel.stopped, timeout=120000) as blocker:  # Cancel in the jobs panel
         panel.build_button.click()
-        panel.findChild(QProgressDialog).findChild(QPushButton).click()
+        main_window.jobs_panel.findChild(QPushButton, "jobCancel").click()
     assert blocker.args[0] == "Participant report cancelled." and panel.report is None
     assert panel.build_button.isEnabled() and panel.preview.page_count == 0
 

@@ -267,6 +267,26 @@ class VideoViewerWidget(QWidget):
             self._fill_overlay_combo()
             self._draw_overlay()
 
+    def project_changed(self, change) -> None:
+        """The session's change notification (a Change): redraw what it touched of the open recording,
+        its repetition bars and annotated frames, or its landmark tracks; no reselecting needed."""
+        if self.reader is None or self.recording_id is None or not change.touches(self.recording_id):
+            return
+        if self.recording_id not in self.session.project.recordings:  # undone away
+            self.close_recording()
+            return
+        if change.kind in ("landmarks", "project"):
+            self.refresh_tracks()
+        if change.kind in ("repetitions", "annotations", "project"):
+            project = self.session.project
+            self.strip.set_content(self.reader.n_frames,
+                                   [(r.start_frame, r.end_frame) for r in project.repetitions_of(self.recording_id)],
+                                   [s.frame_index for s in project.landmark_sets_of(self.recording_id)])
+            self.strip.set_current(self.frame)
+            if change.kind == "annotations":
+                self._fill_overlay_combo()
+            self._update_info()
+
     def _time_s(self, frame: int) -> float:
         """Seconds of ``frame`` from the first frame on the recording's own clock (issue 15), read once
         per recording; frame / fps when the recording has no usable timestamps."""

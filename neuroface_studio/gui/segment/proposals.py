@@ -19,6 +19,7 @@ from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.app.segmentation import (RecordingSegmentation, apply_proposals, log_segmentation,
                                                persons_recordings, propose_for_project, propose_for_recording)
 from neuroface_studio.gui.widgets.job_progress import run_with_progress
+from neuroface_studio.gui.widgets.jobs_panel import TRACKS
 
 
 def describe(result: RecordingSegmentation) -> str:
@@ -132,7 +133,8 @@ class SegmentProposals(QObject):
 
         self.worker = run_with_progress(panel, "Proposing repetitions", job,
                                         on_finished=lambda results: self._finished(session, results),
-                                        on_cancelled=lambda: self._cancelled(session))
+                                        on_cancelled=lambda: self._cancelled(session),
+                                        writes=[TRACKS])  # it landmarks what has no track yet
         if self.track_job is not None:
             self.track_job(self.worker)
 

@@ -1,55 +1,52 @@
-"""Run a job with a modal progress dialog (QProgressDialog + JobWorker), with Cancel.
+"""Run a job in the background with its progress and Cancel in the window's jobs panel (non-modal).
 
-The caller passes what to do with the outcome; failures are shown as a clear message box,
-never a traceback.
+The window stays usable while the job runs (issue 18 item 4): the progress is an entry of the
+main window's jobs panel (status bar), or of a small floating panel for a window without one
+(gui/widgets/jobs_panel.py). The caller passes what to do with the outcome; failures are shown as
+a clear message box, never a traceback. ``writes`` names what the job writes (e.g.
+:data:`~neuroface_studio.gui.widgets.jobs_panel.TRACKS`): a second job writing the same waits
+until the first ends.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Iterable
 
 import shiboken6
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QProgressDialog, QWidget
+from PySide6.QtWidgets import QMessageBox, QWidget
 
+from neuroface_studio.gui.widgets.jobs_panel import jobs_panel_for
 from neuroface_studio.gui.widgets.workers import JobFn, JobWorker
 
 
 def run_with_progress(parent: QWidget, title: str, fn: JobFn, on_finished: Callable[[object], None],
                       on_cancelled: Callable[[], None] | None = None,
-                      on_failed: Callable[[str], None] | None = None) -> JobWorker:
-    """Start ``fn(progress, cancel)`` in the background; returns the worker (keep a reference)."""
-    dialog = QProgressDialog(title, "Cancel", 0, 0, parent)
-    dialog.setWindowTitle(title)
-    dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    dialog.setAutoClose(False)
-    dialog.setAutoReset(False)
-    dialog.setMinimumDuration(0)
-    dialog.setMinimumWidth(460)
+                      on_failed: Callable[[str], None] | None = None,
+                      writes: Iterable[str] = ()) -> JobWorker:
+    """Start ``fn(progress, cancel)`` in the background; returns the worker (keep a reference).
+
+    Exactly one of ``on_finished(result)``, ``on_failed(message)`` (default: a message box) or
+    ``on_cancelled()`` is called on the GUI thread, unless ``parent`` was destroyed meanwhile (the
+    job is cancelled then and nobody is told)."""
+    panel = jobs_panel_for(parent)
     worker = JobWorker(fn, parent)
+    token = worker.token  # reachable after the worker (a child of parent) is gone with it
     state = {"closed": False}
 
     def progressed(done: int, total: int, message: str) -> None:
-        # closed: a progress event queued before the outcome arrived after it; not valid: the
-        # window that owned the dialog was destroyed while the job ran on (it is cancelled then)
-        if state["closed"] or not shiboken6.isValid(dialog):
-            return
-        dialog.setLabelText(f"{title}\n{message}")
-        if dialog.maximum() != total:
-            dialog.setMaximum(max(total, 0))
-        # last: a modal QProgressDialog processes events in setValue, where the job's outcome can
-        # arrive and close (delete) the dialog; nothing may touch it afterwards
-        dialog.setValue(min(done, total))
+        # closed: a progress event queued before the outcome arrived after it
+        if not state["closed"] and shiboken6.isValid(entry):
+            entry.set_progress(done, total, message)
 
     def close() -> bool:
-        """Close the dialog; False when its window is gone (then nobody is told the outcome)."""
-        state["closed"] = True
-        if state.get("gone") or not shiboken6.isValid(dialog):
+        """Take the entry away; False when the parent is gone (then nobody is told the outcome)."""
+        if state["closed"]:
             return False
-        dialog.canceled.disconnect(cancel_requested)  # closing a QProgressDialog emits canceled
-        dialog.reset()
-        dialog.close()
-        dialog.deleteLater()
+        state["closed"] = True
+        if shiboken6.isValid(panel):
+            panel.remove(entry)
+        if not shiboken6.isValid(parent):
+            return False
         worker.deleteLater()
         return True
 
@@ -69,22 +66,17 @@ def run_with_progress(parent: QWidget, title: str, fn: JobFn, on_finished: Calla
         if close() and on_cancelled is not None:
             on_cancelled()
 
-    def cancel_requested() -> None:
-        dialog.setLabelText(f"{title}\nCancelling…")
-        worker.cancel()
+    def owner_gone() -> None:  # the page that started the job was destroyed while it ran on
+        token.cancel()
+        if not state["closed"]:
+            state["closed"] = True
+            if shiboken6.isValid(panel):
+                panel.remove(entry)
 
     worker.progressed.connect(progressed)
     worker.finished.connect(finished)
     worker.failed.connect(failed)
     worker.cancelled.connect(cancelled)
-    dialog.canceled.connect(cancel_requested)
-
-    def owner_gone() -> None:
-        state["closed"] = state["gone"] = True
-        if shiboken6.isValid(worker):
-            worker.cancel()
-
-    dialog.destroyed.connect(owner_gone)
-    dialog.show()
-    worker.start()
+    parent.destroyed.connect(owner_gone)
+    entry = panel.add(title, worker, writes)
     return worker

@@ -29,6 +29,11 @@ class RepetitionStripWidget(QWidget):
         self._n_frames, self._spans, self._marks = n_frames, list(spans), sorted(set(marks))
         self.update()
 
+    @property
+    def spans(self) -> list[tuple[int, int]]:
+        """The spans drawn, inclusive (start, end) frames."""
+        return list(self._spans)
+
     def set_current(self, frame: int) -> None:
         self._current = frame
         self.update()

@@ -5,7 +5,8 @@ Any job of the form ``fn(progress, cancel) -> result`` (see app/jobs.py) runs in
 callback, which the worker throttles and forwards to the GUI thread as the queued signal
 ``progressed(done, total, message)``. Exactly one of ``finished(result)``, ``failed(message)``
 or ``cancelled()`` follows. Cancelling sets the job's CancelToken (the job raises
-JobCancelled at its next check) and requests interruption of the thread.
+JobCancelled at its next check) and requests interruption of the thread; a job cancelled before it
+was started (it waited for another in the jobs panel) never runs and reports ``cancelled()``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 import time
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from neuroface_studio.app.jobs import CancelToken, JobCancelled
 
@@ -82,15 +83,29 @@ class JobWorker(QObject):
         self._thread.errored.connect(self._on_errored)
         self._thread.was_cancelled.connect(self._on_cancelled)
         self._done = False
+        self._started = False
 
     # -- control -----------------------------------------------------------------------
     def start(self) -> None:
+        if self._started or self._done:
+            return
+        self._started = True
         self._thread.start()
 
     def cancel(self) -> None:
-        """Ask the job to stop at its next check; ``cancelled`` follows when it has."""
+        """Ask the job to stop at its next check; ``cancelled`` follows when it has (at once, from
+        the event loop, when it was never started)."""
+        already = self.token.cancelled
         self.token.cancel()
+        if not self._started:
+            if not already and not self._done:
+                QTimer.singleShot(0, self, self._cancel_unstarted)
+            return
         self._thread.requestInterruption()
+
+    def _cancel_unstarted(self) -> None:
+        if not self._started and not self._done:
+            self._on_cancelled()
 
     def stop(self, timeout_ms: int = 5000) -> bool:
         """Cancel and wait for the thread to end (used when the window closes). True if it ended."""
@@ -100,6 +115,11 @@ class JobWorker(QObject):
     @property
     def running(self) -> bool:
         return self._thread.isRunning()
+
+    @property
+    def started(self) -> bool:
+        """False while the job waits (for another job writing the same things) to be started."""
+        return self._started
 
     @property
     def done(self) -> bool:
