@@ -149,11 +149,7 @@ class MicrophoneSource:
 
     def stop(self, timeout_s: float = 2.0) -> None:
         stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.stop()
-            finally:
-                stream.close()
+        close_stream(stream)
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout_s)
@@ -196,6 +192,15 @@ def open_microphone(device=None):
         return MicrophoneSource(device), ""
     except NoAudioDevice as exc:
         return None, f"no microphone ({exc}): the take records video only"
+
+
+def close_stream(stream) -> None:
+    """Stop and close a PortAudio stream (None: nothing); closed even when stopping fails."""
+    if stream is not None:
+        try:
+            stream.stop()
+        finally:
+            stream.close()
 
 
 def open_output(sample_rate: int, channels: int, callback: Callable, stream_factory: Callable | None = None):

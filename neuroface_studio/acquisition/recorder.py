@@ -304,13 +304,26 @@ class CaptureSession:
                 raise RuntimeError("a recording is already running")
         sink = RecordingSink(path, recording_id, task, self.source.fps, self.source.camera, created, queue_size,
                              min_free_bytes, participant_id)
-        if audio is not None:
+        no_sound = ""
+        if audio is not None:  # started before the file: a microphone that cannot open leaves a video-only take
             from neuroface_studio.acquisition.audio_sync import AudioSync
             sink.audio_sync = AudioSync(audio)
-            sink.writer_options["audio"] = (audio.sample_rate, audio.channels, audio.name)
-        sink.start()
-        if audio is not None:
-            audio.start(sink.offer_audio)
+            try:
+                audio.start(sink.offer_audio)  # its blocks wait in the queue until the writer runs
+            except Exception as exc:  # noqa: BLE001 - e.g. PortAudio refusing the device: the take goes on
+                log.warning("sound source %s did not start: %s", audio.name, exc)
+                sink.audio_sync, audio = None, None
+                no_sound = f"the sound source could not start ({exc}): video only"
+            else:
+                sink.writer_options["audio"] = (audio.sample_rate, audio.channels, audio.name)
+        try:
+            sink.start()
+        except Exception:
+            if audio is not None:
+                audio.stop()
+            raise
+        if no_sound:
+            sink.stats.audio = {"recorded": False, "why": no_sound}
         self._audio = audio
         with self._sink_lock:
             self._sink = sink

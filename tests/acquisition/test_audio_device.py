@@ -176,3 +176,31 @@ def test_lost_microphone_block_becomes_silence_and_later_sound_keeps_its_time(tm
     assert mic.overflows == 1
     assert stats.audio["gap_s"] == pytest.approx(0.02, abs=1 / RATE)
     assert np.allclose(_rises(track)[:4] / RATE, [0.1, 0.35, 0.6, 0.85], atol=1e-3)
+
+
+class RefusingInputStream:
+    """Stand-in for ``sounddevice.InputStream`` when PortAudio refuses the device (unplugged since listed)."""
+
+    def __init__(self, **_kw) -> None:
+        raise RuntimeError("Error opening InputStream: Device unavailable [PaErrorCode -9985]")
+
+
+def test_microphone_that_cannot_open_leaves_a_video_only_take_that_says_why(tmp_path):
+    source = SyntheticSource(fps=30, realtime=True, prerender=10, seed=1)
+    source.open()
+    capture = CaptureSession(source)
+    capture.start()
+    mic = MicrophoneSource(stream_factory=RefusingInputStream,
+                           device_info={"index": 3, "name": "Fake USB mic", "channels": 1, "sample_rate": RATE})
+    capture.start_recording(tmp_path / "take.h5", "R1", "PA", "now", audio=mic)
+    time.sleep(0.4)
+    stats = capture.stop_recording()
+    capture.stop()
+    source.close()
+    assert stats.frames_written > 5 and stats.audio["recorded"] is False
+    assert stats.audio["why"].startswith("the sound source could not start (microphone Fake USB mic could not be "
+                                         "opened: Error opening InputStream: Device unavailable")
+    assert stats.audio["why"].endswith("video only") and "\n" not in stats.audio["why"]
+    assert not any(t.name == "audio-microphone" for t in threading.enumerate())  # its thread ended
+    with RecordingReader(tmp_path / "take.h5") as r:
+        assert r.audio_info() is None and r.n_frames == stats.frames_written

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from neuroface_studio.acquisition.audio_device import NoAudioDevice, open_output
+from neuroface_studio.acquisition.audio_device import NoAudioDevice, close_stream, open_output
 from neuroface_studio.analysis.time_stretch import Stretcher
 
 PITCH_NOTE = "pitch kept at 0.25x–2x (time-stretched, not muted)"
@@ -77,8 +77,4 @@ class SoundPlayback:
 
     def stop(self) -> None:
         stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.stop()
-            finally:
-                stream.close()
+        close_stream(stream)
