@@ -88,6 +88,7 @@ def test_microphone_choice_lists_portaudio_and_says_when_there_is_none(record, q
     record.runner.select_task("OPEN")
     assert record.start_preview(), record.message_label.text()
     assert record.live.audio is None
+    assert not bar.combo.isEnabled() and not bar.refresh_button.isEnabled()  # fixed while the preview runs
     rec_id = record.start_recording()
     qtbot.waitUntil(lambda: record.live.live_stats().frames_written >= 10, timeout=10000)
     record._on_clock()

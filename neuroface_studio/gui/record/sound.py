@@ -28,8 +28,6 @@ class SoundBarWidget(QWidget):
         self.path: Path | None = None
         self.no_mic = ""  # why there is no microphone (one line), or ""
         self.combo = QComboBox()
-        self.combo.setToolTip("Where the take's sound comes from: a microphone (PortAudio), a sound file played in "
-                              "real time as the microphone, or none (video only)")
         self.combo.activated.connect(self._on_choice)
         self.refresh_button = QToolButton()
         self.refresh_button.setText("↻")
@@ -54,6 +52,7 @@ class SoundBarWidget(QWidget):
         layout.addWidget(self.meter)
         layout.addWidget(self.status, 1)
         self.list_microphones()
+        self.set_choosing(True)
 
     def list_microphones(self) -> None:
         """Fill the choice with PortAudio's input devices (default first); none: say why in one line."""
@@ -77,6 +76,14 @@ class SoundBarWidget(QWidget):
         if self.no_mic and self.combo.currentData() is None:
             self.status.setText(self.no_mic)
             self.status.setStyleSheet("color: #666;")
+
+    def set_choosing(self, enabled: bool) -> None:
+        """The choice is fixed while the preview runs (its sound source was opened with it)."""
+        self.combo.setEnabled(enabled)
+        self.refresh_button.setEnabled(enabled)
+        tip = "" if enabled else " (stop the preview to change it)"
+        self.combo.setToolTip("Where the take's sound comes from: a microphone (PortAudio), a sound file played in "
+                              "real time as the microphone, or none (video only)" + tip)
 
     def microphone(self):
         """The chosen microphone's PortAudio index, or None."""

@@ -368,6 +368,7 @@ class RecordWorkspacePanel(QWidget):
 
     def _update_controls(self) -> None:
         self.source_bar.set_state(self.previewing, self.session is not None)
+        self.sound_bar.set_choosing(not self.previewing)  # the sound source is opened with the preview
         can_record = self.previewing and bool(self.runner.participant_id())
         self.runner.set_recording(self.recording, can_record, self.last_recorded,
                                   self.live.recording_id if self.live is not None else None)
