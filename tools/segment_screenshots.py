@@ -8,9 +8,12 @@ temporary project, opens the main window, switches to Segment and proposes repet
 recordings (dlib68 landmarks them first). Writes into OUT_DIR (default /tmp/segment_shots):
 1_opened.png (no landmarks yet), 2_proposed.png (dashed proposals with confidence, error vs
 truth), 3_help.png (the key list), 4_accepted_marking.png (accepted; the last repetition deleted
-and being marked again with `[`, the one before it selected), 5_other_recording.png (the browser picks another recording). Real key
-presses go through the window on the way (Right, S, Ctrl+Z, Ctrl+Shift+Z, Space); the script
-exits non-zero when one of them did not do what it should.
+and being marked again with `[`, the one before it selected), 5_other_recording.png (the browser picks another recording),
+6_accept_all_question.png (the screen: proposed again for all, Accept all asks about the recording
+marked by hand, default "Keep theirs"), 7_accept_all_message.png (the message line says how many were
+accepted and kept, one undo step), 8_kept_still_pending.png (the recording marked by hand, a BBP take:
+its repetitions kept, the lips' and jaw's proposal still pending, dashed). Real key presses go through the window on the way (Right, S,
+Ctrl+Z, Ctrl+Shift+Z, Space); the script exits non-zero when one of them did not do what it should.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ def main(argv: list[str]) -> int:
 
     folder = Path(tempfile.mkdtemp(prefix="nf-segment-")) / "clinic"
     request = (SimulationRequest(participants=1, tasks=("OPEN",), fps=10, duration_scale=0.2, annotators=0) if small
-               else SimulationRequest(participants=1, tasks=("OPEN", "SPREAD", "BROW"), fps=25, duration_scale=0.5,
+               else SimulationRequest(participants=1, tasks=("OPEN", "SPREAD", "BBP"), fps=25, duration_scale=0.5,
                                       annotators=0))
     simulate_into_project(ProjectSession.create(folder), request)
 
@@ -116,6 +119,40 @@ def main(argv: list[str]) -> int:
         pump(0.5)
         check(panel.recording_id == others[0], "the workspace did not follow the browser")
     window.grab().save(str(out / "5_other_recording.png"))
+
+    # issue 18: Accept all keeps the recording marked by hand above (asks; default: keep theirs), one undo step
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QMessageBox
+    marked = window.browser.recording_ids()[0] if not others else [r for r in window.browser.recording_ids()
+                                                                    if r != others[0]][0]
+    hand = [(r.start_frame, r.end_frame) for r in window.session.project.repetitions_of(marked)]
+    panel.propose(all_recordings=True)
+    while not panel.proposals.worker.done:
+        pump(0.1)
+    asked: list[str] = []
+
+    def answer() -> None:
+        box = app.activeModalWidget()
+        if isinstance(box, QMessageBox) and box.objectName() == "acceptAllQuestion":
+            pump(0.3)
+            app.primaryScreen().grabWindow(0).save(str(out / "6_accept_all_question.png"))  # window + dialog
+            asked.append(box.text())
+            box.defaultButton().click()
+        else:
+            QTimer.singleShot(100, answer)
+    QTimer.singleShot(100, answer)
+    steps = len(window.session.undo._done)
+    panel.proposals.bar.accept_all_button.click()
+    check(bool(asked) and marked in asked[0], f"Accept all did not ask about {marked}")
+    check([(r.start_frame, r.end_frame) for r in window.session.project.repetitions_of(marked)] == hand,
+          "Accept all replaced the repetitions marked by hand")
+    check(len(window.session.undo._done) == steps + 1, "Accept all was not one undo step")
+    pump(0.5)
+    window.grab().save(str(out / "7_accept_all_message.png"))
+    print(panel.message_label.text())
+    window.browser.select_recording(marked)
+    pump(0.5)
+    window.grab().save(str(out / "8_kept_still_pending.png"))
     print(f"screenshots in {out}: {', '.join(sorted(p.name for p in out.glob('*.png')))}")
     print(panel.info_label.text())
     window.session.undo.clear()  # nothing to ask on close

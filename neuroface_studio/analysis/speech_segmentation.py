@@ -9,19 +9,20 @@ into one span covering the whole take (issue 18). This module looks for the *osc
 
 1. **Mouth opening** ``(T,)``: the inner-lip aperture and the jaw opening (nose base to chin),
    each gap-bridged and scaled by its robust spread, added (their movements coincide, their
-   tracker noise does not). PATAKA's repetition unit (one lip closure per /pa-ta-ka/) is seen
-   in the lip aperture alone.
+   tracker noise does not).
 2. **Syllable rate** ``f`` (Hz): the highest peak of the opening's spectrum in 1.5-9 Hz (below
-   Nyquist). Its power density over that above ``2 f`` (:func:`rhythm_snr`: ~1 for tracker noise
-   alone) must reach 1.8, else nothing is proposed. PATAKA's unit is the lips' rhythm near f / 3.
+   Nyquist; PATAKA: the jaw's spectrum, as its lips open once a triplet, a stronger slower rhythm). Its power density over that above ``2 f`` (:func:`rhythm_snr`: ~1 for tracker noise
+   alone) must reach 1.8, else nothing is proposed.
 3. **Band-pass** the opening around ``f`` (Butterworth, zero-phase: 0.5 f to 1.7 f): one
-   near-sinusoid cycle per unit; tracker noise and slow drift are gone.
-4. **Units**: peaks of the band-passed signal at least 0.6 / f apart. Peak heights fall in two
+   near-sinusoid cycle per syllable; tracker noise and slow drift are gone.
+4. **Syllables** (units): peaks of the band-passed signal at least 0.6 / f apart. Peak heights fall in two
    groups, movement and the noise of the pauses; the lower group (two-class split, or below
    0.25 of the movement's typical peak; levels from peaks with a face all around) is dropped,
    except a weak unit between two kept ones (a gap in a train is a weak syllable, not a pause).
-5. **Repetitions**: PA and PATAKA: every unit is one repetition and consecutive ones meet at the
-   trough between them (contiguous, as the plan's are); a gap longer than 1.7 periods is a pause.
+5. **Repetitions**: PA: every syllable is one repetition and consecutive ones meet at the trough
+   between them (contiguous, as the plan's are); a gap longer than 1.7 periods is a pause.
+   PATAKA: syllables in threes, each starting at a lip closure (/p/): of the three phases, the
+   one whose edges fall where the lip aperture alone, band-passed near f / 3, is lowest.
    BBP: units closer than 1.7 periods form one sentence; a "sentence" of more than 1.6 x 5
    syllables is split at its longest gaps, one of fewer than 2 is dropped. Never one span
    for a whole take that holds several repetitions.
@@ -37,8 +38,6 @@ noise (``(snr - 1) / 3``, at most 1) x the fraction of its frames with a face.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 from scipy.signal import butter, find_peaks, sosfiltfilt
@@ -53,16 +52,7 @@ MIN_DISTANCE_PERIODS = 0.6  # two units are at least this many periods apart
 MIN_RHYTHM_SNR = 1.8  # rhythm_snr below this: tracker noise only (about 1), nothing is proposed
 
 
-@dataclass(frozen=True)
-class UnitBand:
-    """Where to look for a task's repetition unit (Hz), and which traces show it."""
-
-    low_hz: float
-    high_hz: float
-    use_jaw: bool
-
-
-UNIT_BANDS = {"PA": UnitBand(1.5, 9.0, True), "BBP": UnitBand(1.5, 9.0, True), "PATAKA": UnitBand(1.5, 9.0, False)}
+SYLLABLE_BAND_HZ = (1.5, 9.0)  # syllable rates looked for (capped below Nyquist)
 UNITS_PER_SYLLABLE = {"PA": 1, "BBP": 1, "PATAKA": 3}  # PATAKA: one lip closure every three syllables
 
 
@@ -179,6 +169,38 @@ def _groups(peaks: np.ndarray, period: float, task: str) -> list[list[int]]:
     return out
 
 
+def _triplets(groups: list[list[int]], kept: np.ndarray, lips: np.ndarray | None, fps: float,
+              f: float) -> list[list[int]]:
+    """PATAKA: consecutive syllables in threes, each starting at a lip closure (/p/). The phase of each
+    train is the one whose boundaries fall where the lips' own rhythm (band-passed near f / 3) is
+    lowest on average; a partial triplet of one syllable at either end is dropped."""
+    if lips is None:
+        return groups
+    third = f / UNITS_PER_SYLLABLE["PATAKA"]
+    f_rep = unit_rate_hz(lips, fps, 0.8 * third, 1.25 * third) or third
+    lip_u = _bandpass(lips, fps, f_rep)
+    out: list[list[int]] = []
+    train: list[int] = []
+    for g in groups + [[-1]]:  # single-unit groups of one train are contiguous indices
+        if train and (g[0] != train[-1] + 1):
+            starts = [kept[i] for i in train]
+            bounds = [int(0.5 * (a + b)) for a, b in zip(starts[:-1], starts[1:])]  # between syllables
+            before = [starts[0] - int(0.5 * (starts[1] - starts[0]))] if len(starts) > 1 else [starts[0]]
+            edges = before + bounds  # edge k lies before syllable k
+            depth = [np.mean([lip_u[int(np.clip(e, 0, lip_u.size - 1))] for e in edges[p::3]]) if edges[p::3]
+                     else np.inf for p in range(3)]
+            phase = int(np.argmin(depth))  # the lips close (lowest) at every third edge from here
+            cuts = list(range(phase, len(train), 3))
+            if not cuts or cuts[0] != 0:
+                cuts = [0] + cuts
+            parts = [train[a:b] for a, b in zip(cuts, cuts[1:] + [len(train)])]
+            out.extend(p for p in parts if len(p) >= 2)
+            train = []
+        if g[0] >= 0:
+            train.extend(g)
+    return out
+
+
 def propose_speech(lip: np.ndarray, jaw: np.ndarray | None, fps: float, task_code: str) -> Proposal:
     """Repetitions of a speech task (BBP, PA, PATAKA) from the lip aperture and jaw opening ``(T,)``.
 
@@ -187,26 +209,24 @@ def propose_speech(lip: np.ndarray, jaw: np.ndarray | None, fps: float, task_cod
     ValueError for a task that is not a speech task.
     """
     code = task_code.upper()
-    if code not in UNIT_BANDS:
+    if code not in SPEECH_TASKS:
         raise ValueError(f"{task_code} is not a speech task ({', '.join(SPEECH_TASKS)})")
     params = default_params(code, "speech", SYLLABLES_PER_SENTENCE if code == "BBP" else None)
     empty = Proposal((), params, 1, fps)
     lip = np.asarray(lip, float).ravel()
     face = np.isfinite(lip)
-    band = UNIT_BANDS[code]
     opening = mouth_opening(lip, jaw, True)
-    f = unit_rate_hz(opening, fps, band.low_hz, band.high_hz) if opening is not None else None
+    # PATAKA: the syllables are the jaw's (the lips open once a triplet, a stronger slower rhythm)
+    jaw_only = mouth_opening(jaw, None) if code == "PATAKA" and jaw is not None else None
+    rate_of = jaw_only if jaw_only is not None else opening
+    f = unit_rate_hz(rate_of, fps, *SYLLABLE_BAND_HZ) if rate_of is not None else None
     if f is None:
         return empty
     snr = rhythm_snr(opening, fps, f)
     if snr is not None and snr < MIN_RHYTHM_SNR:  # no syllable rhythm above the tracker's noise
         return empty
     rhythm = 1.0 if snr is None else float(np.clip((snr - 1.0) / 3.0, 0.0, 1.0))
-    x = opening if band.use_jaw else mouth_opening(lip, None, False)
-    if UNITS_PER_SYLLABLE[code] > 1:  # the lips' own rhythm near a third of the syllable rate
-        third = f / UNITS_PER_SYLLABLE[code]
-        f = unit_rate_hz(x, fps, 0.8 * third, 1.25 * third) or third
-    u = _bandpass(x, fps, f)
+    u = _bandpass(opening, fps, f)
     period = fps / f  # frames
     peaks, _ = find_peaks(u, distance=max(1, int(MIN_DISTANCE_PERIODS * period)))
     peaks = peaks[face[peaks]] if peaks.size else peaks
@@ -228,6 +248,8 @@ def propose_speech(lip: np.ndarray, jaw: np.ndarray | None, fps: float, task_cod
                 keep[i] = True
     kept = peaks[keep]
     groups = _groups(kept, period, code)
+    if code == "PATAKA":
+        groups = _triplets(groups, kept, mouth_opening(lip, None, False), fps, f)
     n = u.size
     pk = np.array([_subframe(u, int(p)) for p in kept])
     troughs = np.array([_subframe(-u, int(a) + int(np.argmin(u[a:b + 1]))) for a, b in zip(kept[:-1], kept[1:])])

@@ -196,7 +196,8 @@ def propose_for_recording(session: ProjectSession, recording_id: str, model: str
         if by_sound is not None:
             out.spans, out.basis = combine_with_lips(by_sound, out.spans if speech else [], why)
         elif speech:
-            out.basis = "from the lips and jaw (syllable-rate oscillation)" + (f"; {why}" if why else "")
+            why = why.replace("; proposals come from the lips", "")
+            out.basis = "from the lips and jaw (syllable-rate oscillation)" + (f": {why}" if why else "")
         else:
             out.basis = why
     if out.true_spans is not None:

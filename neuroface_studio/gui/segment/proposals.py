@@ -31,6 +31,8 @@ def describe(result: RecordingSegmentation) -> str:
             f"(landmarks: {result.model or 'none'})")
     if confs:
         text += f", confidence {min(confs):.2f}–{max(confs):.2f}"
+    if result.basis:  # speech tasks: from the sound or from the lips and jaw, and why
+        text += f" · {result.basis}"
     be = result.boundary_error
     if be is not None:
         err = "no span matched" if be.mean_abs is None else f"<b>{be.mean_abs:.1f} frames</b> mean |boundary error|"
