@@ -11,7 +11,8 @@ playing, split, merge, delete and step frame by frame; a help panel lists them.
 
 "Propose repetitions" runs app/segmentation.py's proposals on a worker thread (this recording or
 all of them, with progress and cancel); the proposals are shown dashed in the timeline until
-accepted (one undo step per recording) or discarded (gui/segment/proposals.py).
+accepted (Accept all: one undo step in all, keeping recordings whose repetitions a person made or
+edited unless the user says otherwise) or discarded (gui/segment/proposals.py).
 """
 
 from __future__ import annotations
