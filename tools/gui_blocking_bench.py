@@ -1,9 +1,11 @@
-"""How long the GUI thread stalls: the Kinematic traces page switching to 3D, and the Annotate
-agreement refresh. A 10 ms QTimer ticks on the GUI thread; the largest gap between two ticks
-while the work runs is the longest time the window could not repaint or take input.
+"""How long the GUI thread stalls: the Kinematic traces page switching to 3D, the Annotate
+agreement refresh, and the whole clinic-day walk-through. A 10 ms QTimer ticks on the GUI thread;
+the largest gap between two ticks while the work runs is the longest time the window could not
+repaint or take input.
 
     python tools/gui_blocking_bench.py traces PROJECT [--page-module FILE]
     python tools/gui_blocking_bench.py agreement [--frames 1000]
+    python tools/gui_blocking_bench.py walkthrough [--participants 10] [--keep DIR]
 
 ``traces``: the first recording of PROJECT (e.g. made by ``neuroface-studio simulate DIR --create
 --participants 1 --tasks OPEN --fps 60 --duration-scale 4``), 2D first, then 3D. ``--page-module``:
@@ -11,6 +13,10 @@ a file defining another ``TracesPage`` to compare with (e.g. an older gui/analyz
 from git, whose page computed the 3D trace on the GUI thread). ``agreement``: 3 annotators on
 ``--frames`` frames each (made-up landmark sets), the whole computation on the GUI thread (as
 before) vs :class:`AgreementUpdater` (snapshot on the GUI thread, computation on a worker).
+``walkthrough``: a simulated study (``--participants``, HC and ALS, OPEN at 30 fps), then the real
+main window driven step by step: review, record a take from the simulated participant, segment
+(propose, accept), annotate (choose frames, open one), analyze (features), report (study summary,
+participant report); one row per step with its longest stall (goal: at most 500 ms everywhere).
 """
 
 from __future__ import annotations
@@ -43,8 +49,9 @@ def max_gap(app: QApplication, start, done, timeout_s: float = 300.0) -> tuple[i
     clock.start()
     timer.start()
     t0 = time.perf_counter()
-    QTimer.singleShot(50, start)
-    while not done():
+    started: list[bool] = []
+    QTimer.singleShot(50, lambda: (start(), started.append(True)))
+    while not (started and done()):
         app.processEvents()
         time.sleep(0.001)
         if time.perf_counter() - t0 > timeout_s:
@@ -102,6 +109,107 @@ def bench_agreement(app: QApplication, frames: int) -> None:
           f"longest stall {gap} ms")
 
 
+def _walkthrough_steps(win, rid: str, pid: str) -> list[tuple[str, object, object]]:
+    """(name, start(), done()) for each step, in order, on the main window ``win``."""
+    rec, seg, ann, ana, rep = win.record_panel, win.segment_panel, win.annotate_panel, win.analyze_panel, win.report_panel
+    state: dict = {}
+
+    def idle() -> bool:
+        return all(j.done for j in win.jobs)
+
+    def record_start() -> None:
+        win.workspace_bar.select("record")
+        rec.runner.select_participant(pid)
+        rec.runner.select_task("OPEN")
+        rec.start_preview()
+
+    def take() -> None:
+        state["take"] = rec.start_recording()
+
+    def stop() -> None:
+        state["saved"] = rec.stop_recording()
+        win.browser.select_recording(state["saved"])
+
+    def segment_open() -> None:
+        win.workspace_bar.select("segment")
+        seg.open_recording(state["saved"])
+
+    def annotate_choose() -> None:
+        win.workspace_bar.select("annotate")
+        ann.choose_frames(per_recording=2, recording_ids=[state["saved"]], replace=True)
+
+    def annotate_open() -> None:
+        ann.show_item(ann.svc.queue()[-1])
+
+    def features() -> None:
+        win.workspace_bar.select("analyze")
+        ana.pages.setCurrentWidget(ana.features_page)
+        ana.features_page.compute_button.click()
+
+    def report(kind: str):
+        def start() -> None:
+            win.workspace_bar.select("report")
+            (rep.study_radio if kind == "study" else rep.participant_radio).setChecked(True)
+            if kind != "study":
+                rep.set_participant(pid)
+            rep.report = None
+            rep.build_button.click()
+        return start
+
+    return [
+        ("review: open a recording", lambda: win.browser.select_recording(rid), lambda: win.viewer.recording_id == rid),
+        ("record: start the preview", record_start, lambda: rec.preview.frames_shown >= 3),
+        ("record: a 1.5 s take", take, lambda: rec.live.live_stats().frames_written >= 45),
+        ("record: stop and save", stop, lambda: state["saved"] is not None),
+        ("segment: open the take", segment_open, lambda: seg.recording_id == state["saved"]),
+        ("segment: propose (landmarks it)", lambda: seg.propose(), lambda: idle() and seg.proposals.pending),
+        ("segment: accept", lambda: seg.accept_proposals(), lambda: bool(seg.spans())),
+        ("annotate: choose frames", annotate_choose, lambda: idle() and ann.svc is not None and ann.svc.queue()),
+        ("annotate: open a frame", annotate_open, lambda: ann.current is not None),
+        ("analyze: compute features", features, lambda: idle() and ana.features_page.table is not None),
+        ("report: study summary", report("study"), lambda: idle() and rep.report is not None),
+        ("report: participant report", report("participant"), lambda: idle() and rep.report is not None),
+    ]
+
+
+def bench_walkthrough(app: QApplication, participants: int, keep: str | None) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from neuroface_studio.app.project_service import ProjectSession
+    from neuroface_studio.app.simulate import SimulationRequest, simulate_into_project
+    from neuroface_studio.gui.main_window import MainWindow
+    folder = Path(keep or tempfile.mkdtemp(prefix="walkthrough-")) / "proj"
+    if not folder.exists():  # --keep: made once, the takes of each run added to it
+        t0 = time.perf_counter()
+        simulate_into_project(ProjectSession.create(folder), SimulationRequest(
+            participants=participants, groups=("HC", "ALS"), tasks=("OPEN",), fps=30, duration_scale=0.5,
+            annotators=0))
+        print(f"simulated study: {participants} participants, OPEN at 30 fps, in {time.perf_counter() - t0:.1f} s")
+    print(f"project: {folder}")
+    win = MainWindow()
+    win.resize(1400, 860)
+    win.show()
+    assert win.open_project(folder)
+    win.annotate_panel.set_annotator("bench")
+    rid = sorted(win.session.project.recordings)[0]
+    pid = win.session.project.participant_of(rid).id
+    rows = []
+    for name, start, done in _walkthrough_steps(win, rid, pid):
+        gap, took = max_gap(app, start, done, timeout_s=600)
+        rows.append((name, took, gap))
+        print(f"  {name:34s} {took:7.2f} s   longest stall {gap:5d} ms", flush=True)
+    win.record_panel.shutdown()
+    win.session.undo.clear()
+    win.close()
+    worst = max(rows, key=lambda r: r[2])
+    print(f"\n| step | took (s) | longest GUI stall (ms) |\n|---|---:|---:|")
+    for name, took, gap in rows:
+        print(f"| {name} | {took:.2f} | {gap} |")
+    print(f"\nlongest stall of the walk-through: {worst[2]} ms ({worst[0]}); goal at most 500 ms: "
+          + ("met" if worst[2] <= 500 else "NOT met"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -110,10 +218,15 @@ def main() -> None:
     traces.add_argument("--page-module")
     agreement = sub.add_parser("agreement")
     agreement.add_argument("--frames", type=int, default=1000)
+    walk = sub.add_parser("walkthrough")
+    walk.add_argument("--participants", type=int, default=10)
+    walk.add_argument("--keep", help="make the project in this folder (default: a new temporary folder)")
     args = parser.parse_args()
     app = QApplication([])
     if args.what == "traces":
         bench_traces(app, args.project, args.page_module)
+    elif args.what == "walkthrough":
+        bench_walkthrough(app, args.participants, args.keep)
     else:
         bench_agreement(app, args.frames)
 

@@ -72,11 +72,37 @@ def to_gray(image: np.ndarray) -> np.ndarray:
     raise ValueError(f"expected an (H, W, 3) RGB or (H, W) grey image, got shape {img.shape}")
 
 
+#: loaded (detector, predictor, lock) per predictor file, shared by every Dlib68 of the process
+_LOADED: dict[str, tuple[object, object, threading.Lock]] = {}
+_LOADING = threading.Lock()
+
+
+def _loaded(dlib, path: Path) -> tuple[object, object, threading.Lock]:
+    """The detector and predictor of ``path``, loaded once per process. Loading holds Python's GIL
+    for ~1.5 s (dlib's C++ deserialization; ~100 MB): made anew by every job and by the live
+    preview, it froze the window each time (tools/gui_blocking_bench.py walkthrough, issue 18).
+    dlib releases the GIL while it detects and its detector must not run on two threads at once:
+    the instances sharing the models take turns through the lock."""
+    with _LOADING:
+        key = str(path)
+        if key not in _LOADED:
+            detector = dlib.get_frontal_face_detector()
+            try:
+                predictor = dlib.shape_predictor(key)
+            except RuntimeError as exc:  # truncated or not a shape predictor file
+                raise ModelUnavailableError(
+                    f"the dlib 68-point model file {path} cannot be read ({exc}); reinstall it: "
+                    f"{INSTALL_HINT}") from exc
+            _LOADED[key] = (detector, predictor, threading.Lock())
+        return _LOADED[key]
+
+
 class Dlib68:
     """dlib HOG face detector + 68-point shape predictor (iBUG layout, 0-based indices).
 
-    ``path`` overrides the predictor file (default: the one in face_recognition_models).
-    Not thread-safe: use one instance per thread (loading takes ~1 s and ~100 MB).
+    ``path`` overrides the predictor file (default: the one in face_recognition_models). The
+    models are loaded once per process and shared (:func:`_loaded`); calls take turns, so
+    instances may be used from several threads.
     """
 
     name = "dlib68"
@@ -91,13 +117,7 @@ class Dlib68:
             raise ModelUnavailableError(
                 f"the dlib 68-point model file {self._path} is missing; {INSTALL_HINT}")
         self._dlib = dlib
-        self._detector = dlib.get_frontal_face_detector()
-        try:
-            self._predictor = dlib.shape_predictor(str(self._path))
-        except RuntimeError as exc:  # truncated or not a shape predictor file
-            raise ModelUnavailableError(
-                f"the dlib 68-point model file {self._path} cannot be read ({exc}); reinstall it: "
-                f"{INSTALL_HINT}") from exc
+        self._detector, self._predictor, self._lock = _loaded(dlib, self._path)
 
     @property
     def path(self) -> Path:
@@ -117,7 +137,8 @@ class Dlib68:
         for scale in scales:
             img = gray if scale == 1 else cv2.resize(
                 gray, (gray.shape[1] // scale, gray.shape[0] // scale), interpolation=cv2.INTER_AREA)
-            rects = self._detector(img, int(upsample))
+            with self._lock:
+                rects = self._detector(img, int(upsample))
             if len(rects):
                 boxes = [tuple(float(v) * scale for v in (r.left(), r.top(), r.right() + 1, r.bottom() + 1))
                          for r in rects]
@@ -133,7 +154,8 @@ class Dlib68:
         """Like :meth:`landmarks` for a grey (H, W) uint8 image already converted (saves ~0.3 ms)."""
         x0, y0, x1, y1 = (int(round(float(v))) for v in box)
         rect = self._dlib.rectangle(x0, y0, x1 - 1, y1 - 1)
-        shape = self._predictor(gray, rect)
+        with self._lock:
+            shape = self._predictor(gray, rect)
         pts = np.array([(p.x, p.y) for p in shape.parts()], dtype=np.float64)
         if pts.shape != (N_LANDMARKS, 2):
             raise ModelUnavailableError(f"{self._path} is not a 68-point model ({pts.shape[0]} points)")
