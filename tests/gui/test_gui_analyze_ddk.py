@@ -61,6 +61,8 @@ def test_features_table_adds_ddk_columns_with_z_against_the_controls(qtbot, main
 
 
 def test_roc_compares_the_classifier_without_and_with_the_sound(qtbot, main_window, spoken, monkeypatch):
+    from PySide6.QtCore import Qt
+
     from neuroface_studio.app import ddk_classify, kinematics
     from neuroface_studio.gui.analyze import diagnosis
     from neuroface_studio.gui.analyze.roc import auc_label
@@ -74,7 +76,8 @@ def test_roc_compares_the_classifier_without_and_with_the_sound(qtbot, main_wind
                         lambda *a, **kw: original(*a, **{"n_estimators": 50, **kw}))
     roc = _analyze(main_window, spoken, "roc_page").roc_page
     k = roc.compare_combo.findData(diagnosis.WITH_SOUND)
-    assert k > 0 and "with and without audio" in roc.compare_combo.itemText(k)
+    assert k > 0 and roc.compare_combo.itemText(k) == "+ sound (DDK)"
+    assert "with and without" in roc.compare_combo.itemData(k, Qt.ItemDataRole.ToolTipRole)
     roc.compare_combo.setCurrentIndex(k)
     with qtbot.waitSignal(roc.classified, timeout=120000):
         roc.classify_button.click()

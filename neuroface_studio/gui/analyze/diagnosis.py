@@ -257,7 +257,10 @@ class RocPage(JobPage):
     def refresh_models(self) -> None:
         sound = self.compare_combo.currentData() == WITH_SOUND
         fill_models(self.compare_combo, project_tracks(self.session), "no other model")
-        self.compare_combo.addItem(f"{WITH_SOUND}: with and without audio", WITH_SOUND)
+        self.compare_combo.addItem(WITH_SOUND, WITH_SOUND)
+        self.compare_combo.setItemData(self.compare_combo.count() - 1, "The same features with and without the "
+                                       "speech task's DDK measures from the sound: both AUCs",
+                                       Qt.ItemDataRole.ToolTipRole)
         if sound:
             self.compare_combo.setCurrentIndex(self.compare_combo.count() - 1)
 
