@@ -225,17 +225,26 @@ class FanPredictor:
     (default: dlib's HOG detector via :class:`~neuroface_studio.vision.dlib68.Dlib68`, built on
     first use); ``decode``: "subpixel" or "quarter" (see :func:`.fan_geometry.decode_heatmaps`);
     ``num_threads``: sets torch's (process-wide) intra-op thread count, or ONNX Runtime's
-    session thread count, when given (default: one thread per physical core).
-    Not thread-safe: one instance per worker.
+    session thread count, when given (default: one thread per physical core); ``precision``:
+    "fp32" (default) or "int8" (opt-in, CPU only: ONNX Runtime on the statically quantised
+    network of :mod:`.fan_int8`, calibrated once on simulated faces and cached beside the fp32
+    ONNX file; 2-2.5x the fp32 speed on FAN(4), lossy: see ``bench fan``). Not thread-safe: one instance per worker.
     """
 
     def __init__(self, path_or_state, info: ModelInfo, device: str = "auto", flip_tta: bool = False,
                  detector=None, backend: str = "torch", decode: str = "subpixel",
-                 num_threads: int | None = None, onnx_cache_dir: str | Path | None = None) -> None:
+                 num_threads: int | None = None, onnx_cache_dir: str | Path | None = None,
+                 precision: str = "fp32") -> None:
         import torch
 
         if backend not in ("torch", "onnx", "auto"):
             raise ValueError(f"unknown backend {backend!r} (torch, onnx or auto)")
+        if precision not in ("fp32", "int8"):
+            raise ValueError(f"unknown precision {precision!r} (fp32 or int8)")
+        if precision == "int8" and (backend == "torch" or (device not in ("auto", "cpu"))):
+            raise ValueError("int8 runs only on ONNX Runtime on the CPU: use backend 'onnx' or 'auto' and "
+                             "device 'cpu' or 'auto'")
+        self.precision = precision
         self.info = info
         self.flip_tta = bool(flip_tta)
         self.decode = decode
@@ -254,9 +263,9 @@ class FanPredictor:
         self.spec = net.spec  #: stacks, width, input size (crop px); heatmaps are spec.heatmap_size px
         if device == "auto":
             device = "cuda" if torch.cuda.is_available() else "cpu"
-        auto = backend == "auto"
-        if auto:
-            backend = "torch" if torch.device(device).type != "cpu" else "onnx"
+        auto = backend == "auto" and precision == "fp32"  # int8 never falls back to another path
+        if backend == "auto":
+            backend = "torch" if torch.device(device).type != "cpu" and precision == "fp32" else "onnx"
         self.device = torch.device(device if backend == "torch" else "cpu")
         self._net = _last_heatmaps(net).to(self.device)
         self.backend = backend
@@ -267,6 +276,9 @@ class FanPredictor:
 
             try:
                 self._onnx = onnx_session(self._net, info.sha256, weights_path, onnx_cache_dir, num_threads)
+                if precision == "int8":
+                    self._onnx = _int8_session(self.spec.input_size, info.sha256, weights_path, onnx_cache_dir,
+                                               num_threads)
             except (ModelUnavailableError, OSError, RuntimeError, ValueError) as exc:
                 if not auto:
                     raise
@@ -334,6 +346,17 @@ class FanPredictor:
                                       np.clip(scores[i], 0.0, 1.0).astype(np.float32),
                                       tuple(float(v) for v in box)))
         return out
+
+
+def _int8_session(input_size: int, sha256: str, weights_path: Path | None, cache_dir, num_threads):
+    """The int8 ONNX Runtime session beside the fp32 export (quantised on first use, ~10-30 s)."""
+    from neuroface_studio.vision.fan_bench import calibration_crops
+    from neuroface_studio.vision.fan_int8 import int8_path, int8_session
+    from neuroface_studio.vision.fan_onnx import onnx_cache_path
+
+    fp32 = onnx_cache_path(sha256, weights_path, cache_dir)
+    crops = None if int8_path(fp32).is_file() else calibration_crops(input_size)
+    return int8_session(fp32, crops, num_threads)
 
 
 def _rgb(image: np.ndarray) -> np.ndarray:

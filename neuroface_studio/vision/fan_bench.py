@@ -133,16 +133,10 @@ def calibration_crops(input_size: int, n: int = 2) -> np.ndarray:
 def _predictor(weights_file: Path, info, threads: int, flip: bool, cache_dir: Path, precision: str,
                decode: str = "quarter"):
     from neuroface_studio.vision.fan import FanPredictor
-    from neuroface_studio.vision.fan_int8 import int8_session
-    from neuroface_studio.vision.fan_onnx import onnx_cache_path
 
-    pred = FanPredictor(weights_file, info, device="cpu", backend="onnx", flip_tta=flip, decode=decode,
-                        num_threads=threads, onnx_cache_dir=cache_dir)
-    if precision == "int8":
-        fp32 = onnx_cache_path(info.sha256, Path(weights_file), cache_dir)
-        size = int(getattr(getattr(pred, "spec", None), "input_size", 256))
-        pred._onnx = int8_session(fp32, calibration_crops(size), threads)
-    return pred
+    # the product's own paths: fp32 ONNX Runtime (the default) and the opt-in int8 (``landmark --int8``)
+    return FanPredictor(weights_file, info, device="cpu", backend="onnx", flip_tta=flip, decode=decode,
+                        num_threads=threads, onnx_cache_dir=cache_dir, precision=precision)
 
 
 def _spec_of(weights_file: Path):
