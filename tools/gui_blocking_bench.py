@@ -111,7 +111,8 @@ def bench_agreement(app: QApplication, frames: int) -> None:
 
 def _walkthrough_steps(win, rid: str, pid: str) -> list[tuple[str, object, object]]:
     """(name, start(), done()) for each step, in order, on the main window ``win``."""
-    rec, seg, ann, ana, rep = win.record_panel, win.segment_panel, win.annotate_panel, win.analyze_panel, win.report_panel
+    rec, seg, ann = win.record_panel, win.segment_panel, win.annotate_panel
+    ana, rep = win.analyze_panel, win.report_panel
     state: dict = {}
 
     def idle() -> bool:

@@ -242,7 +242,7 @@ class MainWindow(QMainWindow):
     def _on_project_changed(self, change) -> None:
         """Segment's trace follows landmark tracks written by a job (Review listens by itself)."""
         rid = self.segment_panel.recording_id
-        if change.kind == "landmarks" and rid is not None and change.touches(rid):
+        if change.kind == "landmarks" and rid is not None and change.touches(rid) and self.segment_panel.track is None:
             self.segment_panel.load_trace()
 
     def _update_edit_state(self) -> None:

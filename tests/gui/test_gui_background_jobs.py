@@ -141,3 +141,19 @@ def test_simulating_freezes_the_project_until_it_is_reopened(opened_window, qtbo
     release.set()
     qtbot.waitUntil(lambda: worker.done, timeout=5000)
     assert win.central.isEnabled() and win.save_action.isEnabled() and win.central.toolTip() == ""
+
+
+def test_closing_the_window_stops_running_and_waiting_jobs(opened_window, qtbot):
+    from neuroface_studio.gui.widgets.job_progress import run_with_progress
+    from neuroface_studio.gui.widgets.jobs_panel import TRACKS
+
+    win, seen, told = opened_window, [], []
+    running = win._track(run_with_progress(win, "Landmarking", _slow_job(100000, seen), on_finished=told.append,
+                                           on_cancelled=lambda: told.append("cancelled"), writes=[TRACKS]))
+    waiting = win._track(run_with_progress(win.segment_panel, "Proposing repetitions", _slow_job(3, []),
+                                           on_finished=told.append, writes=[TRACKS]))
+    qtbot.waitUntil(lambda: seen == ["started"], timeout=5000)
+    assert win.close()  # no question (nothing unsaved): the jobs are stopped, not left running
+    assert not running.running and not waiting.started and not win.isVisible()
+    qtbot.wait(100)
+    assert told == []  # a closing window is told nothing

@@ -2,7 +2,7 @@
 and export helpers they share with the traces page (gui/analyze/traces.py).
 
 :class:`FeaturesPage` runs :func:`neuroface_studio.app.kinematics.project_features` in the
-background (progress dialog with Cancel, on a snapshot of the project) and shows, for the chosen
+background (progress and Cancel in the jobs panel, on a snapshot of the project) and shows, for the chosen
 task, each participant's mean features with z-scores against the controls
 (gui/analyze/features.py) and the recordings skipped with why; CSV export. :class:`RocPage`
 classifies a task and contrast (HC vs each group present, or any two groups) with

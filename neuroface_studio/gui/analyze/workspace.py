@@ -8,8 +8,8 @@ accuracy page (NRMSE per group of landmark models on the project):
 
 Left: the models to evaluate (checkable, from the registry; models that cannot run here are
 listed greyed with why), the normaliser, the landmark subset and "held-out participants only";
-Evaluate runs :func:`neuroface_studio.app.evaluation.evaluate_project` in the background with a
-progress dialog and Cancel (gui/widgets/job_progress.py ``run_with_progress``), on a snapshot of the
+Evaluate runs :func:`neuroface_studio.app.evaluation.evaluate_project` in the background with its
+progress and Cancel in the jobs panel (gui/widgets/job_progress.py ``run_with_progress``), on a snapshot of the
 project so that edits meanwhile cannot change the data under the job. Errors (no annotated
 frames, a model that will not open, ...) are shown as a message in the panel. Below, the
 workspace's parts still to come, if any.

@@ -1,8 +1,8 @@
 """The "Landmark models" dialog: what models this PC has, and getting, removing or activating them.
 
 A thin view over :mod:`neuroface_studio.vision.registry` (the same functions as
-``neuroface-studio models ...``). Fetching the FAN weights runs in the background with a
-progress dialog (gui/widgets/job_progress.py); failures (offline PCs) show the registry's message,
+``neuroface-studio models ...``). Fetching the FAN weights runs in the background with its
+progress and Cancel in a jobs panel (gui/widgets/job_progress.py); failures (offline PCs) show the registry's message,
 which says how to import the file copied by hand instead.
 """
 

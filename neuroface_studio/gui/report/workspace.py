@@ -4,7 +4,7 @@ Left, what to report: a participant's assessment report (the participant follows
 in the project browser) or the study summary; page size A4 or Letter; the landmarks the features
 are measured on (as Analyze → Features: automatic, or a model with tracks in the project). "Build
 preview" runs :func:`build_report_files` on a snapshot of the project through the QThread adapter
-(gui/widgets/job_progress.py: progress dialog with Cancel): the participant report from
+(gui/widgets/job_progress.py: progress and Cancel in the jobs panel): the participant report from
 :func:`neuroface_studio.app.report.build_report` laid out by ``reporting/patient_report.py``, the
 study summary from ``app/study_report.py`` (imported lazily: a version without it says so). The PDF
 and HTML come back as bytes and text held in memory; the preview (gui/report/preview.py) renders

@@ -155,8 +155,10 @@ class SegmentProposals(QObject):
             self.panel.say(f"Proposed {n} repetition(s) for {len(results)} recording(s)"
                            + (f" ({problems} with a problem, see each)" if problems else "")
                            + ": check them (dashed), then Accept (A) or Discard")
-        if any(r.landmarked for r in results):
+        landmarked = [r.recording_id for r in results if r.landmarked]
+        if landmarked:
             self.panel.load_trace()
+            session.notify("landmarks", landmarked, "landmarked to propose repetitions")  # Review offers the tracks
         self.show_current()
 
     def _cancelled(self, session: ProjectSession) -> None:

@@ -92,7 +92,7 @@ def contrasts(session: ProjectSession | None) -> list[tuple[str, str]]:
 
 
 class JobPage(QWidget):
-    """A page that runs one background job at a time (progress dialog, cancel, tracked for close)."""
+    """A page that runs one background job at a time (progress and Cancel in the jobs panel, tracked for close)."""
 
     stopped = Signal(str)  # failure or cancel message
 
