@@ -104,9 +104,9 @@ def add_parsers(sub) -> None:
                     help="recording to landmark (repeat for several; default: all)")
     lm.add_argument("--model", default=None, help="model name (default: the active model)")
     lm.add_argument("--int8", action="store_true",
-                    help="FAN only, CPU: the model's int8 variant (ONNX Runtime, ~2.5x the fp32 speed on FAN(4); "
-                         "lossy: on fan-demo +3%% NRMSE, points moved ~1 px; see `bench fan`); its tracks are stored "
-                         "as <model>-int8")
+                    help="FAN only, CPU: the model's int8 variant (ONNX Runtime, 2-2.5x the fp32 speed on FAN(4); "
+                         "lossy: on fan-demo points move ~1 px, NRMSE +0.3-3%%; see `bench fan`); its tracks are "
+                         "stored as <model>-int8")
     lm.add_argument("--store", type=Path, default=None, help=argparse.SUPPRESS)
     lm.add_argument("--json", action="store_true")
 

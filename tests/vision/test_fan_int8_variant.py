@@ -74,4 +74,4 @@ def test_bench_int8_accuracy_runs_the_product_int8_path(onnx_dir):
     acc = int8_accuracy(registry.demo_fan_file(), onnx_dir, n_frames=2)
     assert acc["architecture"] == "2 x 128 @ 128" and acc["frames"] == 4
     assert 0 < acc["median_landmark_diff_px"] < 2.5  # lossy but close (measured 1.1 px on 12 frames)
-    assert abs(acc["nrmse_change_relative"]) < 0.15  # measured +2.8% on 12 frames
+    assert abs(acc["nrmse_change_relative"]) < 0.15  # measured +0.3% and +2.8% on 12 frames
