@@ -10,7 +10,8 @@ NRMSE, interocular, before -> after): ALS 3.67% -> 3.15/3.20/3.25/3.17, PS 3.91%
 3.63/3.63/3.71/3.70, all 3.99% -> 3.64/3.65/3.70/3.67 (seed 0 is the test's). The margins below
 are about half the smallest fall over those seeds and 2-3 times the seeds' SD (0.03-0.05 point),
 so a fine-tune that stopped learning (after == before, e.g. lr 3e-4 here: every epoch got worse
-and the base weights were kept) or got worse fails. ~22 s of CPU (plus ~5 s simulating).
+and the base weights were kept) or got worse fails. ~22 s of CPU (plus ~5 s simulating): 27 s
+wall at load average ~1, 6 min at 11.
 """
 
 from __future__ import annotations
