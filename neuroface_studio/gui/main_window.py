@@ -27,7 +27,7 @@ from neuroface_studio.gui.analyze.workspace import AnalyzeWorkspacePanel
 from neuroface_studio.gui.annotate.dialogs import forget_journal, offer_journal_recovery
 from neuroface_studio.gui.annotate.workspace import AnnotateWorkspacePanel
 from neuroface_studio.gui.widgets.job_progress import run_with_progress
-from neuroface_studio.gui.widgets.jobs_panel import PROJECT_FILE, TRACKS, JobsPanel
+from neuroface_studio.gui.widgets.jobs_panel import PROJECT_CONTENTS, PROJECT_FILE, TRACKS, JobsPanel
 from neuroface_studio.gui.widgets.session_changes import SessionChanges
 from neuroface_studio.gui.project_browser import ProjectBrowserPanel
 from neuroface_studio.gui.record.workspace import RecordWorkspacePanel
@@ -248,7 +248,8 @@ class MainWindow(QMainWindow):
     def _update_edit_state(self) -> None:
         s = self.session
         undo = s.undo if s else None
-        frozen = self.jobs_panel.writing(PROJECT_FILE) is not None  # its result replaces the project
+        # a job whose result replaces the project (simulate) or the window's copy of it (import, batch)
+        frozen = (self.jobs_panel.writing(PROJECT_FILE) or self.jobs_panel.writing(PROJECT_CONTENTS)) is not None
         self.undo_action.setEnabled(bool(undo and undo.can_undo) and not frozen)
         self.redo_action.setEnabled(bool(undo and undo.can_redo) and not frozen)
         self.undo_action.setText(f"Undo {undo.undo_label}" if undo and undo.can_undo else "Undo")
@@ -420,15 +421,21 @@ class MainWindow(QMainWindow):
         project: Landmark and Batch are disabled while it runs (a proposal run, which also writes
         tracks, waits in the jobs panel), every other edit goes on. Simulating participants writes
         the project file and reopens it: the project is read-only until it ends (an edit made
-        meanwhile would be lost on the reopen). Analyses, reports and exports work on a snapshot of
-        the project and write nothing into it: nothing is held back."""
+        meanwhile would be lost on the reopen). Importing a recording and the batch save the project
+        on their own session and the window reopens it when they end: Save, Undo/Redo, the other
+        project writers and the editing workspaces (Record, Segment, Annotate) wait for them, while
+        Review, Analyze, Report and Train stay usable. Analyses, reports and exports work on a
+        snapshot of the project and write nothing into it: nothing is held back."""
         has = self.session is not None
         project_job, tracks_job = self.jobs_panel.writing(PROJECT_FILE), self.jobs_panel.writing(TRACKS)
+        contents_job = self.jobs_panel.writing(PROJECT_CONTENTS)
         held = {self.landmark_action: tracks_job or project_job, self.landmark_all_action: tracks_job or project_job,
-                self.batch_action: tracks_job or project_job}
+                self.batch_action: tracks_job or project_job or contents_job}
         for action in (self.save_action, self.simulate_action, self.import_action, self.export_study_action,
                        self.audit_action, self.new_action, self.open_action):
             held[action] = project_job
+        for action in (self.save_action, self.simulate_action, self.import_action):
+            held[action] = project_job or contents_job
         for action, job in held.items():
             action.setEnabled((has or action in (self.new_action, self.open_action)) and job is None)
             action.setToolTip(f"{job} is running: wait for it to end or cancel it in the status bar"
@@ -437,6 +444,10 @@ class MainWindow(QMainWindow):
             widget.setEnabled(project_job is None)
             widget.setToolTip(f"{project_job} is writing the project: it can be edited again when that ends"
                               if project_job else "")
+        for page in (self.record_panel, self.segment_panel, self.annotate_panel):
+            page.setEnabled(contents_job is None)
+            page.setToolTip(f"{contents_job} is saving the project: it can be edited again when that ends "
+                            "(Review, Analyze and Report can be used meanwhile)" if contents_job else "")
         self._update_edit_state()
 
     def simulate_participants(self) -> None:
@@ -483,7 +494,8 @@ class MainWindow(QMainWindow):
             on_cancelled=lambda: self.statusBar().showMessage("Demo project cancelled", 6000)))
 
     def export_study(self) -> None:
-        """File → Export study… (a window-modal dialog; kept in ``export_dialog``)."""
+        """File → Export study…: the dialog takes the choices, the export runs in the jobs panel
+        (dialog kept in ``export_dialog``)."""
         if self.session is None:
             return
         from neuroface_studio.gui.dialogs.export import ExportStudyDialog
@@ -519,10 +531,11 @@ class MainWindow(QMainWindow):
             return
         self.viewer.pause()
         folder = self.session.folder
-        self.import_dialog = ImportRecordingDialog(self.session, self.browser.current_participant(), self,
-                                                   track_job=self._track)
-        self.import_dialog.import_ended.connect(
-            lambda rid: rid and self._reload_from_disk(folder, rid, f"Imported {rid}; the project was reloaded"))
+        dialog = self.import_dialog = ImportRecordingDialog(self.session, self.browser.current_participant(), self,
+                                                            track_job=self._track)
+        dialog.import_ended.connect(lambda rid: self._reload_from_disk(
+            folder, rid, f"{dialog.status_line} The project was reloaded.") if rid
+            else self.statusBar().showMessage(dialog.status_line, 8000))
         self.import_dialog.open()
 
     def _saved_first(self, why: str) -> bool:

@@ -2,7 +2,8 @@
 
 One tiny simulated study (3 participants, OPEN, 10 fps, a quarter of the usual length; SIM003
 without consent to sharing), copied for each test. The batch runs on real worker processes
-(spawn) with dlib68, in a private model store.
+(spawn) with dlib68, in a private model store. Both dialogs only take the choices: the work runs as a
+job of the main window's jobs panel (nothing modal; Cancel there) and the outcome is a non-modal notice.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def window(main_window, master, tmp_path):
 def test_export_dialog_exports_consenting_participants_then_refuses_a_non_empty_folder(window, qtbot, tmp_path,
                                                                                      monkeypatch):
     from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QApplication
     assert window.export_study_action.isEnabled()
     window.export_study_action.trigger()
     dialog = window.export_dialog
@@ -71,25 +73,31 @@ def test_export_dialog_exports_consenting_participants_then_refuses_a_non_empty_
     dialog.folder_edit.setText(str(out))
     qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
     worker = dialog.worker
+    assert not dialog.isVisible() and QApplication.activeModalWidget() is None
+    assert [e.title for e in window.jobs_panel.entries] == ["Exporting the study"]
+    assert window.save_action.isEnabled() and window.segment_panel.isEnabled()  # writes nothing in the project
     qtbot.waitUntil(lambda: worker.done and dialog.result is not None, timeout=60000)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["participants"]["included"] == ["SIM001", "SIM002"]
     assert manifest["participants"]["excluded_without_consent"] == 1
     assert manifest["included"] == ["landmarks", "features"] and not manifest["faces_blurred"]
     assert sorted(p.name for p in (out / "landmarks").iterdir()) == ["SIM001-OPEN", "SIM002-OPEN"]
-    summary = dialog.message_label.text()
+    summary = dialog.summary
     assert str(out) in summary and f"{len(manifest['files'])} files" in summary
     assert "1 participant without consent to sharing left out" in summary
+    assert dialog.notice.isVisible() and not dialog.notice.isModal() and dialog.notice.text() == summary
+    assert window.statusBar().currentMessage() == f"Exported the study to {out}"
     assert window.session.project.audit_log[-1].action == "export"
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()))
-    assert dialog.open_button.isVisible()
-    dialog.open_button.click()
+    (open_button,) = [b for b in dialog.notice.buttons() if b.text() == "Open folder"]
+    open_button.click()
     assert opened == [str(out)]
     # the field now offers a fresh folder; the same folder again is refused before any work, and said why
+    dialog.open()
     assert dialog.folder_edit.text() != str(out) and not Path(dialog.folder_edit.text()).exists()
     dialog.folder_edit.setText(str(out))
-    assert not dialog.start_export()
+    assert not dialog.start_export() and dialog.isVisible()  # refused: the dialog stays, saying why
     assert "not empty" in dialog.message_label.text() and dialog.worker is worker
     dialog.close()
 
@@ -106,20 +114,25 @@ def test_export_failure_says_why_and_leaves_nothing(window, qtbot, tmp_path, mon
     out = tmp_path / "export"
     dialog.folder_edit.setText(str(out))
     assert dialog.start_export()
-    qtbot.waitUntil(lambda: dialog.worker.done and "failed" in dialog.message_label.text(), timeout=30000)
-    text = dialog.message_label.text()
+    qtbot.waitUntil(lambda: dialog.worker.done and "failed" in dialog.summary, timeout=30000)
+    text = dialog.summary
     assert "No space left on device" in text and "free disk space" in text
+    from PySide6.QtWidgets import QMessageBox
+    assert dialog.notice.isVisible() and dialog.notice.icon() == QMessageBox.Icon.Critical
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".export")]
     assert dialog.export_button.isEnabled()
-    dialog.close()
 
 
 # -- batch ----------------------------------------------------------------------------------
 def _run(dialog, qtbot, timeout=90000):
-    ended = []
+    from PySide6.QtWidgets import QApplication
+    window, ended = dialog.parentWidget(), []
     dialog.batch_ended.connect(ended.append)
     assert dialog.start()
+    assert not dialog.isVisible() and QApplication.activeModalWidget() is None
+    assert [e.title for e in window.jobs_panel.entries] == ["Batch processing"]
     qtbot.waitUntil(lambda: bool(ended), timeout=timeout)
+    assert dialog.notice.isVisible() and not dialog.notice.isModal() and dialog.notice.text() == dialog.summary
     return ended[0]
 
 
@@ -136,11 +149,11 @@ def test_batch_dialog_runs_landmarks_and_features_and_the_project_is_reloaded(wi
     dialog.workers_spin.setValue(2)
     report = _run(dialog, qtbot)
     assert report is not None and not report.cancelled and report.counts()["failed"] == 0
-    lines = [dialog.log_list.item(i).text() for i in range(dialog.log_list.count())]
+    lines = dialog.log  # every task's line, under the notice's "Show Details"
     assert len(lines) == 6 and all(": done" in line for line in lines)
     assert sum(line.startswith("[") and " landmarks SIM00" in line for line in lines) == 3
-    assert dialog.progress_bar.value() == dialog.progress_bar.maximum() == 6
-    assert "6 done, 0 skipped" in dialog.summary_label.text()
+    assert dialog.notice.detailedText() == "\n".join(lines)
+    assert dialog.summary.startswith("Finished in ") and "6 done, 0 skipped" in dialog.summary
     qtbot.waitUntil(lambda: window.session is not before)  # reopened from disk
     assert window.session.project.audit_log[-1].action == "batch"
     assert all("dlib68" in tracks_of(window.session, r) for r in window.session.project.recordings)
@@ -151,35 +164,43 @@ def test_batch_dialog_runs_landmarks_and_features_and_the_project_is_reloaded(wi
     assert dialog.workers_spin.value() == 1
     report = _run(dialog, qtbot)
     assert [(r.step, r.target, r.status) for r in report.results] == [("features", "SIM002-OPEN", "skipped")]
-    assert "skipped" in dialog.log_list.item(0).text() and dialog.log_list.count() == 1
-    dialog.close()
-    assert not dialog.isVisible()
+    assert len(dialog.log) == 1 and "skipped" in dialog.log[0]
 
 
-def test_batch_cancel_keeps_finished_work(window, qtbot):
+def test_batch_cancel_from_the_jobs_panel_keeps_finished_work_and_review_stays_usable(window, qtbot):
     pytest.importorskip("dlib")
+    from PySide6.QtWidgets import QApplication
     window.batch_action.trigger()
     dialog = window.batch_dialog
     dialog.workers_spin.setValue(1)
+    ended, reviewed = [], []
 
-    def cancel_after_first(done, total, message):
-        if not dialog.worker.token.cancelled:
-            dialog.cancel_button.click()
-            assert not dialog.cancel_button.isEnabled()
-            dialog.reject()  # closing while it runs only asks it to stop
-            assert dialog.isVisible()
+    def review_then_cancel(done, total, message):  # at the first task's line: the window is the user's
+        if reviewed:
+            return
+        assert QApplication.activeModalWidget() is None
+        window.workspace_bar.select("review")
+        window.browser.select_recording("SIM003-OPEN")
+        reviewed.append(window.viewer.recording_id)
+        entry = window.jobs_panel.entries[0]
+        qtbot.mouseClick(entry.cancel_button, Qt.MouseButton.LeftButton)
+        assert not entry.cancel_button.isEnabled() and "cancelling" in entry.message_label.text()
 
-    ended = []
     dialog.batch_ended.connect(ended.append)
-    assert dialog.start()
-    dialog.worker.progressed.connect(cancel_after_first)
-    assert dialog.cancel_button.isEnabled() and not dialog.close_button.isEnabled()
+    assert dialog.start() and not dialog.isVisible()
+    # the batch saves the project on its own session: editing waits, saying why; Review does not
+    assert not window.save_action.isEnabled() and not window.segment_panel.isEnabled()
+    assert not window.annotate_panel.isEnabled() and not window.record_panel.isEnabled()
+    assert "Batch processing is saving the project" in window.segment_panel.toolTip()
+    assert window.viewer.isEnabled() and window.analyze_panel.isEnabled()
+    assert not window.batch_action.isEnabled() and not window.import_action.isEnabled()
+    dialog.worker.progressed.connect(review_then_cancel)
     qtbot.waitUntil(lambda: bool(ended), timeout=90000)
     report = ended[0]
+    assert reviewed == ["SIM003-OPEN"]
     assert report.cancelled and len(report.results) < 9
-    assert "Cancelled: finished work is kept" in dialog.summary_label.text()
-    assert dialog.close_button.isEnabled() and dialog.run_button.isEnabled()
-    dialog.close()
+    assert "Cancelled: finished work is kept" in dialog.summary and dialog.notice.isVisible()
+    assert window.save_action.isEnabled() and window.segment_panel.isEnabled() and window.batch_action.isEnabled()
 
 
 def test_batch_asks_to_save_first_and_checks_the_scheduler_address(window, qtbot, monkeypatch):
@@ -208,9 +229,8 @@ def test_batch_asks_to_save_first_and_checks_the_scheduler_address(window, qtbot
 
     monkeypatch.setattr(batch, "connect", unreachable)
     assert _run(dialog, qtbot) is None
-    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in dialog.summary_label.text()
+    assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in dialog.summary
     assert dialog.run_button.isEnabled()
-    dialog.close()
 
 
 def test_actions_need_a_project(main_window):
@@ -228,10 +248,11 @@ def test_simulate_dialog_passes_sessions(window, qtbot):
     assert dialog.build_request().sessions == 3
 
 
-def test_export_cancel_writes_nothing(window, qtbot, tmp_path, monkeypatch):
+def test_export_cancel_from_the_jobs_panel_writes_nothing_and_review_stays_usable(window, qtbot, tmp_path,
+                                                                                 monkeypatch):
     import time
 
-    from PySide6.QtWidgets import QPushButton
+    from PySide6.QtWidgets import QApplication
 
     from neuroface_studio.app import export
     real = export._Exporter.participants_csv
@@ -248,10 +269,47 @@ def test_export_cancel_writes_nothing(window, qtbot, tmp_path, monkeypatch):
     dialog = window.export_dialog
     out = tmp_path / "export"
     dialog.folder_edit.setText(str(out))
-    assert dialog.start_export() and not dialog.export_button.isEnabled()
-    dialog.findChild(QPushButton, "jobCancel").click()  # the dialog's own (floating) jobs panel
+    assert dialog.start_export() and not dialog.isVisible() and QApplication.activeModalWidget() is None
+    window.workspace_bar.select("review")  # the user goes on reviewing (and could edit: nothing is held)
+    window.browser.select_recording("SIM002-OPEN")
+    assert window.viewer.recording_id == "SIM002-OPEN" and not dialog.worker.done
+    assert window.save_action.isEnabled() and window.segment_panel.isEnabled()
+    (entry,) = window.jobs_panel.entries
+    qtbot.mouseClick(entry.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.worker.done, timeout=30000)
-    qtbot.waitUntil(lambda: "cancelled" in dialog.message_label.text())
-    assert dialog.message_label.text() == "Export cancelled; nothing was written."
-    assert not out.exists() and dialog.result is None and dialog.export_button.isEnabled()
-    dialog.close()
+    qtbot.waitUntil(lambda: "cancelled" in dialog.summary)
+    assert dialog.summary == "Export cancelled; nothing was written." and dialog.notice.isVisible()
+    assert not out.exists() and dialog.result is None and not window.jobs_panel.entries
+
+
+def test_export_audit_entry_waits_for_a_job_that_saves_the_project(window, qtbot, tmp_path):
+    """An export that ends while an import/batch writes the project file: its audit entry is made into
+    the reopened project, not into the copy about to be replaced (nor saved over that job's save)."""
+    import threading
+
+    from neuroface_studio.gui.widgets.job_progress import run_with_progress
+    from neuroface_studio.gui.widgets.jobs_panel import PROJECT_CONTENTS
+
+    release, reopened = threading.Event(), []
+    folder = window.session.folder
+
+    def saver(progress, cancel):
+        while not release.is_set():
+            cancel.raise_if_cancelled()
+            progress(0, 0, "saving")
+            threading.Event().wait(0.02)
+
+    run_with_progress(window, "Importing X", saver, writes=[PROJECT_CONTENTS],
+                      on_finished=lambda _r: reopened.append(window.open_project(folder)))
+    window.export_study_action.trigger()
+    dialog = window.export_dialog
+    dialog.folder_edit.setText(str(tmp_path / "export"))
+    old = window.session
+    n_before = len(old.project.audit_log)
+    assert dialog.start_export()
+    qtbot.waitUntil(lambda: dialog.result is not None, timeout=60000)
+    qtbot.wait(50)
+    assert len(old.project.audit_log) == n_before  # queued, not in the copy being replaced
+    release.set()
+    qtbot.waitUntil(lambda: reopened == [True] and window.session is not old, timeout=10000)
+    qtbot.waitUntil(lambda: window.session.project.audit_log[-1].action == "export", timeout=5000)

@@ -3,32 +3,35 @@
 A thin view over :func:`neuroface_studio.app.batch.run_batch`: the dialog gathers the steps
 (landmarks, segment, features, report), the landmark model (the registry's models), local worker
 processes or a Dask scheduler address, and the recordings (all, or those under the row selected
-in the project browser). The batch runs on a background thread (gui/widgets/workers.py) and reports each
-task (done / skipped / FAILED with the reason) in a live log with a progress bar and ETA; Cancel
-is cooperative (running tasks stop at their next frame, finished work is kept and saved).
+in the project browser). On Run the dialog closes and the batch runs as a job of the window's jobs
+panel (status bar: progress, the task counts, Cancel); the window stays usable. Cancel is
+cooperative (running tasks stop at their next frame, finished work is kept and saved). When it
+ends a non-modal box says what was done, skipped or FAILED (with the reason), every task's line
+under "Show Details".
 
 The batch opens its own copy of the project and is the only writer of the project file while it
-runs: the main window makes sure there are no unsaved edits before opening this dialog (which is
-modal), and reopens the project from disk when ``batch_ended`` is emitted.
+runs: the main window makes sure there are no unsaved edits before opening this dialog, prevents
+edits while the job runs (it declares ``BATCH_WRITES``) and reopens the project from disk when
+``batch_ended`` is emitted.
 """
 
 from __future__ import annotations
 
 import html
 import re
-import time
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDialog, QFormLayout, QGroupBox, QHBoxLayout,
-                               QLabel, QLineEdit, QListWidget, QListWidgetItem, QProgressBar, QPushButton,
+                               QLabel, QLineEdit, QPushButton,
                                QRadioButton, QSpinBox, QVBoxLayout, QWidget)
 
 from neuroface_studio.app.batch import STEPS, default_workers, run_batch
 from neuroface_studio.app.batch_tasks import report_path
 from neuroface_studio.app.project_service import ProjectSession
+from neuroface_studio.gui.widgets.job_progress import run_with_progress, show_notice
+from neuroface_studio.gui.widgets.jobs_panel import PROJECT_CONTENTS, REPETITIONS, REPORTS, TRACKS
 from neuroface_studio.gui.widgets.messages import DONE_STYLE, ERROR_STYLE, INFO_STYLE
 from neuroface_studio.gui.widgets.workers import JobWorker
 
@@ -41,8 +44,9 @@ STEP_TIPS = {
 DEFAULT_STEPS = ("landmarks", "segment", "features")
 # tcp://host:port, tls://host:port, ws://..., or host:port (what a Dask scheduler prints at start)
 SCHEDULER_RE = re.compile(r"^(?:(?:tcp|tls|ws|wss|ucx)://)?(?:\[[0-9a-fA-F:]+\]|[A-Za-z0-9._-]+):(\d{1,5})$")
-STATUS_RE = re.compile(r": (done|skipped|FAILED|CANCELLED)\b")
-STATUS_COLORS = {"FAILED": "#b71c1c", "CANCELLED": "#8a6d00", "skipped": "#757575"}
+#: landmark tracks, proposed repetitions, reports, and the project file saved on the batch's own session
+#: (the window's copy is reopened when it ends, so it is not edited meanwhile)
+BATCH_WRITES = (TRACKS, REPETITIONS, REPORTS, PROJECT_CONTENTS)
 
 
 def scheduler_problem(text: str) -> str:
@@ -75,9 +79,11 @@ class BatchDialog(QDialog):
         self.track_job = track_job
         self.worker: JobWorker | None = None
         self.report = None
-        self._t0 = 0.0
+        self.log: list[str] = []  # one line per task of the last batch (done / skipped / FAILED …)
+        self.summary = ""  # the last batch's outcome (HTML), as the notice shows it
+        self.notice = None  # the non-modal result box of the last batch
         self.setWindowTitle("Batch process")
-        self.resize(760, 640)
+        self.resize(760, 360)
 
         self.step_boxes: dict[str, QCheckBox] = {}
         steps = QHBoxLayout()
@@ -139,41 +145,22 @@ class BatchDialog(QDialog):
         note.setWordWrap(True)
         note.setStyleSheet("color: #666;")
 
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setRange(0, 1)
-        self.progress_bar.setValue(0)
-        self.progress_bar.setFormat("%v / %m tasks")
-        self.status_label = QLabel("Not started.")
-        self.status_label.setWordWrap(True)
-        self.log_list = QListWidget()
-        self.log_list.setAlternatingRowColors(True)
-        self.log_list.setWordWrap(True)
-        self.summary_label = QLabel()
-        self.summary_label.setWordWrap(True)
-        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.summary_label.hide()
-
         self.run_button = QPushButton("Run")
         self.run_button.setDefault(True)
+        self.run_button.setToolTip("Close this dialog and run the batch in the background: its progress and "
+                                   "Cancel are in the status bar, the result is shown when it ends")
         self.run_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel batch")
-        self.cancel_button.setToolTip("Stop: nothing more is started, running tasks stop at their next frame, "
-                                      "finished work is kept")
-        self.cancel_button.clicked.connect(self.cancel)
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        for b in (self.run_button, self.cancel_button, self.close_button):
+        for b in (self.run_button, self.close_button):
             buttons.addWidget(b)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.settings_box)
         layout.addWidget(note)
-        layout.addWidget(self.progress_bar)
-        layout.addWidget(self.status_label)
-        layout.addWidget(self.log_list, 1)
-        layout.addWidget(self.summary_label)
+        layout.addStretch(1)
         layout.addLayout(buttons)
         self._update()
 
@@ -220,79 +207,52 @@ class BatchDialog(QDialog):
         problem = scheduler_problem(self.scheduler_edit.text())
         self.scheduler_error.setText(problem)
         self.scheduler_error.setVisible(bool(problem))
-        self.settings_box.setEnabled(not running)
         self.workers_spin.setEnabled(self.scheduler() is None)
         self.run_button.setEnabled(not running and bool(self.steps()) and not problem and self.model() is not None
                                    and bool(self.recording_ids()))
-        self.cancel_button.setEnabled(running and not self.worker.token.cancelled)
-        self.close_button.setEnabled(not running)
 
     # -- run ------------------------------------------------------------------------------
     def start(self) -> bool:
-        """Start the batch in the background with the current input. False if it cannot start."""
+        """Close the dialog and run the batch as a job of the window's jobs panel (progress, Cancel).
+        False if it cannot start with the current input."""
         if self.running or not self.run_button.isEnabled():
             return False
         steps, ids, model, scheduler = self.steps(), self.recording_ids(), self.model(), self.scheduler()
         workers = None if scheduler else self.workers_spin.value()
         folder, store = self.folder, self.store_dir
         holder: dict = {}
+        lines: list[str] = []
 
         def job(progress, cancel):  # worker thread: run_batch opens its own session of the folder
+            def each_task(done: int, total: int, message: str) -> None:
+                line, _, counts = message.partition(" | ")
+                lines.append(line)  # every task's line (the panel's progress is throttled)
+                progress(done, total, counts or line)
             holder["report"] = run_batch(folder, steps, recording_ids=ids, model=model, workers=workers,
-                                         scheduler=scheduler, store_dir=store, progress=progress, cancel=cancel)
+                                         scheduler=scheduler, store_dir=store, progress=each_task, cancel=cancel)
             return holder["report"]
 
-        self.log_list.clear()
-        self.summary_label.hide()
-        self.progress_bar.setRange(0, 0)  # busy until the first task is back
+        self.log, self.report, self.summary = lines, None, ""
         where = f"the Dask cluster at {scheduler}" if scheduler else f"{_plural(workers, 'local worker process')}"
-        self.status_label.setText(f"Starting {', '.join(steps)} on {_plural(len(ids), 'recording')} with {model} "
-                                  f"({where})…")
-        self._t0 = time.monotonic()
-        self.worker = JobWorker(job, self, min_interval_s=0.0)  # every task's line, unthrottled
-        self.worker.progressed.connect(self._progressed)
-        self.worker.finished.connect(lambda report: self._ended(report))
-        self.worker.cancelled.connect(lambda: self._ended(holder.get("report")))
-        self.worker.failed.connect(self._failed)
+        self._what = (f"{', '.join(steps)} on {_plural(len(ids), 'recording')} with {model} ({where})")
+        window = self.parentWidget() or self
+        self.accept()  # the choices are made: the window stays usable while the batch runs
+        self.worker = run_with_progress(window, "Batch processing", job, on_finished=self._ended,
+                                        on_cancelled=lambda: self._ended(holder.get("report")),
+                                        on_failed=self._failed, writes=BATCH_WRITES)
         if self.track_job is not None:
             self.track_job(self.worker)
-        self.worker.start()
-        self._update()
         return True
-
-    def cancel(self) -> None:
-        if self.running:
-            self.worker.cancel()
-            self.status_label.setText("Cancelling: nothing more is started, running tasks stop at their next frame; "
-                                      "finished work is kept…")
-            self._update()
-
-    def _progressed(self, done: int, total: int, message: str) -> None:
-        line, _, counts = message.partition(" | ")
-        item = QListWidgetItem(line)
-        m = STATUS_RE.search(line)
-        if m and m.group(1) in STATUS_COLORS:
-            item.setForeground(QBrush(QColor(STATUS_COLORS[m.group(1)])))
-        self.log_list.addItem(item)
-        self.log_list.scrollToBottom()
-        self.progress_bar.setRange(0, max(total, 1))
-        self.progress_bar.setValue(min(done, total))
-        if not (self.worker is not None and self.worker.token.cancelled):
-            elapsed = time.monotonic() - self._t0
-            self.status_label.setText(f"{counts or line} · {elapsed:.0f} s elapsed")
 
     def _ended(self, report) -> None:
         self.report = report
         if report is None:  # cancelled before the batch had started
-            self.status_label.setText("Cancelled before any task ran.")
-            self.progress_bar.setRange(0, 1)
+            self._notice("Batch cancelled before any task ran; nothing was changed.", INFO_STYLE)
         else:
             c = report.counts()
-            self.progress_bar.setRange(0, max(report.total, 1))
-            self.progress_bar.setValue(len(report.results))
             ended = "Cancelled" if report.cancelled else "Finished"
-            self.status_label.setText(f"{ended} in {report.seconds:.1f} s.")
-            lines = [f"<b>{c['done']} done, {c['skipped']} skipped</b> (up to date or not applicable), "
+            lines = [f"{ended} in {report.seconds:.1f} s: {html.escape(self._what)}.",
+                     f"<b>{c['done']} done, {c['skipped']} skipped</b> (up to date or not applicable), "
                      f"<b>{c['failed']} failed</b>" + (f", {c['cancelled']} stopped" if c["cancelled"] else "")
                      + f" — {report.model} on {report.executor}."]
             if report.applied:
@@ -309,26 +269,15 @@ class BatchDialog(QDialog):
             if report.cancelled:
                 lines.append("Cancelled: finished work is kept; Run again resumes.")
             style = ERROR_STYLE if report.failed else (INFO_STYLE if report.cancelled else DONE_STYLE)
-            self._summary("<br>".join(lines), style)
-        self._update()
+            self._notice("<br>".join(lines), style)
         self.batch_ended.emit(report)
 
     def _failed(self, message: str) -> None:
-        self.progress_bar.setRange(0, 1)
-        self.progress_bar.setValue(0)
-        self.status_label.setText("The batch did not run.")
-        self._summary(html.escape(f"Batch failed: {message}"), ERROR_STYLE)
-        self._update()
+        self._notice(html.escape(f"The batch did not run: {message}"), ERROR_STYLE)
         self.batch_ended.emit(None)
 
-    def _summary(self, html: str, style: str) -> None:
-        self.summary_label.setText(html)
-        self.summary_label.setStyleSheet(style)
-        self.summary_label.show()
-
-    def reject(self) -> None:
-        """Closing while the batch runs asks it to stop instead (the dialog stays until it has)."""
-        if self.running:
-            self.cancel()
-            return
-        super().reject()
+    def _notice(self, text: str, style: str) -> None:
+        """The outcome in a non-modal box over the window, with every task's line under "Show Details"."""
+        self.summary = text
+        level = {ERROR_STYLE: "error", INFO_STYLE: "info"}.get(style, "done")
+        self.notice = show_notice(self.parentWidget() or self, "Batch process", text, level, "\n".join(self.log))

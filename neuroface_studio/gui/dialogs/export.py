@@ -3,10 +3,14 @@
 A thin view over :func:`neuroface_studio.app.export.export_study`: the dialog gathers the parts
 (landmarks, features, results, recordings), face blurring, whether participants without consent
 to sharing are included (in-lab use only; shown as counts, never their pseudonyms), the landmark
-track and a new or empty output folder. The export runs on a background thread with a progress
-dialog and Cancel (gui/widgets/job_progress.py) on a snapshot of the open project; the audit-log entry is
-made afterwards on the GUI thread. A failed or cancelled export leaves nothing behind (the app
-writes a hidden temporary folder and renames it into place).
+track and a new or empty output folder. On Export the dialog closes (when the folder is refused it
+stays, saying why) and the export runs as a job of the window's jobs panel (progress, Cancel) on a
+snapshot of the open project: it writes nothing into the project, so nothing is held back meanwhile.
+The outcome is a non-modal box with "Open folder". The audit-log entry is made afterwards on the
+GUI thread, into the window's open project; while another job writes the project file it waits
+for that job to end (else it would be lost on the reopen, or overwrite that job's save). A failed
+or cancelled export leaves nothing behind (the app writes a hidden temporary folder and renames it
+into place).
 """
 
 from __future__ import annotations
@@ -16,15 +20,16 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget)
+                               QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton, QVBoxLayout, QWidget)
 
 from neuroface_studio.app.export import ExportError, ExportOptions, check_destination, export_study, log_export
 from neuroface_studio.app.landmarking import tracks_of
 from neuroface_studio.app.project_service import ProjectSession
-from neuroface_studio.gui.widgets.job_progress import run_with_progress
+from neuroface_studio.gui.widgets.job_progress import run_with_progress, show_notice
+from neuroface_studio.gui.widgets.jobs_panel import PROJECT_CONTENTS, PROJECT_FILE, jobs_panel_for
 from neuroface_studio.gui.widgets.messages import DONE_STYLE, ERROR_STYLE, INFO_STYLE, WARN_STYLE
 
 AUTOMATIC = "automatic (as Analyze → Features)"
@@ -74,6 +79,7 @@ class ExportStudyDialog(QDialog):
         self.track_job = track_job
         self.worker = None
         self.result = None
+        self.summary = ""  # the last export's outcome (HTML), as its notice shows it
         self.setWindowTitle("Export study")
         self.setMinimumWidth(620)
         project = session.project
@@ -132,17 +138,14 @@ class ExportStudyDialog(QDialog):
         form.addRow("", folder_note)
 
         self.message_label = _label()
-        self.open_button = QPushButton("Open folder")
-        self.open_button.setToolTip("Show the exported folder in the file manager")
-        self.open_button.clicked.connect(self.open_folder)
-        self.open_button.hide()
+        self.notice: QMessageBox | None = None  # the non-modal result box of the last export
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.ActionRole)
         self.export_button.setDefault(True)
+        self.export_button.setToolTip("")
         self.export_button.clicked.connect(self.start_export)
         self.buttons.rejected.connect(self.reject)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.open_button)
         bottom.addStretch(1)
         bottom.addWidget(self.buttons)
 
@@ -198,14 +201,14 @@ class ExportStudyDialog(QDialog):
             "to sharing: do not send it outside the lab. The manifest records that it includes them."
             if every and self.n_without else "")
         self.consent_warning.setVisible(every and bool(self.n_without))
-        running = self.worker is not None and not self.worker.done
-        self.export_button.setEnabled(bool(parts) and n_in > 0 and self.out_folder() is not None and not running)
+        self.export_button.setEnabled(bool(parts) and n_in > 0 and self.out_folder() is not None)
         if not parts:
             self.export_button.setToolTip("Choose at least one thing to include")
         elif n_in == 0:
             self.export_button.setToolTip("No participant consented to sharing")
         else:
-            self.export_button.setToolTip("")
+            self.export_button.setToolTip("Close this dialog and export in the background: progress and Cancel are "
+                                          "in the status bar, the result is shown when it ends")
 
     def _show(self, text: str, style: str = INFO_STYLE) -> None:
         self.message_label.setText(text)
@@ -214,9 +217,9 @@ class ExportStudyDialog(QDialog):
 
     # -- export ---------------------------------------------------------------------------
     def start_export(self) -> bool:
-        """Check the input and start the export in the background. False (and why, shown) if refused."""
+        """Check the input, close the dialog and start the export as a job of the window's jobs panel.
+        False (and why, shown in the dialog, which stays open) if refused."""
         out = self.out_folder()
-        self.open_button.hide()
         if out is None:
             self._show("Give an output folder.", ERROR_STYLE)
             return False
@@ -228,27 +231,33 @@ class ExportStudyDialog(QDialog):
             self._show(html.escape(f"Cannot export there: {exc}."), ERROR_STYLE)
             return False
         self._show("")
+        self.result = None
         snapshot = self.session.snapshot()  # read by the worker only
 
         def job(progress, cancel):
             return export_study(snapshot, out, options, progress=progress, cancel=cancel, log=False)
 
-        self.worker = run_with_progress(self, "Exporting the study", job,
+        window = self.parentWidget() or self
+        self.accept()  # the choices are made: the window stays usable while the export runs
+        self.worker = run_with_progress(window, "Exporting the study", job,
                                         on_finished=lambda res: self._finished(res, options),
                                         on_cancelled=lambda: self._stopped("Export cancelled; nothing was written."),
                                         on_failed=lambda m: self._stopped(html.escape(f"Export failed: {m}"), True))
         if self.track_job is not None:
             self.track_job(self.worker)
-        self._update()
+        self.folder_edit.setText(str(default_export_folder(self.session)))  # ready for another export
         return True
 
     def _stopped(self, text: str, error: bool = False) -> None:
-        self._show(text, ERROR_STYLE if error else INFO_STYLE)
-        self._update()
+        self._notify(text, "error" if error else "info")
+
+    def _notify(self, text: str, level: str, actions=None) -> None:
+        self.summary = text
+        self.notice = show_notice(self.parentWidget() or self, "Export study", text, level, actions=actions)
 
     def _finished(self, result, options: ExportOptions) -> None:
         self.result = result
-        log_export(self.session, result, options)  # the audit entry, on the GUI thread's project
+        self._log_when_free(result, options)
         text = (f"Exported {', '.join(options.parts)} of {_plural(len(result.participants), 'participant')}: "
                 f"{_plural(len(result.files), 'file')} written to<br><b>{html.escape(str(result.out))}</b><br>"
                 "(manifest.json lists every file with its sha256")
@@ -257,11 +266,26 @@ class ExportStudyDialog(QDialog):
             text += f"<br>{_plural(result.excluded, 'participant')} without consent to sharing left out."
         elif options.all_participants and self.n_without:
             text += f"<br>Includes {self.n_without} without consent to sharing: in-lab use only."
-        self._show(text, DONE_STYLE)
-        self.open_button.show()
-        self.folder_edit.setText(str(default_export_folder(self.session)))  # ready for another export
-        self._update()
+        self._notify(text, "done", {"Open folder": self.open_folder})
+        window = self.parentWidget()
+        if window is not None and hasattr(window, "statusBar"):
+            window.statusBar().showMessage(f"Exported the study to {result.out}", 8000)
         self.exported.emit(result)
+
+    def _log_when_free(self, result, options: ExportOptions) -> None:
+        """The audit entry, into the window's open project of this folder; queued while another job
+        writes the project file (it is reopened when that job ends)."""
+        panel = jobs_panel_for(self.parentWidget() or self)
+        if panel.writing(PROJECT_CONTENTS) or panel.writing(PROJECT_FILE):
+            def retry() -> None:
+                panel.jobs_changed.disconnect(retry)
+                QTimer.singleShot(0, self, lambda: self._log_when_free(result, options))  # after the reopen
+            panel.jobs_changed.connect(retry)
+            return
+        session = getattr(self.parentWidget(), "session", None)
+        if session is None or session.folder != self.session.folder:
+            session = self.session  # no window, or another project is open: this dialog's own
+        log_export(session, result, options)
 
     def open_folder(self) -> None:
         if self.result is not None:

@@ -4,35 +4,45 @@ A thin view over :func:`neuroface_studio.app.record.make_source` and
 :func:`~neuroface_studio.app.record.record_task`: the dialog gathers the file, the participant
 (default: the one selected in the project browser) and the protocol task, and says what the
 import keeps (a RealSense .bag/.db3 keeps colour, depth and the camera calibration; a plain video
-is colour only, with guessed intrinsics). The import runs on a background thread
-(gui/widgets/workers.py) on its own session of the project folder, with a busy bar and a live frame
-count; Cancel is cooperative and keeps the frames written so far (the recording's notes say it
-was cancelled). Errors are the app's words (SourceError), never a traceback.
+is colour only, with guessed intrinsics). On Import the dialog closes and the import runs as a job
+of the window's jobs panel (status bar: a live frame count and Cancel) on its own session of the
+project folder; the window stays usable. Cancel is cooperative and keeps the frames written so far
+(the recording's notes say it was cancelled). The outcome (frames, the recording quality verdict,
+the head-pose check) is a non-modal box and a status-bar line. Errors are the app's words
+(SourceError), never a traceback.
 
 The import saves the project file: the main window saves unsaved edits before opening this
-(window-modal) dialog and reopens the project when ``import_ended`` is emitted.
+dialog, prevents edits while the job runs (it declares ``IMPORT_WRITES``) and reopens the project
+with the new recording selected when ``import_ended`` is emitted.
 """
 
 from __future__ import annotations
 
 import html
+import re
 import time
 from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QLineEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget)
+                               QLineEdit, QPushButton, QVBoxLayout, QWidget)
 
 from neuroface_studio.app.live_session import next_recording_id
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.app.record import REALSENSE_FILES
+from neuroface_studio.gui.widgets.job_progress import run_with_progress, show_notice
+from neuroface_studio.gui.widgets.jobs_panel import PROJECT_CONTENTS, RECORDINGS
 from neuroface_studio.gui.widgets.messages import DONE_STYLE, ERROR_STYLE, INFO_STYLE, WARN_STYLE
 from neuroface_studio.gui.widgets.workers import JobWorker
 
 VIDEO_FILES = (".mp4", ".avi", ".mov", ".mkv")
 FILE_FILTER = ("RealSense recordings (*.bag *.db3);;Videos (*.mp4 *.avi *.mov *.mkv);;"
                "All importable files (*.bag *.db3 *.mp4 *.avi *.mov *.mkv);;All files (*)")
+#: a recording added, and the project file saved on the import's own session (the window's copy is
+#: reopened when it ends, so it is not edited meanwhile)
+IMPORT_WRITES = (RECORDINGS, PROJECT_CONTENTS)
+NOTICE_LEVELS = {DONE_STYLE: "done", INFO_STYLE: "info", WARN_STYLE: "warn", ERROR_STYLE: "error"}
 NO_PARTICIPANTS = ("This project has no participants yet. Add one in the Record workspace (Participant list → "
                    "“New participant…”), then import.")
 
@@ -72,7 +82,9 @@ class ImportRecordingDialog(QDialog):
         self.worker: JobWorker | None = None
         self.result = None  # RecordResult of the last import
         self._t0 = 0.0
-        self._importing = ("", "")  # (file name, recording ID) of the running import
+        self.summary = ""  # the last import's outcome (HTML), as its notice shows it
+        self.status_line = ""  # the same in one line of plain text, for the status bar
+        self.notice = None  # the non-modal result box of the last import
         self.setWindowTitle("Import recording")
         self.setMinimumWidth(640)
         project = session.project
@@ -115,29 +127,16 @@ class ImportRecordingDialog(QDialog):
         self.target_label.setWordWrap(True)
         self.target_label.setStyleSheet("color: #555;")
 
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setRange(0, 1)
-        self.progress_bar.setValue(0)
-        self.progress_bar.setTextVisible(False)
-        self.progress_bar.hide()  # shown from the first import on
-        self.status_label = QLabel("Not started.")
-        self.status_label.setWordWrap(True)
-        self.summary_label = QLabel()
-        self.summary_label.setWordWrap(True)
-        self.summary_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.summary_label.hide()
-
         self.import_button = QPushButton("Import")
         self.import_button.setDefault(True)
+        self.import_button.setToolTip("Close this dialog and import in the background: a frame count and Cancel "
+                                      "are in the status bar (a cancel keeps the frames imported so far)")
         self.import_button.clicked.connect(self.start)
-        self.cancel_button = QPushButton("Cancel import")
-        self.cancel_button.setToolTip("Stop reading the file; the frames imported so far are kept as the recording")
-        self.cancel_button.clicked.connect(self.cancel)
         self.close_button = QPushButton("Close")
         self.close_button.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
-        for b in (self.import_button, self.cancel_button, self.close_button):
+        for b in (self.import_button, self.close_button):
             buttons.addWidget(b)
 
         layout = QVBoxLayout(self)
@@ -145,9 +144,6 @@ class ImportRecordingDialog(QDialog):
         layout.addWidget(self.no_participants)
         layout.addWidget(self.plan_label)
         layout.addWidget(self.target_label)
-        layout.addWidget(self.progress_bar)
-        layout.addWidget(self.status_label)
-        layout.addWidget(self.summary_label)
         layout.addStretch(1)
         layout.addLayout(buttons)
         self._update()
@@ -190,66 +186,49 @@ class ImportRecordingDialog(QDialog):
                                       "project.")
         else:
             self.target_label.setText("")
-        self.settings_box.setEnabled(not running)
-        self.participant_combo.setEnabled(not running and self.participant_combo.count() > 0)
+        self.participant_combo.setEnabled(self.participant_combo.count() > 0)
         self.import_button.setEnabled(not running and self._ready())
-        self.cancel_button.setEnabled(running and not self.worker.token.cancelled)
-        self.close_button.setEnabled(not running)
 
     # -- run ------------------------------------------------------------------------------
     def start(self) -> bool:
-        """Start importing the chosen file in the background. False if it cannot start."""
+        """Close the dialog and import the chosen file as a job of the window's jobs panel (frame
+        count, Cancel). False if it cannot start."""
         if self.running or not self.import_button.isEnabled():
             return False
         path, pid, task, folder = self.path(), self.participant(), self.task(), self.folder
+        rid = next_recording_id(self.session, pid, task)
         holder: dict = {}
 
         def job(progress, cancel):  # worker thread: its own session of the folder, the only writer
             from neuroface_studio.app.record import make_source, record_task
             session = ProjectSession.open(folder)
             source = make_source(str(path))
-            result = holder["result"] = record_task(session, pid, task, source, progress=progress, cancel=cancel)
+            t0 = time.monotonic()
+
+            def frames(done: int, total: int, _message: str) -> None:
+                progress(done, total, f"{done} frames · {time.monotonic() - t0:.0f} s from {path.name}")
+
+            result = holder["result"] = record_task(session, pid, task, source, progress=frames, cancel=cancel)
             # a cancel that came as the file ended cut nothing: the recording's notes tell
             holder["cut"] = "cancelled by the user" in session.project.recordings[result.recording_id].notes
             return result
 
-        self.result = None
-        self.summary_label.hide()
-        self._importing = (path.name, next_recording_id(self.session, pid, task))
-        self.progress_bar.setRange(0, 0)  # busy: the number of frames is known only at the end
-        self.progress_bar.show()
-        self.status_label.setText(f"Importing {path.name} as {self._importing[1]}…")
+        self.result, self.summary, self.status_line = None, "", ""
         self._t0 = time.monotonic()
-        self.worker = JobWorker(job, self, min_interval_s=0.2)
-        self.worker.progressed.connect(self._progressed)
-        self.worker.finished.connect(lambda result: self._ended(result, cancelled=False))
-        self.worker.cancelled.connect(lambda: self._ended(holder.get("result"), cancelled=holder.get("cut", True)))
-        self.worker.failed.connect(self._failed)
+        window = self.parentWidget() or self
+        self.accept()  # the choices are made: the window stays usable while the file is imported
+        self.worker = run_with_progress(
+            window, f"Importing {rid}", job, on_finished=lambda result: self._ended(result, cancelled=False),
+            on_cancelled=lambda: self._ended(holder.get("result"), cancelled=holder.get("cut", True)),
+            on_failed=self._failed, writes=IMPORT_WRITES)
         if self.track_job is not None:
             self.track_job(self.worker)
-        self.worker.start()
-        self._update()
         return True
-
-    def cancel(self) -> None:
-        if self.running:
-            self.worker.cancel()
-            self.status_label.setText("Cancelling: the frames imported so far are kept…")
-            self._update()
-
-    def _progressed(self, done: int, _total: int, _message: str) -> None:
-        if self.running and not self.worker.token.cancelled:
-            name, rid = self._importing
-            self.status_label.setText(f"Importing {name} as {rid}: {done} frames · "
-                                      f"{time.monotonic() - self._t0:.0f} s")
 
     def _ended(self, result, cancelled: bool) -> None:
         self.result = result
-        self.progress_bar.setRange(0, 1)
-        self.progress_bar.setValue(1 if result is not None else 0)
         seconds = time.monotonic() - self._t0
         if result is None:
-            self.status_label.setText("Cancelled.")
             self._summary("Cancelled before any frame was imported; nothing was added to the project.", INFO_STYLE)
         else:
             s = result.summary()
@@ -277,28 +256,17 @@ class ImportRecordingDialog(QDialog):
             style = WARN_STYLE if (cancelled or s.get("error")) else DONE_STYLE
             if verdict is not None and verdict.level != "green":
                 style = ERROR_STYLE if verdict.level == "red" else WARN_STYLE
-            self.status_label.setText("Cancelled." if cancelled else "Done.")
-            self._summary("<br>".join(lines), style)
-        self._update()
+            self._summary("<br>".join(lines), style, first=2)
         self.import_ended.emit(result.recording_id if result is not None else None)
 
     def _failed(self, message: str) -> None:
-        self.progress_bar.setRange(0, 1)
-        self.progress_bar.hide()
-        self.status_label.setText("Nothing was imported.")
         self._summary(html.escape(f"Import failed: {message}"), ERROR_STYLE)
-        self._update()
         self.import_ended.emit(None)
 
-    def _summary(self, text: str, style: str) -> None:
-        self.summary_label.setText(text)
-        self.summary_label.setStyleSheet(style)
-        self.summary_label.show()
-        self.resize(self.width(), max(self.height(), self.sizeHint().height()))  # never squeeze the form
-
-    def reject(self) -> None:
-        """Closing while importing asks it to stop instead (the dialog stays until it has)."""
-        if self.running:
-            self.cancel()
-            return
-        super().reject()
+    def _summary(self, text: str, style: str, first: int = 1) -> None:
+        """The outcome in a non-modal box over the window; its ``first`` lines (what was imported, the
+        quality verdict) also as the status line."""
+        self.summary = text
+        plain = html.unescape(re.sub(r"<[^>]+>", "", " ".join(text.split("<br>")[:first])))
+        self.status_line = plain
+        self.notice = show_notice(self.parentWidget() or self, "Import recording", text, NOTICE_LEVELS[style])

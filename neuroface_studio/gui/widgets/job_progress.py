@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 import shiboken6
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from neuroface_studio.gui.widgets.jobs_panel import jobs_panel_for
@@ -80,3 +81,27 @@ def run_with_progress(parent: QWidget, title: str, fn: JobFn, on_finished: Calla
     parent.destroyed.connect(owner_gone)
     entry = panel.add(title, worker, writes)
     return worker
+
+
+NOTICE_ICONS = {"done": QMessageBox.Icon.Information, "info": QMessageBox.Icon.Information,
+                "warn": QMessageBox.Icon.Warning, "error": QMessageBox.Icon.Critical}
+
+
+def show_notice(parent: QWidget, title: str, html_text: str, level: str = "done", details: str = "",
+                actions: dict[str, Callable[[], None]] | None = None) -> QMessageBox:
+    """A job's outcome in a non-modal message box over ``parent``'s window (the window stays usable;
+    the box stays until closed). ``level``: done, info, warn or error; ``details``: e.g. a job's log;
+    ``actions``: extra buttons (text: what clicking does; the box closes after it)."""
+    box = QMessageBox(NOTICE_ICONS.get(level, QMessageBox.Icon.Information), title, html_text,
+                      QMessageBox.StandardButton.Close, parent.window())
+    box.setObjectName("jobNotice")
+    box.setTextFormat(Qt.TextFormat.RichText)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.setWindowModality(Qt.WindowModality.NonModal)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    if details:
+        box.setDetailedText(details)
+    for text, action in (actions or {}).items():
+        box.addButton(text, QMessageBox.ButtonRole.ActionRole).clicked.connect(action)
+    box.show()
+    return box

@@ -19,6 +19,15 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushBu
 TRACKS = "landmark tracks"
 #: the project file (a job that saves the project and reopens it afterwards)
 PROJECT_FILE = "project file"
+#: the project's contents, saved by a job on its own session of the folder (import, batch): the window's
+#: copy is reopened when the job ends, so it must not be edited meanwhile (Review, Analyze, Report stay usable)
+PROJECT_CONTENTS = "project contents"
+#: recordings added to the project (import)
+RECORDINGS = "recordings"
+#: repetitions (segmentation) of recordings (batch's segment step)
+REPETITIONS = "repetitions"
+#: per-participant PDF reports (batch's report step)
+REPORTS = "participant reports"
 
 
 class JobEntry(QFrame):
