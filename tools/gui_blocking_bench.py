@@ -6,6 +6,7 @@ repaint or take input.
     python tools/gui_blocking_bench.py traces PROJECT [--page-module FILE]
     python tools/gui_blocking_bench.py agreement [--frames 1000]
     python tools/gui_blocking_bench.py walkthrough [--participants 10] [--keep DIR]
+    python tools/gui_blocking_bench.py startup [--rounds 3]
 
 ``traces``: the first recording of PROJECT (e.g. made by ``neuroface-studio simulate DIR --create
 --participants 1 --tasks OPEN --fps 60 --duration-scale 4``), 2D first, then 3D. ``--page-module``:
@@ -17,6 +18,10 @@ before) vs :class:`AgreementUpdater` (snapshot on the GUI thread, computation on
 main window driven step by step: review, record a take from the simulated participant, segment
 (propose, accept), annotate (choose frames, open one), analyze (features), report (study summary,
 participant report); one row per step with its longest stall (goal: at most 500 ms everywhere).
+It first does what the app does at start-up (gui/main.py): ``startup_preload`` (dlib's models)
+before the window is shown, printing how long it took, then the simulated face on a thread.
+``startup``: what that preload adds to the start: seconds from starting a fresh Python process to
+the main window shown, with and without ``startup_preload``, rounds interleaved.
 """
 
 from __future__ import annotations
@@ -179,6 +184,8 @@ def bench_walkthrough(app: QApplication, participants: int, keep: str | None) ->
 
     from neuroface_studio.app.project_service import ProjectSession
     from neuroface_studio.app.simulate import SimulationRequest, simulate_into_project
+    from neuroface_studio.app.startup import preload_simulated_face_in_background
+    from neuroface_studio.gui.main import startup_preload
     from neuroface_studio.gui.main_window import MainWindow
     folder = Path(keep or tempfile.mkdtemp(prefix="walkthrough-")) / "proj"
     if not folder.exists():  # --keep: made once, the takes of each run added to it
@@ -188,9 +195,14 @@ def bench_walkthrough(app: QApplication, participants: int, keep: str | None) ->
             annotators=0))
         print(f"simulated study: {participants} participants, OPEN at 30 fps, in {time.perf_counter() - t0:.1f} s")
     print(f"project: {folder}")
+    t0 = time.perf_counter()
+    splash = startup_preload(app)  # what gui/main.py does before the window is shown
+    print(f"start-up preload (face tracker): {time.perf_counter() - t0:.2f} s")
     win = MainWindow()
     win.resize(1400, 860)
     win.show()
+    splash.finish(win)
+    preload_simulated_face_in_background()  # as gui/main.py does once the window is shown
     assert win.open_project(folder)
     win.annotate_panel.set_annotator("bench")
     rid = sorted(win.session.project.recordings)[0]
@@ -211,6 +223,43 @@ def bench_walkthrough(app: QApplication, participants: int, keep: str | None) ->
           + ("met" if worst[2] <= 500 else "NOT met"))
 
 
+def startup_once(preload: bool) -> None:
+    """In a fresh process: the main window shown as gui/main.py shows it, then "shown" on stdout."""
+    app = QApplication([])
+    from neuroface_studio.gui.main import startup_preload
+    from neuroface_studio.gui.main_window import MainWindow
+    splash = startup_preload(app) if preload else None
+    win = MainWindow()
+    win.show()
+    if splash is not None:
+        splash.finish(win)
+    app.processEvents()
+    print("shown", flush=True)
+    if preload:
+        from neuroface_studio.app.startup import preload_simulated_face_in_background
+        preload_simulated_face_in_background().join()
+    win.close()
+
+
+def bench_startup(rounds: int) -> None:
+    import subprocess
+    import sys
+    times: dict[bool, list[float]] = {False: [], True: []}
+    for _ in range(rounds):
+        for preload in (False, True):
+            t0 = time.perf_counter()
+            with subprocess.Popen([sys.executable, __file__, "_startup_once"] + (["--preload"] if preload else []),
+                                  stdout=subprocess.PIPE, text=True) as child:
+                for line in child.stdout:
+                    if line.startswith("shown"):
+                        times[preload].append(time.perf_counter() - t0)
+                child.wait()
+    for preload, label in ((False, "without the preload"), (True, "with startup_preload")):
+        print(f"process start -> main window shown, {label}: "
+              + ", ".join(f"{t:.2f}" for t in times[preload]) + f" s (median {np.median(times[preload]):.2f})")
+    print(f"added by the preload: {np.median(times[True]) - np.median(times[False]):+.2f} s (difference of medians)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -222,7 +271,13 @@ def main() -> None:
     walk = sub.add_parser("walkthrough")
     walk.add_argument("--participants", type=int, default=10)
     walk.add_argument("--keep", help="make the project in this folder (default: a new temporary folder)")
+    sub.add_parser("startup").add_argument("--rounds", type=int, default=3)
+    sub.add_parser("_startup_once").add_argument("--preload", action="store_true")
     args = parser.parse_args()
+    if args.what == "startup":
+        return bench_startup(args.rounds)
+    if args.what == "_startup_once":
+        return startup_once(args.preload)
     app = QApplication([])
     if args.what == "traces":
         bench_traces(app, args.project, args.page_module)

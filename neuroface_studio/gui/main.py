@@ -38,6 +38,36 @@ def _set_window_icon(app) -> None:
         app.setWindowIcon(QIcon(str(path)))
 
 
+def startup_preload(app):
+    """Load what the first click would otherwise freeze the window for (app/startup.py: dlib's
+    face tracker, ~1.5 s holding the GIL) while a splash says so; called before the main window is
+    shown (not in MainWindow, so tests that build windows do not pay it) and by
+    tools/gui_blocking_bench.py. Returns the splash; ``splash.finish(window)`` closes it. Once the
+    window is shown, :func:`~neuroface_studio.app.startup.preload_simulated_face_in_background`."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QPixmap
+    from PySide6.QtWidgets import QSplashScreen
+
+    from neuroface_studio.app.paths import resources_dir
+    from neuroface_studio.app.startup import preload_face_tracker
+    icon = QPixmap(str(resources_dir() / "icons" / "neuroface-studio.png"))
+    pixmap = QPixmap(420, 200)
+    pixmap.fill(Qt.GlobalColor.white)
+    if not icon.isNull():
+        from PySide6.QtGui import QPainter
+        painter = QPainter(pixmap)
+        painter.drawPixmap(170, 30, icon.scaled(80, 80, Qt.AspectRatioMode.KeepAspectRatio,
+                                                Qt.TransformationMode.SmoothTransformation))
+        painter.end()
+    splash = QSplashScreen(pixmap)
+    align = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom
+    splash.showMessage("NeuroFace Studio\nLoading the face tracker…", align)
+    splash.show()
+    app.processEvents()  # paint the message before the load holds the GIL
+    preload_face_tracker()
+    return splash
+
+
 def run_gui(project: Path | None = None, screenshot: Path | None = None, recording: str | None = None,
             frame: int | None = None) -> int:
     """Open the main window (with ``project`` if given). Returns the process exit status.
@@ -76,10 +106,14 @@ def run_gui(project: Path | None = None, screenshot: Path | None = None, recordi
     app.setStyle("Fusion")
 
     from neuroface_studio.gui.main_window import MainWindow  # after QApplication: pyqtgraph needs it
+    splash = startup_preload(app)
     window = MainWindow()
     if session is not None:
         window.set_session(session, recording, frame)
     window.show()
+    splash.finish(window)
+    from neuroface_studio.app.startup import preload_simulated_face_in_background
+    preload_simulated_face_in_background()
 
     if screenshot is not None:
         out = Path(screenshot)

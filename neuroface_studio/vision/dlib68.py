@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from pathlib import Path
 
 import cv2
@@ -75,6 +76,9 @@ def to_gray(image: np.ndarray) -> np.ndarray:
 #: loaded (detector, predictor, lock) per predictor file, shared by every Dlib68 of the process
 _LOADED: dict[str, tuple[object, object, threading.Lock]] = {}
 _LOADING = threading.Lock()
+#: one ``(thread name, seconds)`` per model load of this process: the app loads them at start-up
+#: (app/startup.py), so the GUI-blocking load never happens on a later click (tests check it)
+LOAD_LOG: list[tuple[str, float]] = []
 
 
 def _loaded(dlib, path: Path) -> tuple[object, object, threading.Lock]:
@@ -86,6 +90,7 @@ def _loaded(dlib, path: Path) -> tuple[object, object, threading.Lock]:
     with _LOADING:
         key = str(path)
         if key not in _LOADED:
+            t0 = time.perf_counter()
             detector = dlib.get_frontal_face_detector()
             try:
                 predictor = dlib.shape_predictor(key)
@@ -94,6 +99,7 @@ def _loaded(dlib, path: Path) -> tuple[object, object, threading.Lock]:
                     f"the dlib 68-point model file {path} cannot be read ({exc}); reinstall it: "
                     f"{INSTALL_HINT}") from exc
             _LOADED[key] = (detector, predictor, threading.Lock())
+            LOAD_LOG.append((threading.current_thread().name, time.perf_counter() - t0))
         return _LOADED[key]
 
 
