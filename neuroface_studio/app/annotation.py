@@ -145,6 +145,12 @@ class AnnotationService:
             self._tracks[recording_id] = track
         return self._tracks[recording_id]
 
+    def forget_tracks(self, recording_ids=()) -> None:
+        """Read the landmark tracks of ``recording_ids`` (all when empty) again at the next proposal:
+        a job wrote new ones."""
+        for rid in list(recording_ids) or list(self._tracks):
+            self._tracks.pop(rid, None)
+
     def _open_predictor(self):
         if self._predictor is None:
             from neuroface_studio.vision.registry import open_predictor

@@ -100,8 +100,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.browser_dock)
         self.browser.recording_selected.connect(self._on_recording_selected)
         self.browser.participant_selected.connect(self.report_panel.set_participant)
-        self.changes.changed.connect(self.viewer.project_changed)
-        self.changes.changed.connect(self._on_project_changed)
+        for view in (self.viewer, self.segment_panel, self.annotate_panel):  # one notification, every view
+            self.changes.changed.connect(view.project_changed)
 
         self.welcome.new_requested.connect(self.new_project)
         self.welcome.open_requested.connect(self.choose_project)
@@ -238,12 +238,6 @@ class MainWindow(QMainWindow):
         self.browser.set_project(session.project)
         self.record_panel.project_changed()
         self._update_edit_state()
-
-    def _on_project_changed(self, change) -> None:
-        """Segment's trace follows landmark tracks written by a job (Review listens by itself)."""
-        rid = self.segment_panel.recording_id
-        if change.kind == "landmarks" and rid is not None and change.touches(rid) and self.segment_panel.track is None:
-            self.segment_panel.load_trace()
 
     def _update_edit_state(self) -> None:
         s = self.session

@@ -391,3 +391,24 @@ def test_killed_mid_session_then_recovered_on_open(main_window, project, qtbot, 
     assert panel.current.key != (rid, frame)  # KK's next frame to do
     panel.show_item(next(q for q in panel.svc.queue() if q.key == (rid, frame)))
     np.testing.assert_allclose(panel.editor.points(), out["points"], atol=1e-4)
+
+
+def test_a_track_written_by_a_landmark_job_shows_in_annotate_without_reselecting(main_window, project, qtbot):
+    """Annotate listens to the session's one change notification: Tools > Landmark (a background
+    job, here with fan-demo) announces its new track and the frame shown takes its proposal."""
+    shutil.rmtree(project / "tracks", ignore_errors=True)  # the proposal is the live dlib68 run first
+    assert main_window.open_project(project)
+    panel = main_window.annotate_panel
+    panel.set_annotator("CC")
+    main_window.workspace_bar.select("annotate")
+    qtbot.waitUntil(lambda: panel.editor.isVisible(), timeout=5000)
+    item = panel.current
+    assert "model proposal (dlib68)" in panel.frame_label.text()
+    before = panel.editor.points()
+    assert main_window.browser.select_recording(item.recording_id)
+    main_window.landmark_recordings(current=True, model="fan-demo")
+    qtbot.waitUntil(lambda: main_window.jobs and all(j.done for j in main_window.jobs), timeout=120000)
+    assert panel.current == item  # nothing reselected
+    qtbot.waitUntil(lambda: "model proposal (fan-demo)" in panel.frame_label.text(), timeout=5000)
+    assert not np.array_equal(panel.editor.points(), before)
+    np.testing.assert_allclose(panel.editor.points(), panel._proposal.points_px)

@@ -9,8 +9,10 @@ Editing: the editor shows the annotator's own points when they exist, else the m
 (else, when the model finds no face, the annotator's previous frame, the other annotators'
 consensus, or a generic face to drag into place). Each ``edited`` signal of the editor becomes
 one ``AnnotationService.set_points`` command on the session's undo stack, journaled to disk
-before it returns. The workspace subscribes to the undo stack and re-reads the frame's layer
-after every change, so Edit > Undo/Redo (main window) updates the editor; the main window calls
+before it returns. The workspace hears every change of the project through the session's one
+change notification (:meth:`AnnotateWorkspacePanel.project_changed`, connected by the main window
+to ``changes.changed``) and re-reads the frame's layer, so Edit > Undo/Redo, an edit in another
+view and landmark tracks written by a job update the editor without reselecting; the main window calls
 :meth:`AnnotateWorkspacePanel.commit_pending` before undo, redo, save and close so that an
 arrow-key burst still in progress becomes its own step first. Other annotators' layers and the
 consensus are shown read-only (edit gestures and keys are swallowed; zoom and pan still work).
@@ -200,8 +202,6 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         self.svc = ann.AnnotationService(session, self.annotator) if session and self.annotator else None
         self._mine = self._my_sets()
         self.agreement.set_session(session)
-        if session is not None:
-            session.undo.subscribe(lambda s=session: self._on_undo_changed(s))
         for w in (self.export_action, self.import_action, self.export_button, self.import_button):
             w.setEnabled(session is not None)
         self.refresh()
@@ -478,9 +478,19 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         return {(s.recording_id, s.frame_index): s for s in self.session.project.landmark_sets.values()
                 if s.source.kind == "annotator" and s.source.annotator_id == self.annotator}
 
-    def _on_undo_changed(self, session: ProjectSession) -> None:
-        if session is not self.session:
+    def project_changed(self, change) -> None:
+        """One change of the open project (a :class:`~neuroface_studio.app.project_service.Change`
+        from the session's notification): an edit, undo or redo here or in another view, landmark
+        tracks written by a job. Re-reads what is shown; an undo/redo of this annotator's edit on
+        another frame opens that frame."""
+        session = self.session
+        if session is None:
             return
+        if change.kind == "landmarks":  # new tracks: the model proposals come from them now
+            if self.svc is not None:
+                self.svc.forget_tracks(change.recording_ids)
+            for key in [k for k in self._proposals if change.touches(k[0])]:
+                del self._proposals[key]
         before, self._mine = self._mine, self._my_sets()
         if self._applying:
             return

@@ -5,8 +5,9 @@ On top the colour | depth frames (FramePanesWidget, with the landmark track used
 under them the timeline (gui/segment/timeline.py): the task's kinematic trace
 (app/segmentation.py ``trace_for_recording``, another trace can be chosen), the current frame,
 and the repetitions as draggable regions. Every change goes through the undoable repetition
-commands (edits/repetition_commands.py) on ``session.undo``; the panel subscribes to the stack,
-so undo/redo from the Edit menu redraw the regions. Keys (gui/segment/keys.py) mark spans while
+commands (edits/repetition_commands.py) on ``session.undo``; the panel hears every change through
+the session's one change notification (:meth:`SegmentWorkspacePanel.project_changed`), so undo/redo
+from the Edit menu redraw the regions and tracks written by a job bring the trace. Keys (gui/segment/keys.py) mark spans while
 playing, split, merge, delete and step frame by frame; a help panel lists them.
 
 "Propose repetitions" runs app/segmentation.py's proposals on a worker thread (this recording or
@@ -173,8 +174,6 @@ class SegmentWorkspacePanel(QWidget):
         self.close_recording()
         self.session = session
         self.proposals.clear()
-        if session is not None:
-            session.undo.subscribe(lambda s=session: self._on_undo_changed(s))
         self.title_label.setText("Select a recording in the project browser to segment it." if session
                                  else "No project open.")
         self._set_enabled(False)
@@ -395,15 +394,21 @@ class SegmentWorkspacePanel(QWidget):
         self.audio_view.set_spans(spans, self.selected)
         self._update_info()
 
-    def _on_undo_changed(self, session: ProjectSession) -> None:
-        if session is not self.session or self.recording_id is None:
+    def project_changed(self, change) -> None:
+        """One change of the open project (the session's notification, connected by the main window):
+        an edit, undo or redo here or in another view, tracks written by a job. The spans are re-read;
+        a trace appears once the recording has a track; an undone recording is closed."""
+        session = self.session
+        if session is None or self.recording_id is None:
             return
         if self.recording_id not in session.project.recordings:  # undone away
             self.close_recording()
             return
+        if change.kind == "landmarks" and self.track is None and change.touches(self.recording_id):
+            self.load_trace()  # landmarked meanwhile (a proposal job, Tools > Landmark)
         event, command = session.undo.last_event
-        if event in ("undo", "redo") and command is not None:  # the line said what the edit did: now this
-            self.say(f"{'Undone' if event == 'undo' else 'Redone'}: {command.label}")
+        if event in ("undo", "redo") and command is not None and command.label == change.label:
+            self.say(f"{'Undone' if event == 'undo' else 'Redone'}: {command.label}")  # the line said what it did
         self._refresh_spans()
 
     def _apply(self, command_factory, done: str) -> bool:
