@@ -54,6 +54,11 @@ MIN_RHYTHM_SNR = 1.8  # rhythm_snr below this: tracker noise only (about 1), not
 
 SYLLABLE_BAND_HZ = (1.5, 9.0)  # syllable rates looked for (capped below Nyquist)
 UNITS_PER_SYLLABLE = {"PA": 1, "BBP": 1, "PATAKA": 3}  # PATAKA: one lip closure every three syllables
+#: speech tasks whose repetitions may come from the mouth's movement when no syllable rhythm is found
+#: (a short or free-talking clip), with the longest plausible repetition (s): a "Buy Bobby a puppy"
+#: sentence at about a third of a healthy speaker's rate. A PA or PATAKA train without a syllable
+#: rhythm is not a train: nothing is proposed for those.
+MOVEMENT_FALLBACK_MAX_S = {"BBP": 6.0}
 
 
 def _bridge(v: np.ndarray) -> np.ndarray | None:
@@ -302,3 +307,14 @@ def propose_speech_timed(lip: np.ndarray, jaw: np.ndarray | None, fps: float, ta
                              None if jaw is None else resample(np.asarray(jaw, float), times.t_s, grid),
                              times.rate_hz, task_code)
     return spans_to_frames(on_grid, grid, times, fps)
+
+
+def plausible_repetitions(spans: list, task_code: str, t_s: np.ndarray) -> list:
+    """What is kept of a speech take's spans proposed from its movement (no syllable rhythm found):
+    for a task of :data:`MOVEMENT_FALLBACK_MAX_S`, the spans no longer than one repetition can last on
+    the frame times ``t_s`` (never one span over a take of several sentences); for PA and PATAKA none."""
+    limit = MOVEMENT_FALLBACK_MAX_S.get(task_code.upper())
+    if limit is None:
+        return []
+    return [s for s in spans if float(t_s[s.end] - t_s[s.start]) <= limit]
+

@@ -29,7 +29,7 @@ from neuroface_studio.analysis.segmentation import (
     BoundaryError, ProposedSpan, SegmentationParams, boundary_error_frames, params_for_task, pooled_mean_abs,
     propose_repetitions,
 )
-from neuroface_studio.analysis.speech_segmentation import SPEECH_TASKS, propose_speech_timed
+from neuroface_studio.analysis.speech_segmentation import SPEECH_TASKS, plausible_repetitions, propose_speech_timed
 from neuroface_studio.analysis.traces import compute_trace
 from neuroface_studio.app.frame_times import recording_times
 from neuroface_studio.app.jobs import CancelToken, ProgressFn, no_progress
@@ -184,20 +184,27 @@ def propose_for_recording(session: ProjectSession, recording_id: str, model: str
         out.time_source = times.describe()
         from neuroface_studio.app.sound_proposals import combine_with_lips, sound_spans  # issue 19
         speech = params is None and rec.task_code.upper() in SPEECH_TASKS
+        speech_fallback = False
         if speech:  # issue 18: syllable-rate oscillation of the lips and jaw (no sound needed)
             lips = values if trace_name == "lip_aperture" else trace_for_recording(session, recording_id,
                                                                                       "lip_aperture", source)
             jaw = trace_for_recording(session, recording_id, "jaw_opening", source)
             out.spans = list(propose_speech_timed(lips, jaw, rec.fps, rec.task_code, times).spans)
+            if not out.spans:  # no syllable rhythm (a short or free-talking clip): the movement method, said
+                out.spans = plausible_repetitions(list(propose_repetitions(values, rec.fps, p, times=times).spans),
+                                                  rec.task_code, times.t_s)
+                speech_fallback = bool(out.spans)
         else:
             out.spans = list(propose_repetitions(values, rec.fps, p, times=times).spans)
         face = np.isfinite(read_track(session, recording_id, source).landmarks_px).all(axis=(1, 2))
         by_sound, why = sound_spans(session, recording_id, rec.task_code, values, face)
         if by_sound is not None:
-            out.spans, out.basis = combine_with_lips(by_sound, out.spans if speech else [], why)
+            out.spans, out.basis = combine_with_lips(by_sound, out.spans if speech and not speech_fallback else [], why)
         elif speech:
             why = why.replace("; proposals come from the lips", "")
-            out.basis = "from the lips and jaw (syllable-rate oscillation)" + (f": {why}" if why else "")
+            out.basis = ("from the trace's movement: no syllable rhythm found in the lips and jaw"
+                         if speech_fallback else "from the lips and jaw (syllable-rate oscillation)") + (
+                f": {why}" if why else "")
         else:
             out.basis = why
     if out.true_spans is not None:

@@ -78,3 +78,14 @@ def test_irregular_frame_times_are_resampled_and_mapped_back():
     true_kept = [(int(frame_of[a]), int(frame_of[b])) for a, b in truth]
     be = boundary_error_frames(prop.frames, true_kept)
     assert be.misses <= 1 and np.median(np.abs(be.errors)) <= 2
+
+
+def test_movement_fallback_keeps_sentence_length_spans_for_bbp_only():
+    """No syllable rhythm (a short or free-talking clip): the movement method's spans are kept for BBP when
+    one sentence could last that long (<= 6 s), never for PA or PATAKA (a train without a rhythm)."""
+    from neuroface_studio.analysis.segmentation import ProposedSpan
+    from neuroface_studio.analysis.speech_segmentation import plausible_repetitions
+    t_s = np.arange(600) / 30.0  # 20 s at 30 fps
+    spans = [ProposedSpan(10, 70, 0.8, 40), ProposedSpan(100, 400, 0.7, 200)]  # 2 s and 10 s
+    assert [(s.start, s.end) for s in plausible_repetitions(spans, "bbp", t_s)] == [(10, 70)]
+    assert plausible_repetitions(spans, "PA", t_s) == [] and plausible_repetitions(spans, "PATAKA", t_s) == []
