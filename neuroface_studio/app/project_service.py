@@ -20,6 +20,7 @@ from neuroface_studio.app.paths import protocol_file
 from neuroface_studio.domain.project import Project
 from neuroface_studio.domain.truth import GroundTruth
 from neuroface_studio.edits.undo import Command, UndoStack
+from neuroface_studio.store.errors import StoreError
 from neuroface_studio.store.journal import Journal, journal_path
 from neuroface_studio.store.project_file import create_project, load_project, remove_stale_temp_files, save_project
 from neuroface_studio.store.protocol_file import load_protocol
@@ -186,6 +187,15 @@ class ProjectSession:
 
     def open_recording(self, recording_id: str) -> RecordingReader:
         return RecordingReader(self.recording_path(recording_id))
+
+    def open_recording_to_show(self, recording_id: str) -> RecordingReader:
+        """:meth:`open_recording` for a view that shows frames: a file with no frame is a StoreError
+        (the reader closed), like a file that cannot be read."""
+        reader = self.open_recording(recording_id)
+        if reader.n_frames == 0:
+            reader.close()
+            raise StoreError(f"{reader.path.name} holds no frames")
+        return reader
 
     def truth(self, recording_id: str) -> GroundTruth | None:
         rec = self.project.recordings[recording_id]

@@ -193,13 +193,9 @@ class VideoViewerWidget(QWidget):
             return False
         self.title_label.setText(self._title(recording_id))
         try:
-            self.reader = self.session.open_recording(recording_id)
-            if self.reader.n_frames == 0:
-                raise StoreError(f"{self.reader.path.name} holds no frames")
+            self.reader = self.session.open_recording_to_show(recording_id)
         except (StoreError, OSError) as exc:
-            if self.reader is not None:
-                self.reader.close()
-                self.reader = None
+            self.reader = None
             self._show_message(f"Cannot show recording {recording_id}.\n\n{exc}")
             return False
         try:

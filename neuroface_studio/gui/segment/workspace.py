@@ -215,13 +215,9 @@ class SegmentWorkspacePanel(QWidget):
             self.say(f"Recording {recording_id} is not in this project.", error=True)
             return False
         try:
-            self.reader = self.session.open_recording(recording_id)
-            if self.reader.n_frames == 0:
-                raise StoreError(f"{self.reader.path.name} holds no frames")
+            self.reader = self.session.open_recording_to_show(recording_id)
         except (StoreError, OSError) as exc:
-            if self.reader is not None:
-                self.reader.close()
-                self.reader = None
+            self.reader = None
             self.say(f"Cannot show recording {recording_id}: {exc}", error=True)
             return False
         try:
