@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from neuroface_studio.analysis.agreement import agreement
 from neuroface_studio.app import annotation as ann
 from neuroface_studio.app.project_service import ProjectSession
-from neuroface_studio.gui.widgets.workers import JobWorker
+from neuroface_studio.gui.widgets.workers import JobWorker, start_quiet
 
 log = logging.getLogger(__name__)
 
@@ -105,9 +105,4 @@ class AgreementUpdater(QObject):
             log.warning("inter-annotator agreement failed: %s", message)
             ended(None)
 
-        worker.finished.connect(ended)
-        worker.failed.connect(failed)
-        worker.cancelled.connect(lambda: ended(None))
-        if self._track_job is not None:
-            self._track_job(worker)
-        worker.start()
+        start_quiet(worker, ended, failed, self._track_job)

@@ -16,7 +16,7 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from neuroface_studio.app import train_estimate as te
-from neuroface_studio.gui.widgets.workers import JobWorker
+from neuroface_studio.gui.widgets.workers import JobWorker, start_quiet
 from neuroface_studio.vision import registry
 
 log = logging.getLogger(__name__)
@@ -132,12 +132,7 @@ class TrainEstimateView(QWidget):
                 self.label.setText(f"Time on this CPU: could not be estimated ({message}).")
             ended(None)
 
-        worker.finished.connect(ended)
-        worker.failed.connect(failed)
-        worker.cancelled.connect(lambda: ended(None))
-        if self._track_job is not None:
-            self._track_job(worker)
-        worker.start()
+        start_quiet(worker, ended, failed, self._track_job)
 
 
 _RUNNING: set[JobWorker] = set()

@@ -142,3 +142,15 @@ class JobWorker(QObject):
     def _on_cancelled(self) -> None:
         self._finish()
         self.cancelled.emit()
+
+
+def start_quiet(worker: JobWorker, ended: Callable[[object], None], failed: Callable[[str], None],
+                track_job: Callable[[JobWorker], object] | None = None) -> None:
+    """Start a background job with no progress shown: ``ended(result)`` on success, ``ended(None)``
+    when cancelled, ``failed(message)`` on an error; ``track_job`` (the window's) stops it on close."""
+    worker.finished.connect(ended)
+    worker.failed.connect(failed)
+    worker.cancelled.connect(lambda: ended(None))
+    if track_job is not None:
+        track_job(worker)
+    worker.start()
