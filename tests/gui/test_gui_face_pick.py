@@ -58,7 +58,11 @@ def test_landmark_this_recording_asks_which_face(qtbot, main_window, real_faces,
 
     QTimer.singleShot(300, pick_last_face)
     main_window.landmark_recordings(current=True, model="dlib68")
-    qtbot.waitUntil(lambda: main_window.session.project.recordings and read_track_done(main_window, rid), timeout=90000)
+    # wait for the job to end before reading its track: polling the file while the job writes it could
+    # make the writer's open fail (the job failed once that way and its error box hung the run)
+    from neuroface_studio.gui.widgets.jobs_panel import TRACKS
+    qtbot.waitUntil(lambda: main_window.jobs_panel.writing(TRACKS) is None, timeout=90000)
+    assert read_track_done(main_window, rid)
     assert len(seen["boxes"]) >= 2 and f"face {len(seen['boxes'])}</b>" in seen["label"]
     track = read_track(main_window.session, rid, "dlib68")
     x0, y0, x1, y1 = seen["boxes"][-1]
