@@ -112,3 +112,30 @@ def test_progress_dialog_runs_job_and_reports(qtbot):
                                on_finished=results.append)
     qtbot.waitUntil(lambda: results == [7], timeout=5000)
     assert worker.done
+
+
+def test_a_failed_job_without_a_handler_says_so_in_a_non_modal_notice(qtbot):
+    """The default for a failure is a notice that leaves the window usable (a modal box would lock it,
+    and hang an unattended run), with the message escaped as text."""
+    from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+    from neuroface_studio.gui.widgets.job_progress import run_with_progress
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+
+    def job(progress, cancel):
+        raise OSError("disk full <b>not bold</b>")
+
+    worker = run_with_progress(parent, "Writing", job, on_finished=lambda r: None)
+    qtbot.waitUntil(lambda: worker.done, timeout=5000)
+
+    def notices():
+        return [b for b in parent.findChildren(QMessageBox) if b.objectName() == "jobNotice" and b.isVisible()]
+
+    qtbot.waitUntil(lambda: bool(notices()), timeout=5000)
+    box = notices()[0]
+    assert QApplication.activeModalWidget() is None
+    assert "Writing failed" in box.text() and "disk full &lt;b&gt;not bold&lt;/b&gt;" in box.text()
+    box.close()

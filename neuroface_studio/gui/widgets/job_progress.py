@@ -3,13 +3,14 @@
 The window stays usable while the job runs (issue 18 item 4): the progress is an entry of the
 main window's jobs panel (status bar), or of a small floating panel for a window without one
 (gui/widgets/jobs_panel.py). The caller passes what to do with the outcome; failures are shown as
-a clear message box, never a traceback. ``writes`` names what the job writes (e.g.
+a clear non-modal notice, never a traceback. ``writes`` names what the job writes (e.g.
 :data:`~neuroface_studio.gui.widgets.jobs_panel.TRACKS`): a second job writing the same waits
 until the first ends.
 """
 
 from __future__ import annotations
 
+from html import escape
 from typing import Callable, Iterable
 
 import shiboken6
@@ -26,7 +27,7 @@ def run_with_progress(parent: QWidget, title: str, fn: JobFn, on_finished: Calla
                       writes: Iterable[str] = ()) -> JobWorker:
     """Start ``fn(progress, cancel)`` in the background; returns the worker (keep a reference).
 
-    Exactly one of ``on_finished(result)``, ``on_failed(message)`` (default: a message box) or
+    Exactly one of ``on_finished(result)``, ``on_failed(message)`` (default: a non-modal error notice) or
     ``on_cancelled()`` is called on the GUI thread, unless ``parent`` was destroyed meanwhile (the
     job is cancelled then and nobody is told)."""
     panel = jobs_panel_for(parent)
@@ -61,7 +62,7 @@ def run_with_progress(parent: QWidget, title: str, fn: JobFn, on_finished: Calla
         if on_failed is not None:
             on_failed(message)
         else:
-            QMessageBox.warning(parent, title, f"{title} failed:\n\n{message}")
+            show_notice(parent, title, f"<b>{escape(title)} failed.</b><br><br>{escape(message)}", "error")
 
     def cancelled() -> None:
         if close() and on_cancelled is not None:
