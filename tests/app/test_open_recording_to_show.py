@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import make_handmade_project
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.domain.camera import CameraInfo, Intrinsics
 from neuroface_studio.store.errors import StoreError
@@ -14,8 +13,8 @@ from neuroface_studio.store.recording_file import RecordingWriter
 INTR = Intrinsics(64, 48, 60.0, 60.0, 32.0, 24.0)
 
 
-def test_a_recording_without_frames_is_refused_and_one_with_frames_opens(tmp_path):
-    session = ProjectSession.open(make_handmade_project(tmp_path / "proj"))
+def test_a_recording_without_frames_is_refused_and_one_with_frames_opens(handmade_project):
+    session = ProjectSession.open(handmade_project)
     with session.open_recording_to_show("P001-OPEN") as reader:
         assert reader.n_frames == 12
     path = session.recording_path("P002-OPEN")
