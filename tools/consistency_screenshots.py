@@ -19,24 +19,22 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from shot_window import make_pump, show_main_window, start_app
 
 
 def main(argv: list[str]) -> int:
     out = Path(argv[0] if argv else "/tmp/consistency_shots")
     out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("NEUROFACE_HOME", tempfile.mkdtemp(prefix="nf-home-"))
-    from PySide6.QtCore import QPoint, QSettings, Qt
+    from PySide6.QtCore import QPoint, Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
 
-    app = QApplication([])
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="nf-settings-"))
+    app = start_app()
     from neuroface_studio.app.landmarking import landmark_recording
     from neuroface_studio.app.project_service import ProjectSession
     from neuroface_studio.app.simulate import SimulationRequest, simulate_into_project
-    from neuroface_studio.gui.main_window import MainWindow
 
     folder = Path(tempfile.mkdtemp(prefix="nf-consistency-")) / "clinic"
     session = ProjectSession.create(folder)
@@ -45,22 +43,13 @@ def main(argv: list[str]) -> int:
     for rid in session.project.recordings:
         landmark_recording(session, rid, "dlib68")
 
-    def pump(seconds: float = 0.3) -> None:  # a real window needs real time to map and paint
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.01)
+    pump = make_pump(app, 0.3)
 
     def y(widget) -> int:
         return widget.mapTo(window, QPoint(0, 0)).y()
 
     moved = []
-    window = MainWindow()
-    window.resize(1500, 900)
-    window.show()
-    window.activateWindow()
-    if not window.open_project(folder):
-        raise SystemExit("the project did not open")
+    window = show_main_window(folder)
     pump(0.5)
     viewer = window.viewer
     viewer.spin.setValue(12)

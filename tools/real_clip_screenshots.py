@@ -24,8 +24,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from shot_window import make_pump, show_main_window, start_app
 
 
 def _cli(*args) -> str:
@@ -70,28 +71,16 @@ def main(argv: list[str]) -> int:
     folder = Path(tempfile.mkdtemp(prefix="nf-real-")) / "real"
     ids = build_project(folder, clip, cut if cut.is_file() else None)
 
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-    app = QApplication([])
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="nf-settings-"))
-    from neuroface_studio.gui.main_window import MainWindow
+    app = start_app()
     from neuroface_studio.gui.review.video_viewer import TRACK_PREFIX
 
-    def pump(seconds: float = 0.3) -> None:  # a real window needs real time to map and paint
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.01)
+    pump = make_pump(app, 0.3)
 
     def check(ok: bool, what: str) -> None:
         if not ok:
             raise SystemExit(f"real_clip_screenshots: {what}")
 
-    window = MainWindow()
-    window.resize(1500, 900)
-    window.show()
-    window.activateWindow()
-    check(window.open_project(folder), "the project did not open")
+    window = show_main_window(folder)
     viewer = window.viewer
 
     def review(rid: str, frame: int, name: str) -> None:

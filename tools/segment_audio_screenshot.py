@@ -18,8 +18,9 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from shot_window import make_pump, show_main_window, start_app
 
 
 def _cli(*args) -> str:
@@ -47,23 +48,9 @@ def main(argv: list[str]) -> int:
     rid = json.loads(_cli("import", folder, clip, "--participant", "REAL01", "--task", "PA", "--json"))["recording"]
     _cli("landmark", folder, "--model", "dlib68")
 
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-    app = QApplication([])
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="nf-settings-"))
-    from neuroface_studio.gui.main_window import MainWindow
-
-    def pump(seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.01)
-
-    window = MainWindow()
-    window.resize(1500, 1000)
-    window.show()
-    if not window.open_project(folder):
-        raise SystemExit("the project did not open")
+    app = start_app()
+    pump = make_pump(app)
+    window = show_main_window(folder, 1500, 1000)
     window.workspace_bar.select("segment")
     window.browser.select_recording(rid)
     pump(1.5)

@@ -21,8 +21,9 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from shot_window import make_pump, show_main_window, start_app
 
 
 def main(argv: list[str]) -> int:
@@ -31,15 +32,12 @@ def main(argv: list[str]) -> int:
     out = Path(args[0] if args else "/tmp/segment_shots")
     out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("NEUROFACE_HOME", tempfile.mkdtemp(prefix="nf-home-"))
-    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
 
-    app = QApplication([])
-    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp(prefix="nf-settings-"))
+    app = start_app()
     from neuroface_studio.app.project_service import ProjectSession
     from neuroface_studio.app.simulate import SimulationRequest, simulate_into_project
-    from neuroface_studio.gui.main_window import MainWindow
 
     folder = Path(tempfile.mkdtemp(prefix="nf-segment-")) / "clinic"
     request = (SimulationRequest(participants=1, tasks=("OPEN",), fps=10, duration_scale=0.2, annotators=0) if small
@@ -47,21 +45,13 @@ def main(argv: list[str]) -> int:
                                       annotators=0))
     simulate_into_project(ProjectSession.create(folder), request)
 
-    def pump(seconds: float = 0.2) -> None:  # a real window needs real time to map and paint
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.01)
+    pump = make_pump(app, 0.2)
 
     def check(ok: bool, what: str) -> None:
         if not ok:
             raise SystemExit(f"segment_screenshots: {what}")
 
-    window = MainWindow()
-    window.resize(1500, 900)
-    window.show()
-    window.activateWindow()
-    check(window.open_project(folder), "the project did not open")
+    window = show_main_window(folder)
     window.workspace_bar.select("segment")
     pump(0.5)
     panel, handle = window.segment_panel, window.windowHandle()
