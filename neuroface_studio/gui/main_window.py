@@ -222,15 +222,11 @@ class MainWindow(ProjectJobsMixin, QMainWindow):
         self.central.setCurrentWidget(self.workspace_stack if has else self.welcome)
         self.workspace_bar.setVisible(has)
         self.browser_dock.setVisible(has)
-        for action in (self.save_action, self.simulate_action, self.landmark_action, self.landmark_all_action,
-                       self.audit_action, self.export_study_action, self.batch_action, self.import_action):
-            action.setEnabled(has)
         if session is not None:
             session.undo.subscribe(lambda s=session: self._on_undo_changed(s))
         else:
             self.welcome.set_recent(gui_settings.recent_projects())
-        self._update_edit_state()
-        self._on_jobs_changed()
+        self._on_jobs_changed()  # enables the project's actions (none without a project), then the edit state
 
     def _on_undo_changed(self, session: ProjectSession) -> None:
         if session is not self.session:  # a listener left on a closed project's stack
@@ -425,8 +421,7 @@ class MainWindow(ProjectJobsMixin, QMainWindow):
         contents_job = self.jobs_panel.writing(PROJECT_CONTENTS)
         held = {self.landmark_action: tracks_job or project_job, self.landmark_all_action: tracks_job or project_job,
                 self.batch_action: tracks_job or project_job or contents_job}
-        for action in (self.save_action, self.simulate_action, self.import_action, self.export_study_action,
-                       self.audit_action, self.new_action, self.open_action):
+        for action in (self.export_study_action, self.audit_action, self.new_action, self.open_action):
             held[action] = project_job
         for action in (self.save_action, self.simulate_action, self.import_action):
             held[action] = project_job or contents_job

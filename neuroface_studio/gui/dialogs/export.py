@@ -30,7 +30,7 @@ from neuroface_studio.app.landmarking import tracks_of
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.gui.widgets.job_progress import run_with_progress, show_notice
 from neuroface_studio.gui.widgets.jobs_panel import PROJECT_CONTENTS, PROJECT_FILE, jobs_panel_for
-from neuroface_studio.gui.widgets.messages import DONE_STYLE, ERROR_STYLE, INFO_STYLE, WARN_STYLE
+from neuroface_studio.gui.widgets.messages import ERROR_STYLE, INFO_STYLE, WARN_STYLE
 
 AUTOMATIC = "automatic (as Analyze → Features)"
 

@@ -48,6 +48,7 @@ class VideoViewerWidget(QWidget):
         self.session: ProjectSession | None = None
         self.recording_id: str | None = None
         self.reader = None  # store RecordingReader from session.open_recording()
+        self.times_s = np.zeros(0)  # the open recording's frame times (s from its first frame)
         self.truth: GroundTruth | None = None
         self.tracks: dict = {}  # model name -> store Track of the open recording (read on first use)
         self.head_pose: tuple | None = None  # (model, (T, 3) yaw/pitch/roll deg) from the landmarks, issue 15
@@ -206,6 +207,7 @@ class VideoViewerWidget(QWidget):
         self.recording_id = recording_id
         self._read_head_pose()
         n = self.reader.n_frames
+        self.times_s = self._recording_times(n)
         for w in (self.slider, self.spin):
             w.blockSignals(True)
             w.setRange(0, n - 1)
@@ -283,19 +285,19 @@ class VideoViewerWidget(QWidget):
                 self._fill_overlay_combo()
             self._update_info()
 
+    def _recording_times(self, n: int) -> np.ndarray:
+        """The open recording's frame times on its own clock (issue 15), read once when it opens; empty
+        when it has no usable timestamps (the labels then use frame / fps)."""
+        from neuroface_studio.app.frame_times import recording_times
+        try:
+            return recording_times(self.session, self.recording_id, n).t_s
+        except Exception:  # noqa: BLE001 - the label falls back to frame / fps, nothing else depends on it
+            return np.zeros(0)
+
     def _time_s(self, frame: int) -> float:
-        """Seconds of ``frame`` from the first frame on the recording's own clock (issue 15), read once
-        per recording; frame / fps when the recording has no usable timestamps."""
-        key = (self.recording_id, self.reader.n_frames if self.reader is not None else 0)
-        if getattr(self, "_times_key", None) != key:
-            from neuroface_studio.app.frame_times import recording_times
-            try:
-                self._times = recording_times(self.session, self.recording_id, key[1]).t_s
-            except Exception:  # noqa: BLE001 - the label falls back to frame / fps, nothing else depends on it
-                self._times = np.zeros(0)
-            self._times_key = key
-        if 0 <= frame < len(self._times):
-            return float(self._times[frame])
+        """Seconds of ``frame`` from the first frame on the recording's own clock."""
+        if 0 <= frame < len(self.times_s):
+            return float(self.times_s[frame])
         return frame / self.reader.fps
 
     def _read_head_pose(self) -> None:

@@ -99,9 +99,6 @@ class JobsPanel(QWidget):
         self.setVisible(False)
 
     # -- what runs ----------------------------------------------------------------------
-    def running(self) -> list[JobEntry]:
-        return [e for e in self.entries if e.waiting_for is None]
-
     def writing(self, resource: str) -> str | None:
         """The title of a running or waiting job that writes ``resource``, else None."""
         return next((e.title for e in self.entries if resource in e.writes), None)
