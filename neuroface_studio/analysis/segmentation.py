@@ -146,7 +146,7 @@ class Proposal:
 
 
 # -- helpers ------------------------------------------------------------------------------
-def _bridge(trace: np.ndarray) -> np.ndarray:
+def bridge_nans(trace: np.ndarray) -> np.ndarray:
     """NaN frames filled by linear interpolation (ends held) for detection only."""
     v = np.asarray(trace, np.float64)
     ok = np.isfinite(v)
@@ -273,10 +273,10 @@ def propose_repetitions(trace: np.ndarray, fps: float, params: SegmentationParam
     if raw.size and not finite.any():
         raise ValueError("the trace has no value on any frame (no face was found); landmark the recording "
                          "with another model or segment it by hand")
-    direction = p.direction if p.direction is not None else (_guess_direction(_bridge(raw), fps) if raw.size else 1)
+    direction = p.direction if p.direction is not None else (_guess_direction(bridge_nans(raw), fps) if raw.size else 1)
     if p.mode == "none" or raw.size < 3:
         return Proposal((), p, direction, fps)
-    s = direction * _bridge(raw)
+    s = direction * bridge_nans(raw)
     sigma = _smoothing_frames(s, fps, p)
     if sigma > 0:
         s = gaussian_filter1d(s, sigma=sigma, mode="nearest")

@@ -42,7 +42,9 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 from scipy.signal import butter, find_peaks, sosfiltfilt
 
-from neuroface_studio.analysis.segmentation import Proposal, ProposedSpan, default_params, spans_to_frames
+from neuroface_studio.analysis.ddk import SYLLABLES_PER_REPETITION
+from neuroface_studio.analysis.segmentation import (Proposal, ProposedSpan, bridge_nans, default_params,
+                                                     spans_to_frames)
 from neuroface_studio.analysis.timebase import FrameTimes, resample, uniform_grid
 
 SPEECH_TASKS = ("BBP", "PA", "PATAKA")
@@ -53,7 +55,6 @@ MIN_RHYTHM_SNR = 1.8  # rhythm_snr below this: tracker noise only (about 1), not
 
 
 SYLLABLE_BAND_HZ = (1.5, 9.0)  # syllable rates looked for (capped below Nyquist)
-UNITS_PER_SYLLABLE = {"PA": 1, "BBP": 1, "PATAKA": 3}  # PATAKA: one lip closure every three syllables
 #: speech tasks whose repetitions may come from the mouth's movement when no syllable rhythm is found
 #: (a short or free-talking clip), with the longest plausible repetition (s): a "Buy Bobby a puppy"
 #: sentence at about a third of a healthy speaker's rate. A PA or PATAKA train without a syllable
@@ -62,11 +63,8 @@ MOVEMENT_FALLBACK_MAX_S = {"BBP": 6.0}
 
 
 def _bridge(v: np.ndarray) -> np.ndarray | None:
-    ok = np.isfinite(v)
-    if ok.sum() < 3:
-        return None
-    idx = np.arange(v.size)
-    return np.interp(idx, idx[ok], v[ok])
+    """:func:`~.segmentation.bridge_nans`, or None with fewer than 3 frames to bridge from."""
+    return bridge_nans(v) if np.isfinite(v).sum() >= 3 else None
 
 
 def _scaled(v: np.ndarray) -> np.ndarray:
@@ -181,7 +179,7 @@ def _triplets(groups: list[list[int]], kept: np.ndarray, lips: np.ndarray | None
     lowest on average; a partial triplet of one syllable at either end is dropped."""
     if lips is None:
         return groups
-    third = f / UNITS_PER_SYLLABLE["PATAKA"]
+    third = f / SYLLABLES_PER_REPETITION["PATAKA"]  # one lip closure every three syllables
     f_rep = unit_rate_hz(lips, fps, 0.8 * third, 1.25 * third) or third
     lip_u = _bandpass(lips, fps, f_rep)
     out: list[list[int]] = []

@@ -171,7 +171,8 @@ def propose_for_recording(session: ProjectSession, recording_id: str, model: str
     out.model = source
     values = trace_for_recording(session, recording_id, trace_name, source)
     out.trace_values = values
-    faces = int(np.isfinite(read_track(session, recording_id, source).landmarks_px).all(axis=(1, 2)).sum())
+    face = np.isfinite(read_track(session, recording_id, source).landmarks_px).all(axis=(1, 2))
+    faces = int(face.sum())
     if not np.isfinite(values).any() and faces == 0:
         out.problem = (f"no face was found on any frame of {recording_id} (model {source}); "
                        "check the video, landmark it with another model, or mark repetitions by hand")
@@ -196,7 +197,6 @@ def propose_for_recording(session: ProjectSession, recording_id: str, model: str
                 speech_fallback = bool(out.spans)
         else:
             out.spans = list(propose_repetitions(values, rec.fps, p, times=times).spans)
-        face = np.isfinite(read_track(session, recording_id, source).landmarks_px).all(axis=(1, 2))
         by_sound, why = sound_spans(session, recording_id, rec.task_code, values, face)
         if by_sound is not None:
             out.spans, out.basis = combine_with_lips(by_sound, out.spans if speech and not speech_fallback else [], why)
