@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from neuroface_studio.analysis.control_reference import control_stats, participant_means, z_against
 from neuroface_studio.analysis.ddk import DDK_NAMES, DDK_UNITS
 from neuroface_studio.analysis.features import SPACE_3D, units_of
 from neuroface_studio.analysis.sample_size import z_sample
@@ -127,20 +128,18 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
                           session=f"session {session_id}, {date}" if len(sessions) > 1 else "")
         space = table.spaces.get(rec.id, SPACE_3D)  # compare like with like: mm with mm, IOD with IOD
         units = {**units_of(space), **DDK_UNITS}
-        ref_task = [r for r in ref_rows if r["task"] == rec.task_code and r.get("space", SPACE_3D) == space]
         ddk = tuple(f for f in DDK_NAMES if np.isfinite(_mean(mine, f)))  # issue 19: a speech task with sound
+        # the controls as Analyze sees them: each control participant's mean over their repetitions,
+        # then mean ± SD over those participants (analysis/control_reference.py); same space only
+        ref_means = participant_means(ref_rows, rec.task_code, control=reference_group)
+        stats = control_stats(ref_means, space, reference_group, REPORT_FEATURES + ddk)
         for f in REPORT_FEATURES + ddk:
             value = _mean(mine, f)
-            ref = np.array([r.get(f, np.nan) for r in ref_task], np.float64)
-            finite = np.isfinite(ref)
-            ref = ref[finite]
-            mu = float(ref.mean()) if ref.size else float("nan")
-            sd = float(ref.std(ddof=1)) if ref.size > 1 else float("nan")
-            z = (value - mu) / sd if sd and np.isfinite(sd) and sd > 0 else float("nan")
+            mu, sd, n = stats[f]
             # issue 18: no z against too few control participants (their repetitions do not count as more)
-            sample = z_sample(len({r["participant"] for r, ok in zip(ref_task, finite) if ok}), reference_group)
-            sec.features.append(FeatureLine(f, units[f], value, mu, sd, z if sample.ok else float("nan"),
-                                            n_ref=sample.counts[0][1], note=sample.reason))
+            sample = z_sample(n, reference_group)
+            sec.features.append(FeatureLine(f, units[f], value, mu, sd, z_against(value, stats[f], reference_group),
+                                            n_ref=n, note=sample.reason))
         if mine:
             label = f"{rec.task_code} ({date})" if len(sessions) > 1 else rec.task_code
             symmetry.append((label, _mean(mine, "corner_asymmetry"), _mean(mine, "brow_asymmetry")))
@@ -163,7 +162,7 @@ def build_report(session: ProjectSession, participant_id: str, reference_group: 
         project=project.name, participant=participant_id, group=participant.group.value,
         sessions=[(s.id, s.date) for s in sessions], protocol_rows=protocol_rows,
         landmarks="; ".join(sources) or "none (no landmarks)",
-        reference=f"{n_ref} {reference_group} participant(s) of this project, mean ± SD per repetition mean",
+        reference=f"{n_ref} {reference_group} participant(s) of this project, mean ± SD of their participant means",
         tasks=tasks, symmetry=symmetry, over_time=over_time, generated=now_iso(),
         software=f"NeuroFace Studio {__version__}", consent_to_share=participant.consent_to_share,
         classifiers=lines, classifier_note=note)

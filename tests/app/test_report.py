@@ -148,6 +148,30 @@ def test_z_scores_need_five_controls_and_carry_their_n(study, tmp_path):
     assert "range of motion (mm)" in text and "(n=4) not enough participants" in text
 
 
+def test_report_controls_are_the_analyze_controls(study):
+    """The report's "controls mean ± SD (n)" and z are Analyze's: the SD is over the control
+    participants' means, not over their pooled repetitions (which is smaller and inflates every z)."""
+    import numpy as np
+
+    from neuroface_studio.analysis.control_reference import control_stats, control_z_scores, participant_means
+    from neuroface_studio.app.kinematics import project_features
+    from neuroface_studio.app.report import build_report
+    patient = next(p for p, x in sorted(study.project.participants.items()) if x.group.value == "ALS")
+    rep = build_report(study, patient, classifiers=False)
+    table = project_features(study)
+    for sec in rep.tasks:
+        means = participant_means(table.rows, sec.task)
+        stats = control_stats(means)
+        z = dict(zip([m["participant"] for m in means], control_z_scores(means)))[patient]
+        pooled = np.array([r["range_of_motion"] for r in table.rows if r["task"] == sec.task and r["group"] == "HC"])
+        for f in sec.features:
+            mu, sd, n = stats[f.name]
+            assert (f.ref_mean, f.ref_sd, f.n_ref) == pytest.approx((mu, sd, n)), (sec.task, f.name)
+            assert f.z == pytest.approx(z[f.name]), (sec.task, f.name)  # one session: the same mean as Analyze's
+        rom = next(f for f in sec.features if f.name == "range_of_motion")
+        assert rom.ref_sd != pytest.approx(float(pooled.std(ddof=1)), rel=1e-3)  # not the pooled repetitions' SD
+
+
 def test_study_summary_auc_carries_n_and_a_zero_width_ci_is_not_estimable(study):
     """The simulated ALS effect separates the groups perfectly: AUC 1, every bootstrap resample 1,
     so the CI is "not estimable", never "1.00 (1.00–1.00)"; each AUC says its n per group."""

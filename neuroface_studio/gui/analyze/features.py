@@ -1,9 +1,9 @@
 """The Analyze workspace's features table: per participant, each feature against the controls.
 
-:func:`participant_means` averages the per-repetition rows of
-:func:`neuroface_studio.app.kinematics.project_features` over each participant's repetitions of
-one task; :func:`control_z_scores` gives each value's z-score against the control group's (HC)
-mean and SD (sample SD of the controls' participant means; no z with fewer controls than
+The numbers come from analysis/control_reference.py (shared with the participant report):
+:func:`participant_means` averages each participant's repetitions of one task and
+:func:`control_z_scores` gives each value's z-score against the control group's (HC) mean and SD
+(sample SD of the controls' participant means; no z with fewer controls than
 analysis/sample_size.MIN_CONTROLS_FOR_Z, or when the controls do not vary). :class:`FeaturesTableWidget`
 shows them, one row per participant (controls first), cells "value (z)" coloured by |z| (1-2 amber,
 over 2 red) - with too few controls the value alone, uncoloured, and the tooltip says "not enough
@@ -20,16 +20,19 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from neuroface_studio.analysis.ddk import DDK_NAMES, DDK_UNITS
+from neuroface_studio.analysis.control_reference import (CONTROL, control_stats, control_z_scores, controls_in_space,
+                                                        feature_names, participant_means, space_of, tasks_of,
+                                                        z_sample_of)
+from neuroface_studio.analysis.ddk import DDK_UNITS
 from neuroface_studio.analysis.features import FEATURE_NAMES, SPACE_2D, SPACE_3D, units_of
-from neuroface_studio.analysis.sample_size import SampleSize, z_sample
 
-CONTROL = "HC"
+__all__ = ["CONTROL", "FeaturesTableWidget", "control_stats", "control_z_scores", "controls_in_space", "feature_csv_rows",
+           "feature_names", "participant_means", "space_of", "table_units", "tasks_of", "z_sample_of"]
+
 #: How each feature space is described to the user.
 SPACE_TEXT = {SPACE_3D: "3D from depth, lengths in mm",
               SPACE_2D: "2D (no depth): lengths in fractions of the interocular distance (IOD)"}
@@ -49,27 +52,8 @@ SHORT = {"range_of_motion": "range of\nmotion", "peak_opening_velocity": "peak o
          "ddk_task_isi_cv": "DDK task\ninterval CV"}
 
 
-def feature_names(means: list[dict]) -> tuple[str, ...]:
-    """The table's features: the kinematic ones, then the DDK measures when the task's rows have them
-    (a speech task with sound; analysis/ddk.py)."""
-    ddk = tuple(f for f in DDK_NAMES if any(_finite(m.get(f)) for m in means))
-    return tuple(FEATURE_NAMES) + ddk
-
-
-def _finite(v) -> bool:
-    return isinstance(v, (int, float, np.floating)) and math.isfinite(v)
-
-
 def _units(space: str) -> dict[str, str]:
     return {**units_of(space), **DDK_UNITS}
-
-
-def tasks_of(rows: list[dict]) -> list[str]:
-    return sorted({r["task"] for r in rows})
-
-
-def space_of(row: dict) -> str:
-    return row.get("space", SPACE_3D)
 
 
 def table_units(means: list[dict]) -> dict[str, str]:
@@ -78,65 +62,6 @@ def table_units(means: list[dict]) -> dict[str, str]:
     if len(spaces) == 1:
         return _units(spaces[0])
     return {f: " | ".join(dict.fromkeys(_units(s)[f] for s in spaces)) for f in feature_names(means)}
-
-
-def participant_means(rows: list[dict], task: str) -> list[dict]:
-    """One dict per participant with repetitions of ``task``: participant, group, repetitions, space
-    ("3d_mm" or "2d_iod"; a participant measured in both keeps the space of most repetitions) and
-    the mean of every feature over them (NaN repetitions ignored; NaN when all are). Controls first."""
-    by: dict[str, list[dict]] = {}
-    for r in rows:
-        if r["task"] == task:
-            by.setdefault(r["participant"], []).append(r)
-    out = []
-    for pid, reps in by.items():
-        spaces = [space_of(r) for r in reps]
-        space = max(sorted(set(spaces)), key=spaces.count)
-        reps = [r for r in reps if space_of(r) == space]  # never average mm with interocular units
-        means = {"space": space}
-        for f in feature_names(reps):  # the DDK measures too, where the rows carry them
-            v = np.array([r.get(f, math.nan) for r in reps], np.float64)
-            means[f] = float(np.mean(v[np.isfinite(v)])) if np.isfinite(v).any() else float("nan")
-        out.append({"participant": pid, "group": reps[0]["group"], "repetitions": len(reps), **means})
-    return sorted(out, key=lambda d: (d["group"] != CONTROL, d["group"], d["participant"]))
-
-
-def control_stats(means: list[dict], space: str | None = None) -> dict[str, tuple[float, float, int]]:
-    """Per feature: (mean, sample SD, n) of the controls' participant means (NaN when under 2);
-    ``space``: only controls measured in that space (default: the first participant's)."""
-    space = space or (space_of(means[0]) if means else SPACE_3D)
-    out = {}
-    for f in feature_names(means):
-        v = np.array([m.get(f, math.nan) for m in means if m["group"] == CONTROL and space_of(m) == space],
-                     np.float64)
-        v = v[np.isfinite(v)]
-        out[f] = (float(v.mean()), float(v.std(ddof=1)), len(v)) if len(v) >= 2 else (float("nan"),) * 2 + (len(v),)
-    return out
-
-
-def control_z_scores(means: list[dict]) -> list[dict[str, float]]:
-    """Per participant (same order as ``means``): {feature: z against the controls measured in the
-    same space} (NaN if none, or with fewer controls than the minimum: :func:`z_sample_of`)."""
-    stats = {s: control_stats(means, s) for s in {space_of(m) for m in means}}
-    out = []
-    for m in means:
-        z = {}
-        for f in feature_names(means):
-            mu, sd, n = stats[space_of(m)][f]
-            ok = math.isfinite(m.get(f, math.nan)) and math.isfinite(sd) and sd > 0 and z_sample_of(n).ok
-            z[f] = (m[f] - mu) / sd if ok else float("nan")
-        out.append(z)
-    return out
-
-
-def z_sample_of(n_controls: int) -> SampleSize:
-    """Whether a z against ``n_controls`` controls may be shown (analysis/sample_size.py)."""
-    return z_sample(n_controls, CONTROL)
-
-
-def controls_in_space(means: list[dict], space: str) -> int:
-    """Control participants measured in ``space`` (the n behind the z-scores of that space)."""
-    return sum(m["group"] == CONTROL and space_of(m) == space for m in means)
 
 
 def feature_csv_rows(means: list[dict], task: str) -> tuple[list[str], list[list]]:
