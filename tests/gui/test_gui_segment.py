@@ -338,6 +338,16 @@ def test_accept_all_keeps_a_hand_adjusted_recording_and_one_undo_restores_all(ma
     text = panel.message_label.text()
     assert "Accepted 1 recording(s)" in text and f"kept 1 with a person's repetitions ({mine})" in text
     assert list(panel.proposals.pending) == [mine]  # still pending: to review and Accept one by one
+    # Accept (A) on that recording, where the proposal is drawn over them, replaces the person's
+    # repetitions without a question and says so, with the way back
+    pending = panel.proposals.pending[mine]
+    panel.accept_proposals()
+    assert [(r.start_frame, r.end_frame) for r in project.repetitions_of(mine)] == proposed[mine]
+    assert "replaced repetitions a person had marked or edited (Ctrl+Z brings them back)" in \
+        panel.message_label.text()
+    win.undo_action.trigger()
+    assert [(r.start_frame, r.end_frame, r.source) for r in project.repetitions_of(mine)] == hand
+    panel.proposals.pending[mine] = pending  # (pending again, as before that Accept, for the rest of the test)
     win.undo_action.trigger()  # one Ctrl+Z restores every recording
     assert sorted((r.recording_id, r.start_frame, r.end_frame, r.source) for r in project.repetitions) == before
     # asked again, "Replace them too" replaces the person's repetitions as well (one step)

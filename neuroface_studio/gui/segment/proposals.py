@@ -172,7 +172,10 @@ class SegmentProposals(QObject):
         if result is None:
             self.panel.say("Nothing proposed for this recording: press Propose repetitions first", error=True)
             return
-        self._accept([result])
+        # the proposal is drawn over the repetitions it replaces, so A replaces without a question;
+        # when those were a person's, the message says so and how to get them back
+        theirs = persons_recordings(self.panel.session, [result])
+        self._accept([result], replaced=bool(theirs))
 
     def accept_all(self) -> None:
         """Accept every pending proposal as ONE undo step; recordings whose repetitions are a
@@ -198,7 +201,8 @@ class SegmentProposals(QObject):
         box.exec()
         return box.clickedButton() is not None and box.clickedButton() is not keep
 
-    def _accept(self, results: list[RecordingSegmentation], kept: list[str] | None = None) -> None:
+    def _accept(self, results: list[RecordingSegmentation], kept: list[str] | None = None,
+                replaced: bool = False) -> None:
         try:
             changed = apply_proposals(self.panel.session, results)
         except ValueError as exc:
@@ -209,8 +213,12 @@ class SegmentProposals(QObject):
         self.show_current()
         self.panel.select(None)
         if kept is None:
-            self.panel.say(f"Accepted the proposals of {', '.join(changed) or 'no recording'} "
-                           "(one undo step; Ctrl+Z undoes)")
+            if replaced and changed:
+                self.panel.say(f"Accepted the proposal of {', '.join(changed)}: it replaced repetitions a person "
+                               "had marked or edited (Ctrl+Z brings them back)")
+            else:
+                self.panel.say(f"Accepted the proposals of {', '.join(changed) or 'no recording'} "
+                               "(one undo step; Ctrl+Z undoes)")
             return
         text = (f"Accepted {len(changed)} recording(s)" + (" (one undo step; Ctrl+Z undoes)" if changed else "")
                 + (f"; kept {len(kept)} with a person's repetitions ({', '.join(kept)}): their proposals stay "
