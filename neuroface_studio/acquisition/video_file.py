@@ -13,8 +13,17 @@ timestamp + 1 / nominal fps and :attr:`VideoFileSource.timestamps_estimated` cou
 
 FFmpeg's and OpenCV's own log lines (``moov atom not found``, ``can't be used to capture by
 name``, ...) are silenced while a file is opened: the error the user sees is ours, one line. ``OPENCV_FFMPEG_LOGLEVEL`` must be set before OpenCV opens its first video
-in the process, hence at import here (a value set by the user is kept); MP4/MOV files are
-also checked for their index (``moov`` box) before FFmpeg sees them.
+in the process, hence at import here (a value set by the user is kept).
+
+Before FFmpeg sees a file, its structure is checked (:func:`container_problem`, by content, not
+by name): an empty file, an MP4/MOV without its index (``moov`` box), and a file cut short (a
+copy or download that stopped early) are refused. FFmpeg decodes the first part of a cut file
+without complaint, so without this check a cut file would be imported as a shorter recording.
+Cut short means the file ends before the size its container states: an MP4/MOV box, the
+AVI ``RIFF`` chunk or the Matroska/WebM ``Segment`` runs past the end of the file (a container
+that states no size, as a browser's live WebM, cannot be judged this way). A file OpenCV cannot
+decode is probed with PyAV to say what it holds (only sound, a video stream with no decodable
+frame, or no known format).
 
 Sound: :meth:`VideoFileSource.iter_audio` decodes the file's sound track with PyAV on this same
 frame clock (acquisition/audio_file.py); the import writes it into the recording's ``/audio``.
@@ -38,8 +47,6 @@ from neuroface_studio.domain.camera import CameraInfo, Intrinsics  # noqa: E402
 
 DEFAULT_FPS = 30.0
 VIDEO_DEVICE = "video file (no depth)"
-#: ISO base media files (MP4/MOV family): they need a ``moov`` box to be decoded at all
-ISO_MEDIA_SUFFIXES = (".mp4", ".m4v", ".mov", ".3gp", ".3g2", ".mj2")
 #: timestamp sources (stored with the import's result)
 TS_CONTAINER = "container PTS"
 TS_NOMINAL = "frame index / nominal fps"
@@ -56,7 +63,8 @@ def iso_media_problem(path: Path) -> str | None:
 
     Only a file that is box-structured (starts with an ``ftyp`` box) is judged; anything else is
     left to the decoder. A missing ``moov`` box (the index of the frames, written last by most
-    cameras) means the recording was interrupted or the file was cut short.
+    cameras) means the recording was interrupted or the file was cut short; with the index present
+    (written first, "fast start"), a box that runs past the end of the file means it was cut short.
     """
     try:
         size_total = path.stat().st_size
@@ -64,7 +72,7 @@ def iso_media_problem(path: Path) -> str | None:
             head = fh.read(8)
             if len(head) < 8 or head[4:8] != b"ftyp":
                 return None
-            pos, seen = 0, set()
+            pos, seen, past_end = 0, set(), None
             while pos + 8 <= size_total:
                 fh.seek(pos)
                 header = fh.read(16)
@@ -76,14 +84,106 @@ def iso_media_problem(path: Path) -> str | None:
                 if size < 8:
                     break
                 seen.add(kind)
+                if pos + size > size_total and kind.isalnum():  # a box, not stray bytes after the last
+                    past_end = pos + size
                 pos += size
     except OSError:
         return None
     if b"moov" in seen:
-        return None
+        return None if past_end is None else cut_short_message(path, size_total, past_end, "MP4/MOV")
     return (f"{path.name} has no 'moov' index (the part of an MP4/MOV file that lists its frames): the file was "
             "cut short or its recording was interrupted before it was finalised. Copy it again from the camera, "
             "or repair/re-export it (e.g. with the camera's software), then import it again.")
+
+
+def cut_short_message(path: Path, size: int, stated: int, container: str) -> str:
+    missing = 100.0 * (stated - size) / stated
+    return (f"{path.name} is cut short: its {container} structure says the file is {stated:,} bytes long but it "
+            f"ends after {size:,} bytes ({missing:.0f}% missing), so the rest of the recording is not in it (a copy "
+            "or download that stopped early, or a recording interrupted). Nothing was imported. Copy the whole file "
+            "again from the camera or the sender, or re-export it, then import it again.")
+
+
+def _ebml_vint(fh) -> tuple[int, bool] | None:
+    """An EBML variable-length integer (value, all-ones = size unknown) read from ``fh``, or None."""
+    first = fh.read(1)
+    if not first or first[0] == 0:
+        return None
+    length = 8 - first[0].bit_length() + 1
+    rest = fh.read(length - 1)
+    if len(rest) < length - 1:
+        return None
+    value = first[0] & (0xFF >> length)
+    for b in rest:
+        value = (value << 8) | b
+    return value, value == (1 << (7 * length)) - 1
+
+
+def _stated_end(path: Path) -> tuple[int, str] | None:
+    """(byte offset where the container says the file ends, container name) for AVI and Matroska/WebM;
+    None when the file is neither or states no size."""
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+        if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+            riff = struct.unpack("<I", head[4:8])[0]
+            return (8 + riff, "AVI") if riff else None
+        if head[:4] != b"\x1a\x45\xdf\xa3":
+            return None
+        fh.seek(4)
+        header = _ebml_vint(fh)  # the EBML header's size
+        if header is None or header[1]:
+            return None
+        fh.seek(fh.tell() + header[0])
+        if fh.read(4) != b"\x18\x53\x80\x67":  # Segment
+            return None
+        segment = _ebml_vint(fh)
+        if segment is None or segment[1]:  # unknown size: written live, nothing to judge by
+            return None
+        return fh.tell() + segment[0], "Matroska/WebM"
+
+
+def container_problem(path: Path) -> str | None:
+    """Why ``path`` cannot be imported whole, read from its bytes (whatever its name), or None.
+
+    An empty file; an MP4/MOV without its index or cut short (:func:`iso_media_problem`); an AVI
+    or Matroska/WebM file that ends before the size its container states (cut short).
+    """
+    try:
+        size_total = path.stat().st_size
+        if size_total == 0:
+            return (f"{path.name} could not be read as a video: the file is empty (0 bytes), so a copy, download "
+                    "or recording failed. Copy it again from the camera or the sender, then import it again.")
+        problem = iso_media_problem(path)
+        if problem:
+            return problem
+        stated = _stated_end(path)
+    except OSError:
+        return None
+    if stated is not None and stated[0] > size_total:
+        return cut_short_message(path, size_total, stated[0], stated[1])
+    return None
+
+
+def unreadable_message(path: Path) -> str:
+    """Why OpenCV could not decode a frame of ``path``: what PyAV finds in it, and what to do."""
+    base = f"{path.name} could not be read as a video"
+    redo = "export or convert it to MP4 (H.264) and import that"
+    try:
+        import av  # lazily, as acquisition/audio_file.py: only a failed import pays for it
+        with av.open(str(path)) as container:
+            video = list(container.streams.video)
+            sound = [s.codec_context.name for s in container.streams.audio]
+            if not video:
+                if sound:
+                    return (f"{base}: it holds only sound ({', '.join(sound)}) and no video stream. Import the "
+                            "video file of the session (its sound track comes with it).")
+                return f"{base}: it holds no video stream. Import the video file of the session."
+            codec = video[0].codec_context.name
+    except Exception:  # noqa: BLE001 - PyAV cannot open it either: not a known format
+        return (f"{base}: its content is not a video format FFmpeg knows (whatever its '{path.suffix}' name says), "
+                f"or its start is damaged. Check that it is the recording you meant; if it plays elsewhere, {redo}.")
+    return (f"{base}: it has a {codec} video stream but no frame of it could be decoded (a damaged file, or a "
+            f"codec this build cannot decode). If it plays elsewhere, {redo}.")
 
 
 class VideoFileSource:
@@ -133,10 +233,9 @@ class VideoFileSource:
             return
         if not self.path.is_file():
             raise SourceError(f"Video file not found: {self.path}")
-        if self.path.suffix.lower() in ISO_MEDIA_SUFFIXES:
-            problem = iso_media_problem(self.path)
-            if problem:
-                raise SourceError(problem)
+        problem = container_problem(self.path)  # by content: a cut MP4 named .avi is judged too
+        if problem:
+            raise SourceError(problem)
         ffmpeg = cv2.videoio_registry.hasBackend(cv2.CAP_FFMPEG)
         level = cv2.utils.logging.getLogLevel()
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # our message says why, once
@@ -147,7 +246,7 @@ class VideoFileSource:
             cv2.utils.logging.setLogLevel(level)
         if not ok or bgr is None:
             capture.release()
-            raise SourceError(f"{self.path.name} could not be read as a video (unknown format or damaged file).")
+            raise SourceError(unreadable_message(self.path))
         fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
         self._fps = fps if math.isfinite(fps) and 0 < fps <= 1000 else DEFAULT_FPS
         count = float(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0)
