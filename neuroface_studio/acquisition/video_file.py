@@ -186,6 +186,22 @@ def unreadable_message(path: Path) -> str:
             f"codec this build cannot decode). If it plays elsewhere, {redo}.")
 
 
+def stated_frame_count(path: Path) -> int | None:
+    """The frame count the container states (MP4/MOV sample table, AVI header; PyAV reads it), or None.
+
+    Matroska/WebM state a duration, not a count: OpenCV's ``CAP_PROP_FRAME_COUNT`` is then duration x
+    nominal fps, which a variable frame rate or a stream starting after 0 s makes wrong (a good file
+    would read as missing frames), so no count is claimed for them.
+    """
+    try:
+        import av  # lazily, as acquisition/audio_file.py
+        with av.open(str(path)) as container:
+            count = int(container.streams.video[0].frames) if container.streams.video else 0
+    except Exception:  # noqa: BLE001 - OpenCV decodes it; only the stated count is unknown
+        return None
+    return count if 0 < count < 10**9 else None
+
+
 class VideoFileSource:
     """Frames of a video file in order; ``read`` returns None at the end.
 
@@ -249,8 +265,7 @@ class VideoFileSource:
             raise SourceError(unreadable_message(self.path))
         fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
         self._fps = fps if math.isfinite(fps) and 0 < fps <= 1000 else DEFAULT_FPS
-        count = float(capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0.0)
-        self.declared_frames = int(count) if math.isfinite(count) and 0 < count < 1e9 else None
+        self.declared_frames = stated_frame_count(self.path)
         height, width = bgr.shape[:2]
         intr = guessed_intrinsics(width, height)
         self._camera = CameraInfo(color=intr, depth=intr, depth_aligned_to_color=True, device=VIDEO_DEVICE)

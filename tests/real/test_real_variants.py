@@ -3,9 +3,10 @@
 single_face.mp4 (72 frames, 2.4 s, a frontal face talking) re-encoded by PyAV (variants.py) into
 what another lab's camera or export gives: a portrait take, a phone's portrait take stored as
 landscape frames plus a display rotation, 60 and 15 fps, a variable frame rate, 320x240 MPEG-4,
-VP9 WebM, Motion JPEG AVI, Matroska, odd dimensions, a sound track, an MP4 named .avi. Each one
-must import every frame with its own clock, be upright (a face found), and go through
-landmarking, segmentation and features with its rate.
+VP9 WebM, Motion JPEG AVI, Matroska, a stream starting at 1 s, odd dimensions, a sound track,
+an MP4 named .avi. Each one must import every frame with its own clock, be upright (a face
+found), claim no frames missing that are not, and go through landmarking, segmentation and
+features with its rate.
 
 The damaged files a lab also sends (cut in half, empty, sound only, a text file named .mp4) must
 be refused with one line that says what is wrong and what to do, and leave the project as it was.
@@ -27,7 +28,9 @@ av = pytest.importorskip("av")  # the test extra installs it (pyproject [test])
 pytestmark = pytest.mark.real
 
 CLIP = "single_face.mp4"
-GOOD = ["portrait", "rotated", "fps60", "fps15", "vfr", "small", "vp9", "mjpeg", "mkv", "odd", "audio", "wrong_ext"]
+GOOD = ["portrait", "rotated", "upside_down", "fps60", "fps15", "vfr", "late_start", "small", "vp9", "mjpeg", "mkv",
+        "odd", "audio", "wrong_ext"]
+COUNT_STATED = (".mp4", ".avi")  # containers that state a frame count; Matroska/WebM state a duration only
 UPRIGHT_PORTRAIT = ("portrait", "rotated")  # stored 360 wide, 640 high (rotated: after its display matrix)
 
 
@@ -46,7 +49,7 @@ def _container(path) -> tuple[np.ndarray, float]:
         st = c.streams.video[0]
         start = float(st.start_time * st.time_base) if st.start_time is not None else 0.0
         pts = np.array([float(f.pts * f.time_base) - start for f in c.decode(st)])
-        duration = float(st.duration * st.time_base) if st.duration else c.duration / 1e6
+        duration = float(st.duration * st.time_base) if st.duration else (c.duration - (c.start_time or 0)) / 1e6
     return pts, duration
 
 
@@ -88,6 +91,10 @@ def test_lab_variant_imports_every_frame_upright_with_its_clock(lab, name):
                     else (320, 240) if name == "small" else (640, 360)), (name, size)
     # the face is upright and found: a rotation left unapplied lays it on its side (no face, frontal 0)
     assert j["frontal_fraction"] is not None and j["frontal_fraction"] >= 0.75, (name, j["frontal_fraction"])
+    # the count the container states, or none: a Matroska duration x fps is no count (a VFR or late-starting
+    # file then read as missing frames, and the import said "a file cut short also looks like this")
+    stated = len(pts) if lab["files"][name].suffix in COUNT_STATED else None
+    assert j["frames_declared"] == stated, (name, j["frames_declared"])
     if name == "audio":
         assert j["audio"] is not None and abs(j["audio"]["duration_s"] - container_s) < 0.1, j["audio"]
     if name == "vfr":  # irregular steps (20-50 ms) kept, not index / fps

@@ -32,6 +32,8 @@ VARIANTS = {
     "odd": (".mp4", "641x479 (odd width and height), H.264 4:4:4"),
     "audio": (".mp4", "H.264 with an AAC sound track"),
     "wrong_ext": (".avi", "an MP4 (H.264) file named .avi"),
+    "late_start": (".mkv", "H.264 with B-frames in Matroska, its first frame at 1 s (cut from a longer stream)"),
+    "upside_down": (".mp4", "frames stored upside down and a 180 degree display matrix (a phone held upside down)"),
 }
 BAD_VARIANTS = {
     "truncated": (".mp4", "the first half of the bytes of an MP4 whose index (moov) is at the front"),
@@ -85,7 +87,8 @@ def _resize(rgb: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
 
 
 def _write_video(path: Path, frames, pts_s, codec: str, size=None, pix_fmt="yuv420p", rate=30, audio=False,
-                 fmt: str | None = None, rotation: float | None = None, faststart: bool = False) -> None:
+                 fmt: str | None = None, rotation: float | None = None, faststart: bool = False,
+                 x264_preset: str = "ultrafast") -> None:
     import av
     options = {"movflags": "faststart"} if faststart else {}
     steps = np.diff(pts_s)
@@ -97,7 +100,7 @@ def _write_video(path: Path, frames, pts_s, codec: str, size=None, pix_fmt="yuv4
         st.width, st.height, st.pix_fmt = w, h, pix_fmt
         st.codec_context.time_base = tb
         if codec == "libx264":
-            st.options = {"preset": "ultrafast"}
+            st.options = {"preset": x264_preset}
         elif codec == "libvpx-vp9":
             st.options = {"deadline": "realtime", "cpu-used": "8"}
         if rotation is not None:
@@ -174,6 +177,11 @@ def make_variant(src: Path, name: str, folder: Path, seconds: float = 2.0) -> Pa
         _write_video(path, frames, regular, "libx264", size=(641, 479), pix_fmt="yuv444p", rate=rate)
     elif name == "audio":
         _write_video(path, frames, regular, "libx264", rate=rate, audio=True)
+    elif name == "late_start":
+        _write_video(path, frames, [1.0 + t for t in regular], "libx264", rate=rate, x264_preset="medium")
+    elif name == "upside_down":
+        _write_video(path, [np.ascontiguousarray(f[::-1, ::-1]) for f in frames], regular, "libx264", rate=rate,
+                     rotation=180)
     elif name == "wrong_ext":
         _write_video(path, frames, regular, "libx264", rate=rate, fmt="mp4")
     elif name.startswith("truncated"):
