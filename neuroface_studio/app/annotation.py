@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 
 import re
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +53,12 @@ def check_annotator_id(annotator_id: str) -> str:
 class SetAnnotation(Command):
     """Put ``new`` (an annotator's set, and the model proposal it corrects when that is not in the
     project yet); undo restores what was there before. Every do/undo is journaled."""
+
+    change_kind = "annotations"  # what the session's change notification says (views redraw only that)
+
+    @property
+    def recording_ids(self) -> tuple[str, ...]:
+        return (self.new.recording_id,)
 
     def __init__(self, service: "AnnotationService", new: LandmarkSet, proposal: LandmarkSet | None,
                  label: str) -> None:
@@ -91,6 +98,7 @@ class AnnotationService:
         self.journal = Journal(session.folder)
         self._store_dir = store_dir
         self._predictor = None
+        self._predictor_lock = threading.Lock()  # warm_model() opens it on a worker thread
         self._tracks: dict[str, object] = {}
 
     # -- journaled primitive changes (only SetAnnotation calls these) ----------------------
@@ -152,10 +160,34 @@ class AnnotationService:
             self._tracks.pop(rid, None)
 
     def _open_predictor(self):
-        if self._predictor is None:
-            from neuroface_studio.vision.registry import open_predictor
-            self._predictor = open_predictor(None, self._store_dir)
-        return self._predictor
+        with self._predictor_lock:
+            if self._predictor is None:
+                from neuroface_studio.vision.registry import open_predictor
+                self._predictor = open_predictor(None, self._store_dir)
+            return self._predictor
+
+    def needs_model(self) -> bool:
+        """Whether a queued frame has neither a model proposal in the project nor a landmark track:
+        showing it runs the landmark model on the frame (opening the model takes ~1 s; a frame then
+        10-20 ms with dlib68)."""
+        from neuroface_studio.app.landmarking import tracks_of
+        if self._predictor is not None:
+            return False  # open already: a frame costs milliseconds
+        project, tracked = self.session.project, {}
+        for q in project.annotation_queue:
+            if q.recording_id not in project.recordings:
+                continue
+            if q.recording_id not in tracked:
+                tracked[q.recording_id] = bool(tracks_of(self.session, q.recording_id))
+            if not tracked[q.recording_id] and not any(
+                    ls.source.kind == "model" for ls in project.landmark_sets_of(q.recording_id, q.frame_index)):
+                return True
+        return False
+
+    def warm_model(self) -> None:
+        """Open the landmark model now (the GUI calls this on a worker thread when :meth:`needs_model`),
+        so that showing such a frame does not wait for the model file to load."""
+        self._open_predictor()
 
     # -- the annotator's layer ----------------------------------------------------------------
     def annotation(self, recording_id: str, frame: int, annotator_id: str | None = None) -> LandmarkSet | None:
@@ -370,6 +402,12 @@ def recover_journal(session: ProjectSession) -> dict:
 
 class ClearAnnotation(Command):
     """Remove an annotator's set (undo puts it back); journaled like SetAnnotation."""
+
+    change_kind = "annotations"
+
+    @property
+    def recording_ids(self) -> tuple[str, ...]:
+        return (self.old.recording_id,)
 
     def __init__(self, service: "AnnotationService", old: LandmarkSet, label: str) -> None:
         self.service, self.old, self.label = service, old, label

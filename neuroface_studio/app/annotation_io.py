@@ -226,6 +226,12 @@ def _plan_pts(session: ProjectSession, plan: ImportPlan, root: Path, f: Path, an
 class ImportAnnotations(Command):
     """Put the imported sets into the project (one undo step; undo restores what they replaced)."""
 
+    change_kind = "annotations"
+
+    @property
+    def recording_ids(self) -> tuple[str, ...]:
+        return tuple(sorted({s.recording_id for s in self.sets}))
+
     def __init__(self, session: ProjectSession, sets: list[LandmarkSet], label: str) -> None:
         self.session, self.sets, self.label = session, sets, label
         self.old = {s.id: session.project.landmark_sets.get(s.id) for s in sets}

@@ -50,8 +50,18 @@ class Change:
 
 def change_of(command: object) -> Change:
     """What an undo-stack command changes, from what it declares (``change_kind``,
-    ``recording_ids``) or, failing that, from its type and ``recording_id``."""
+    ``recording_ids``) or, failing that, from its type and ``recording_id``. A compound edit (its
+    ``commands``) changes what its parts change: their kind when they agree (else "project") on
+    the union of their recordings."""
     kind = getattr(command, "change_kind", None)
+    parts = getattr(command, "commands", None)
+    if kind is None and parts:
+        changes = [change_of(c) for c in parts]
+        kinds = {c.kind for c in changes}
+        everywhere = any(not c.recording_ids for c in changes)
+        return Change(kinds.pop() if len(kinds) == 1 else "project",
+                      frozenset() if everywhere else frozenset().union(*(c.recording_ids for c in changes)),
+                      getattr(command, "label", ""))
     if kind is None:
         name = type(command).__name__
         kind = ("repetitions" if "Repetition" in name or type(command).__module__.endswith("repetition_commands")

@@ -48,3 +48,33 @@ def test_a_failing_listener_does_not_silence_the_others_and_bad_kinds_are_refuse
     assert [c.kind for c in heard] == ["participants"] and heard[0].touches("anything")
     with pytest.raises(ValueError, match="unknown change kind 'tracks'.*repetitions"):
         session.notify("tracks")
+
+
+def test_annotation_edits_and_compound_edits_say_what_they_change(handmade_project):
+    """An annotator's edit is an "annotations" change of its recording (not a whole-project change
+    that makes Review re-read its landmark tracks); a bulk accept of repetitions is a "repetitions"
+    change of exactly the recordings it touched; a compound of different kinds is a project change."""
+    from neuroface_studio.app.annotation import AnnotationService, clear_annotation
+    from neuroface_studio.edits.repetition_commands import ReplaceRepetitions
+    from neuroface_studio.edits.undo import CompoundCommand
+    session = ProjectSession.open(handmade_project)
+    heard: list[Change] = []
+    session.subscribe(heard.append)
+    svc = AnnotationService(session, "ZZ")
+    svc.set_points("P002-OPEN", 3, np.full((68, 2), 50.0))
+    assert (heard[-1].kind, set(heard[-1].recording_ids)) == ("annotations", {"P002-OPEN"})
+    clear_annotation(svc, "P002-OPEN", 3)
+    assert (heard[-1].kind, set(heard[-1].recording_ids)) == ("annotations", {"P002-OPEN"})
+    session.undo.undo()
+    assert (heard[-1].kind, set(heard[-1].recording_ids)) == ("annotations", {"P002-OPEN"})
+
+    project = session.project
+    bulk = CompoundCommand([ReplaceRepetitions(project, rid, [(0, 2)]) for rid in ("P001-OPEN", "P002-OPEN")],
+                           "accept 2 proposals")
+    session.apply(bulk)
+    assert heard[-1] == Change("repetitions", frozenset({"P001-OPEN", "P002-OPEN"}), "accept 2 proposals")
+    mixed = CompoundCommand([AddRepetition(project, "P001-OPEN", 5, 6),
+                             MoveLandmarks(project, next(s.id for s in project.landmark_sets_of("P002-OPEN")), [0],
+                                           np.array([[1.0, 2.0]]))], "two kinds")
+    session.apply(mixed)
+    assert heard[-1] == Change("project", frozenset({"P001-OPEN", "P002-OPEN"}), "two kinds")

@@ -412,3 +412,24 @@ def test_a_track_written_by_a_landmark_job_shows_in_annotate_without_reselecting
     qtbot.waitUntil(lambda: "model proposal (fan-demo)" in panel.frame_label.text(), timeout=5000)
     assert not np.array_equal(panel.editor.points(), before)
     np.testing.assert_allclose(panel.editor.points(), panel._proposal.points_px)
+
+
+def test_the_model_opens_in_the_background_for_queued_frames_without_a_track(main_window, project, qtbot):
+    """Issue 18 (no work on the GUI thread): a queued frame without a track or stored proposal runs
+    the landmark model when shown; opening the model file takes ~1 s, so it is opened on a worker
+    when the project opens, and showing the frame then costs milliseconds. With tracks, nothing runs."""
+    panel = main_window.annotate_panel
+    panel.set_annotator("CC")  # remembered before the project opens, as on a lab PC
+    assert main_window.open_project(project)
+    assert panel._warming is None and not panel.svc.needs_model()  # every queued frame has its track
+    untracked = project.parent / "untracked"
+    shutil.copytree(project, untracked)
+    shutil.rmtree(untracked / "tracks", ignore_errors=True)
+    assert main_window.open_project(untracked)
+    svc = panel.svc
+    assert panel._warming is not None or svc._predictor is not None  # started with the project
+    qtbot.waitUntil(lambda: panel._warming is None, timeout=60000)
+    assert svc._predictor is not None and not svc.needs_model()
+    main_window.workspace_bar.select("annotate")
+    qtbot.waitUntil(lambda: panel.editor.isVisible(), timeout=5000)
+    assert "model proposal (dlib68)" in panel.frame_label.text()

@@ -38,6 +38,7 @@ from neuroface_studio.gui.annotate.dialogs import AnnotatorDialog, remember_anno
 from neuroface_studio.gui.annotate.layers import ReadOnlyFilter, layer_points
 from neuroface_studio.gui.annotate.panels import MINE, AnnotationQueuePanel, LayerPanel, ShortcutHelpPanel
 from neuroface_studio.gui.annotate.landmark_editor import LandmarkEditor
+from neuroface_studio.gui.widgets.workers import JobWorker, start_quiet
 from neuroface_studio.store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,7 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         self._image_key = None
         self._proposals: dict = {}  # (recording, frame) -> Proposal | None (the model is slow, frames fixed)
         self._proposal = None  # the Proposal of the frame shown (passed with the first edit)
+        self._warming = None  # the job opening the landmark model for frames without a track
         self._layer = (MINE, "")
         self._face_pending = False  # frame the face once the editor is shown
         self._mine: dict = {}  # this annotator's sets by frame, as last seen
@@ -205,6 +207,7 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         for w in (self.export_action, self.import_action, self.export_button, self.import_button):
             w.setEnabled(session is not None)
         self.refresh()
+        self.warm_model()
 
     def entered(self) -> None:
         """The workspace was shown: ask who is annotating the first time."""
@@ -250,6 +253,7 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
         self.svc = ann.AnnotationService(self.session, annotator_id) if self.session else None
         self._mine = self._my_sets()
         self._layer = (MINE, "")
+        self.warm_model()
         self.refresh()
         self.open_first()
 
@@ -306,6 +310,26 @@ class AnnotateWorkspacePanel(AnnotateActionsMixin, QWidget):
             with self.session.open_recording(key[0]) as reader:
                 self._image = np.ascontiguousarray(reader.color(key[1]))
             self._image_key = key
+
+    def warm_model(self) -> None:
+        """Open the landmark model on a worker thread when a queued frame has neither a stored
+        proposal nor a track (a frame added from Review): the first such frame would otherwise wait
+        ~1 s for the model file on the GUI thread; once open, a frame costs 10-20 ms (dlib68)."""
+        svc = self.svc
+        if svc is None or self._warming is not None or not svc.needs_model():
+            return
+        worker = JobWorker(lambda progress, cancel: svc.warm_model(), self)
+        self._warming = worker
+
+        def ended(_result) -> None:
+            worker.deleteLater()
+            self._warming = None
+
+        def failed(message: str) -> None:  # no model: the frame is annotated from scratch, as before
+            log.warning("could not open the landmark model for proposals: %s", message)
+            ended(None)
+
+        start_quiet(worker, ended, failed, self._track_job)
 
     def _proposal_of(self, rid: str, frame: int):
         key = (rid, frame)
