@@ -149,7 +149,7 @@ def propose_from_sound(mono: np.ndarray, rate: int, start_s: float, timestamps_s
     meta = {"snr_db": info["snr_db"], "n_onsets": int(len(onsets)), "why": ""}
     if info["snr_db"] < MIN_SNR_DB or len(onsets) < 2:
         meta["why"] = (f"the sound is too poor for proposals (signal-to-noise {info['snr_db']:.0f} dB, "
-                       f"{len(onsets)} syllable onsets); proposals come from the lips")
+                       f"{len(onsets)} syllable onsets)")
         return None, meta
     onsets = onsets + start_s - TYPICAL_VOICE_DELAY_S  # where the lips start to open
     groups = group_onsets(onsets, task)

@@ -201,12 +201,11 @@ def propose_for_recording(session: ProjectSession, recording_id: str, model: str
         if by_sound is not None:
             out.spans, out.basis = combine_with_lips(by_sound, out.spans if speech and not speech_fallback else [], why)
         elif speech:
-            why = why.replace("; proposals come from the lips", "")
             out.basis = ("from the trace's movement: no syllable rhythm found in the lips and jaw"
                          if speech_fallback else "from the lips and jaw (syllable-rate oscillation)") + (
                 f": {why}" if why else "")
-        else:
-            out.basis = why
+        else:  # a speech task proposed with the user's own settings: the movement method
+            out.basis = f"from the trace's movement: {why}" if why else ""
     if out.true_spans is not None:
         out.boundary_error = boundary_error_frames(out.frames, out.true_spans)
     progress(1, 1, f"{recording_id}: {len(out.spans)} repetition(s) proposed")

@@ -28,7 +28,8 @@ MIN_FACE_SHARE = 0.5  # a repetition heard in the sound needs a face on this sha
 def sound_spans(session: ProjectSession, recording_id: str, task_code: str,
                 trace: np.ndarray | None = None,
                 face: np.ndarray | None = None) -> tuple[list[ProposedSpan] | None, str]:
-    """Proposals from the sound, or None and why (then the lips' proposals are used). ``face (T,) bool``:
+    """Proposals from the sound, or None and why not (the caller says what the proposals come from
+    instead: the lips and jaw). ``face (T,) bool``:
     the frames where the landmarks found a face (turned away counts as a face)."""
     if task_code.upper() not in SPEECH_TASKS:
         return None, ""
@@ -37,9 +38,9 @@ def sound_spans(session: ProjectSession, recording_id: str, task_code: str,
             track = reader.audio()
             stamps = np.asarray(reader.timestamps_s(), np.float64)
     except (StoreError, OSError) as exc:
-        return None, f"the sound could not be read ({exc}); proposals come from the lips"
+        return None, f"the sound could not be read ({exc})"
     if track is None:
-        return None, "no sound track; proposals come from the lips"
+        return None, "no sound track"
     spans, meta = propose_from_sound(track.mono(), track.sample_rate, track.start_s, stamps, task_code)
     if spans is None:
         return None, meta["why"]
@@ -54,7 +55,7 @@ def sound_spans(session: ProjectSession, recording_id: str, task_code: str,
         out.append(ProposedSpan(int(a), int(b), float(conf), int(peak)))
     if faceless > len(spans) / 2 or not out:
         return None, (f"{faceless} of the {len(spans)} repetitions heard in the sound lie where no face is seen: the "
-                      "sound is not this face's; proposals come from the lips")
+                      "sound is not this face's")
     note = f", {faceless} heard where no face is seen left out" if faceless else ""
     return out, (f"from the sound: {meta['n_onsets']} syllable onsets, signal-to-noise {meta['snr_db']:.0f} dB{note}")
 

@@ -69,4 +69,4 @@ def test_poor_sound_falls_back_to_the_lips():
     rng = np.random.default_rng(0)
     noisy = track.mono() + rng.normal(0, 0.3, track.n_samples).astype(np.float32)
     proposals, meta = propose_from_sound(noisy, track.sample_rate, 0.0, np.arange(plan.n_frames) / FPS, "PA")
-    assert proposals is None and "from the lips" in meta["why"]
+    assert proposals is None and "too poor for proposals" in meta["why"] and "lips" not in meta["why"]
