@@ -33,7 +33,7 @@ from typing import Callable
 
 import numpy as np
 
-from neuroface_studio.acquisition.audio_source import AudioBlock
+from neuroface_studio.acquisition.audio_source import AudioBlock, block_level
 
 INSTALL_HINT = "Debian/Ubuntu: sudo apt-get install libportaudio2 (scripts/run.sh installs it)"
 
@@ -179,9 +179,8 @@ class MicrophoneSource:
             host = measured if late > 1.5 * self.block / self._rate or (overflow and late > 0) else expected
             self._samples = int(round((host - self.started_at) * self._rate)) + len(pcm)
             self.overflows += int(overflow)
-            peak = int(np.abs(pcm.astype(np.int32)).max()) if len(pcm) else 0
-            self.peak_dbfs = 20 * np.log10(max(peak, 1) / 32768.0)
-            self.clipped_blocks += int(peak >= 32767)
+            self.peak_dbfs, clipped = block_level(pcm)
+            self.clipped_blocks += int(clipped)
             deliver(AudioBlock(pcm.reshape(-1, self._channels), host))
             self.blocks_sent += 1
 

@@ -31,6 +31,13 @@ class AudioBlock:
     host_time_s: float  # time.perf_counter() of the block's first sample
 
 
+def block_level(pcm: np.ndarray) -> tuple[float, bool]:
+    """A block's peak in dBFS (-90.3 for silence) and whether it clipped: what every source's level
+    meter shows (``peak_dbfs``) and counts (``clipped_blocks``)."""
+    peak = int(np.abs(pcm.astype(np.int32)).max()) if len(pcm) else 0
+    return float(20 * np.log10(max(peak, 1) / 32768.0)), peak >= 32767
+
+
 class FileAudioSource:
     """A sound file delivered block by block in real time (``start(deliver)`` ... ``stop()``)."""
 
@@ -87,9 +94,8 @@ class FileAudioSource:
             wait = due - time.perf_counter()
             if wait > 0 and self._stop.wait(wait):
                 return
-            peak = int(np.abs(chunk.astype(np.int32)).max()) if len(chunk) else 0
-            self.peak_dbfs = 20 * np.log10(max(peak, 1) / 32768.0)
-            self.clipped_blocks += int(peak >= 32767)
+            self.peak_dbfs, clipped = block_level(chunk)
+            self.clipped_blocks += int(clipped)
             deliver(AudioBlock(chunk, t_first))
             self.blocks_sent += 1
             k += 1
