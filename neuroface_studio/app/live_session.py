@@ -13,13 +13,13 @@ import logging
 import threading
 from collections import deque
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 from neuroface_studio.acquisition.recorder import CaptureSession, RecordingStats
 from neuroface_studio.acquisition.source import Frame, FrameSource, SourceError
 from neuroface_studio.analysis.take_quality import QualityVerdict, TakeMeasures, assess_take, expected_duration_s
 from neuroface_studio.app.project_service import ProjectSession
+from neuroface_studio.app.summary import file_timing
 from neuroface_studio.domain.participants import Session
 from neuroface_studio.domain.project import now_iso
 from neuroface_studio.domain.recordings import Recording
@@ -62,17 +62,6 @@ def judge_take(session: ProjectSession, rec_id: str, task: str, measures: TakeMe
     except (OSError, StoreError) as exc:  # the project file still holds it
         log.warning("quality verdict of %s not stored in its recording file: %s", rec_id, exc)
     return verdict
-
-
-def _take_duration_s(path: Path, fps: float, frames: int) -> float:
-    """Seconds the take spans on its own clock (domain/timing.py), dropped frames included."""
-    from neuroface_studio.domain.timing import duration_from_timestamps
-    from neuroface_studio.store.errors import StoreError
-    from neuroface_studio.store.recording_file import read_timestamps
-    try:
-        return duration_from_timestamps(read_timestamps(path), fps)
-    except (OSError, StoreError):
-        return frames / fps
 
 
 class LiveSession:
@@ -230,7 +219,7 @@ class LiveSession:
         faces = round(self._faces / seen, 4) if self.pose is not None and seen else None
         verdict = judge_take(self.project, rec_id, task, TakeMeasures(
             stats.frames_written, stats.dropped, faces, frontal,
-            _take_duration_s(path, self.source.fps, stats.frames_written)))
+            file_timing(path, self.source.fps, stats.frames_written)["duration_s"]))
         project = self.project.project
         project.add_recording(Recording(
             id=rec_id, session_id=session_for_today(self.project, pid), task_code=task, fps=self.source.fps,

@@ -9,6 +9,22 @@ from neuroface_studio.domain.project import Project
 from neuroface_studio.domain.recordings import Recording
 
 
+def file_timing(path: Path, fps: float, n_frames: int) -> dict:
+    """``duration_s``, ``fps_effective`` and ``duration_from`` of the recording file at ``path`` from
+    its stored per-frame timestamps, else ("n_frames / fps") from its frame count and nominal rate."""
+    from neuroface_studio.domain.timing import duration_from_timestamps, effective_fps
+    from neuroface_studio.store.errors import StoreError
+    from neuroface_studio.store.recording_file import read_timestamps
+    try:
+        ts = read_timestamps(Path(path))
+    except (StoreError, OSError):
+        ts = None
+    if ts is not None and len(ts):
+        return {"duration_s": round(duration_from_timestamps(ts, fps), 6),
+                "fps_effective": round(effective_fps(ts, fps), 6), "duration_from": "timestamps"}
+    return {"duration_s": round(n_frames / fps, 6), "fps_effective": round(fps, 6), "duration_from": "n_frames / fps"}
+
+
 def recording_timing(recording: Recording, folder: Path | None) -> dict:
     """``duration_s`` and ``fps_effective`` of a recording from its stored per-frame timestamps.
 
@@ -18,18 +34,8 @@ def recording_timing(recording: Recording, folder: Path | None) -> dict:
     the recording file cannot be read (missing, damaged) or no folder is given.
     """
     if folder is not None:
-        from neuroface_studio.domain.timing import duration_from_timestamps, effective_fps
-        from neuroface_studio.store.errors import StoreError
-        from neuroface_studio.store.recording_file import read_timestamps
-        try:
-            ts = read_timestamps(Path(folder) / recording.file)
-        except (StoreError, OSError):
-            ts = None
-        if ts is not None and len(ts):
-            return {"duration_s": round(duration_from_timestamps(ts, recording.fps), 6),
-                    "fps_effective": round(effective_fps(ts, recording.fps), 6), "duration_from": "timestamps"}
-    duration = recording.n_frames / recording.fps
-    return {"duration_s": round(duration, 6), "fps_effective": round(recording.fps, 6),
+        return file_timing(Path(folder) / recording.file, recording.fps, recording.n_frames)
+    return {"duration_s": round(recording.n_frames / recording.fps, 6), "fps_effective": round(recording.fps, 6),
             "duration_from": "n_frames / fps"}
 
 
