@@ -159,46 +159,60 @@ def container_problem(path: Path) -> str | None:
         stated = _stated_end(path)
     except OSError:
         return None
-    if stated is not None and stated[0] > size_total:
+    if stated is not None and stated[0] > size_total + (stated[1] == "AVI"):  # AVI: a missing pad byte is harmless
         return cut_short_message(path, size_total, stated[0], stated[1])
     return None
 
 
-def unreadable_message(path: Path) -> str:
-    """Why OpenCV could not decode a frame of ``path``: what PyAV finds in it, and what to do."""
+def probe_streams(path: Path) -> dict | None:
+    """What PyAV finds in ``path``: ``video`` (codec names of the moving-picture streams, a cover picture
+    not counted), ``sound`` (codec names) and ``frames`` (the frame count the first video stream states,
+    0: none); None when PyAV cannot open it."""
+    try:
+        import av  # lazily, as acquisition/audio_file.py
+        with av.open(str(path)) as container:
+            cover = int(av.stream.Disposition.attached_pic)
+            video = [st for st in container.streams.video if not int(st.disposition) & cover]
+            return {"video": [st.codec_context.name for st in video],
+                    "covers": len(container.streams.video) - len(video),
+                    "sound": [st.codec_context.name for st in container.streams.audio],
+                    "frames": int(video[0].frames) if video else 0}
+    except Exception:  # noqa: BLE001 - not a format FFmpeg knows, or damaged at its start
+        return None
+
+
+def sound_only_message(path: Path, probe: dict | None) -> str | None:
+    """The refusal of a file that holds no moving picture (sound only, or sound and a cover picture), or None."""
+    if probe is None or probe["video"]:
+        return None
+    base = f"{path.name} could not be read as a video"
+    if probe["sound"]:
+        cover = " and a cover picture" if probe["covers"] else ""
+        return (f"{base}: it holds only sound ({', '.join(probe['sound'])}){cover}, no video stream. Import the "
+                "video file of the session (its sound track comes with it).")
+    return f"{base}: it holds no video stream. Import the video file of the session."
+
+
+def unreadable_message(path: Path, probe: dict | None) -> str:
+    """Why OpenCV could not decode a frame of ``path``, from what PyAV finds in it (``probe``), and what to do."""
     base = f"{path.name} could not be read as a video"
     redo = "export or convert it to MP4 (H.264) and import that"
-    try:
-        import av  # lazily, as acquisition/audio_file.py: only a failed import pays for it
-        with av.open(str(path)) as container:
-            video = list(container.streams.video)
-            sound = [s.codec_context.name for s in container.streams.audio]
-            if not video:
-                if sound:
-                    return (f"{base}: it holds only sound ({', '.join(sound)}) and no video stream. Import the "
-                            "video file of the session (its sound track comes with it).")
-                return f"{base}: it holds no video stream. Import the video file of the session."
-            codec = video[0].codec_context.name
-    except Exception:  # noqa: BLE001 - PyAV cannot open it either: not a known format
+    if probe is None:
         return (f"{base}: its content is not a video format FFmpeg knows (whatever its '{path.suffix}' name says), "
                 f"or its start is damaged. Check that it is the recording you meant; if it plays elsewhere, {redo}.")
-    return (f"{base}: it has a {codec} video stream but no frame of it could be decoded (a damaged file, or a "
-            f"codec this build cannot decode). If it plays elsewhere, {redo}.")
+    return sound_only_message(path, probe) or (
+        f"{base}: it has a {probe['video'][0]} video stream but no frame of it could be decoded (a damaged file, "
+        f"or a codec this build cannot decode). If it plays elsewhere, {redo}.")
 
 
-def stated_frame_count(path: Path) -> int | None:
-    """The frame count the container states (MP4/MOV sample table, AVI header; PyAV reads it), or None.
+def stated_frame_count(probe: dict | None) -> int | None:
+    """The frame count the container states (MP4/MOV sample table, AVI header), or None.
 
     Matroska/WebM state a duration, not a count: OpenCV's ``CAP_PROP_FRAME_COUNT`` is then duration x
     nominal fps, which a variable frame rate or a stream starting after 0 s makes wrong (a good file
     would read as missing frames), so no count is claimed for them.
     """
-    try:
-        import av  # lazily, as acquisition/audio_file.py
-        with av.open(str(path)) as container:
-            count = int(container.streams.video[0].frames) if container.streams.video else 0
-    except Exception:  # noqa: BLE001 - OpenCV decodes it; only the stated count is unknown
-        return None
+    count = probe["frames"] if probe is not None else 0
     return count if 0 < count < 10**9 else None
 
 
@@ -252,6 +266,10 @@ class VideoFileSource:
         problem = container_problem(self.path)  # by content: a cut MP4 named .avi is judged too
         if problem:
             raise SourceError(problem)
+        probe = probe_streams(self.path)
+        problem = sound_only_message(self.path, probe)  # OpenCV would take a cover picture for a 1-frame video
+        if problem:
+            raise SourceError(problem)
         ffmpeg = cv2.videoio_registry.hasBackend(cv2.CAP_FFMPEG)
         level = cv2.utils.logging.getLogLevel()
         cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)  # our message says why, once
@@ -262,10 +280,10 @@ class VideoFileSource:
             cv2.utils.logging.setLogLevel(level)
         if not ok or bgr is None:
             capture.release()
-            raise SourceError(unreadable_message(self.path))
+            raise SourceError(unreadable_message(self.path, probe))
         fps = float(capture.get(cv2.CAP_PROP_FPS) or 0.0)
         self._fps = fps if math.isfinite(fps) and 0 < fps <= 1000 else DEFAULT_FPS
-        self.declared_frames = stated_frame_count(self.path)
+        self.declared_frames = stated_frame_count(probe)
         height, width = bgr.shape[:2]
         intr = guessed_intrinsics(width, height)
         self._camera = CameraInfo(color=intr, depth=intr, depth_aligned_to_color=True, device=VIDEO_DEVICE)

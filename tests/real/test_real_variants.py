@@ -10,6 +10,8 @@ features with its rate.
 
 The damaged files a lab also sends (cut in half, empty, sound only, a text file named .mp4) must
 be refused with one line that says what is wrong and what to do, and leave the project as it was.
+A sound file with a cover picture is sound only (OpenCV decodes the picture as a one-frame video,
+and the import called it a still image to landmark with predict-image).
 """
 
 from __future__ import annotations
@@ -131,6 +133,7 @@ BAD_SAYS = {
     "empty": "empty (0 bytes)",
     "audio_only": "holds only sound",
     "audio_only_mp4": "holds only sound",
+    "audio_cover": "holds only sound (aac) and a cover picture",
     "text_as_mp4": "not a video format",
 }
 

@@ -41,6 +41,7 @@ BAD_VARIANTS = {
     "empty": (".mp4", "zero bytes"),
     "audio_only": (".m4a", "an AAC sound track, no video"),
     "audio_only_mp4": (".mp4", "an AAC sound track, no video, named .mp4"),
+    "audio_cover": (".mp4", "an AAC sound track and a cover picture (a one-frame MJPEG attached picture), no video"),
     "text_as_mp4": (".mp4", "a text file named .mp4"),
     "truncated_webm": (".webm", "the first half of the bytes of a VP9 WebM file"),
     "truncated_mkv": (".mkv", "the first half of the bytes of an H.264 Matroska file"),
@@ -141,6 +142,19 @@ def make_variant(src: Path, name: str, folder: Path, seconds: float = 2.0) -> Pa
         return path
     if name == "text_as_mp4":
         path.write_text("participant 7, session 2: see the lab notebook\n")
+        return path
+    if name == "audio_cover":
+        with av.open(str(path), "w", format="mp4") as c:
+            ast = c.add_stream("aac", rate=48000)
+            pic = c.add_stream("mjpeg", rate=1)
+            pic.width, pic.height, pic.pix_fmt = 320, 320, "yuvj420p"
+            pic.disposition = av.stream.Disposition.attached_pic
+            vf = av.VideoFrame.from_ndarray(np.full((320, 320, 3), 128, np.uint8), format="rgb24")
+            vf = vf.reformat(format="yuvj420p")
+            vf.pts, vf.time_base = 0, Fraction(1, 1)
+            c.mux(pic.encode(vf))
+            c.mux(pic.encode())
+            _write_tone(c, ast, seconds)
         return path
     if name in ("audio_only", "audio_only_mp4"):
         with av.open(str(path), "w", format="mp4" if name == "audio_only_mp4" else "ipod") as c:
