@@ -233,6 +233,10 @@ def classifier_sample(table: FeatureTable, task: str, groups: tuple[str, str] = 
         rows, _ = _classifier_rows(table, task, groups)
     except ValueError:
         rows = []
+    return _sample_of(rows, groups)
+
+
+def _sample_of(rows: list[dict], groups: tuple[str, str]) -> SampleSize:
     return sample_size.classifier_sample({g: len({r["participant"] for r in rows if r["group"] == g})
                                          for g in groups})
 
@@ -250,7 +254,7 @@ def classify(table: FeatureTable, task: str, groups: tuple[str, str] = ("HC", "A
     y = np.array([int(r["group"] == groups[1]) for r in rows])
     res = loso_random_forest(X, y, [r["participant"] for r in rows], n_estimators=n_estimators, seed=seed,
                              feature_names=list(FEATURE_NAMES))
-    sample = classifier_sample(table, task, groups)
+    sample = _sample_of(rows, groups)
     return {"task": task, "groups": list(groups), "space": space, **res,
             "n_per_group": dict(sample.counts), "not_enough": sample.reason,
             "minimum_per_group": sample.minimum}
