@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QMainWindow, QMenu, QMe
                                QWidget)
 
 from neuroface_studio import __version__
-from neuroface_studio.app.project_service import ProjectSession
+from neuroface_studio.app.project_service import ProjectSession, change_of
 from neuroface_studio.gui import settings as gui_settings
 from neuroface_studio.gui.analyze.workspace import AnalyzeWorkspacePanel
 from neuroface_studio.gui.annotate.dialogs import forget_journal, offer_journal_recovery
@@ -231,8 +231,13 @@ class MainWindow(ProjectJobsMixin, QMainWindow):
     def _on_undo_changed(self, session: ProjectSession) -> None:
         if session is not self.session:  # a listener left on a closed project's stack
             return
-        self.browser.set_project(session.project)
-        self.record_panel.project_changed()
+        event, command = session.undo.last_event
+        # the browser and Record show participants, sessions and recordings: an edit of repetitions or
+        # landmarks (every drag in Segment or Annotate) does not rebuild them; a save, undo of an
+        # import, a participant edit or anything of unknown extent does
+        if command is None or change_of(command).kind in ("participants", "recordings", "project"):
+            self.browser.set_project(session.project)
+            self.record_panel.project_changed()
         self._update_edit_state()
 
     def _update_edit_state(self) -> None:

@@ -200,6 +200,25 @@ def test_undo_redo_actions_follow_the_stack(opened_window):
     assert not win.isWindowModified()
 
 
+def test_repetition_edits_do_not_rebuild_the_browser_but_participant_edits_do(opened_window, monkeypatch):
+    """The project browser shows participants, sessions and recordings: a Segment or Annotate edit
+    (every drag) leaves it alone, a participant edit, an undo of it and a save rebuild it."""
+    from neuroface_studio.edits.project_commands import EditParticipant
+    from neuroface_studio.edits.repetition_commands import AddRepetition
+    win = opened_window
+    rebuilt = []
+    real = win.browser.set_project
+    monkeypatch.setattr(win.browser, "set_project", lambda project: (rebuilt.append(1), real(project)))
+    win.session.apply(AddRepetition(win.session.project, "P001-OPEN", 11, 11))
+    win.undo_action.trigger()
+    assert rebuilt == [] and win.undo_action.text() == "Undo"  # the window's edit state still followed
+    win.session.apply(EditParticipant(win.session.project, "P002", group="PD"))
+    assert len(rebuilt) == 1 and ("P002", "PD") in win.browser.participant_rows()
+    win.undo_action.trigger()
+    assert len(rebuilt) == 2 and ("P002", "ALS") in win.browser.participant_rows()
+    assert win.save() and len(rebuilt) == 3
+
+
 def test_dirty_project_asks_before_opening_another(opened_window, handmade_project, monkeypatch):
     from PySide6.QtWidgets import QMessageBox
 
