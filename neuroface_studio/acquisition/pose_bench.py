@@ -5,7 +5,6 @@ Run ``python -m neuroface_studio.acquisition.pose_bench`` to print the figures.
 
 from __future__ import annotations
 
-import time
 
 import numpy as np
 
