@@ -101,7 +101,8 @@ class ImportResult(RecordResult):
         if self.frames_declared is not None and self.frames_declared != self.frames_read and not self.cancelled:
             line += (f"\nnote: the file's header states {self.frames_declared} frames; {self.frames_read} could be "
                      "decoded, and all of them were written (headers often count frames the decoder never "
-                     "yields, e.g. an edit list; a file cut short also looks like this)")
+                     "yields: an edit list, an AVI index entry for a dropped frame, a clip cut before a key frame; "
+                     "a file cut short is refused before import, so this is not one)")
         from neuroface_studio.app.audio_import import audio_text
         line += "\n" + audio_text(self.audio, self.audio_note)
         if self.cancelled:
