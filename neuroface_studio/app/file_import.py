@@ -102,7 +102,7 @@ class ImportResult(RecordResult):
             line += (f"\nnote: the file's header states {self.frames_declared} frames; {self.frames_read} could be "
                      "decoded, and all of them were written (headers often count frames the decoder never "
                      "yields: an edit list, an AVI index entry for a dropped frame, a clip cut before a key frame; "
-                     "a file cut short is refused before import, so this is not one)")
+                     "a file cut short is refused before import wherever its container states its size)")
         from neuroface_studio.app.audio_import import audio_text
         line += "\n" + audio_text(self.audio, self.audio_note)
         if self.cancelled:
