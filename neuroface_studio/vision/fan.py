@@ -272,13 +272,14 @@ class FanPredictor:
         self._onnx = None
         if backend == "onnx":
             from neuroface_studio.vision.errors import ModelUnavailableError
-            from neuroface_studio.vision.fan_onnx import onnx_session
+            from neuroface_studio.vision.fan_onnx import onnx_export, onnx_session
 
             try:
-                self._onnx = onnx_session(self._net, info.sha256, weights_path, onnx_cache_dir, num_threads)
-                if precision == "int8":
-                    self._onnx = _int8_session(self.spec.input_size, info.sha256, weights_path, onnx_cache_dir,
-                                               num_threads)
+                if precision == "int8":  # quantised from the fp32 export; no fp32 session is built
+                    self._onnx = _int8_session(onnx_export(self._net, info.sha256, weights_path, onnx_cache_dir),
+                                               self.spec.input_size, num_threads)
+                else:
+                    self._onnx = onnx_session(self._net, info.sha256, weights_path, onnx_cache_dir, num_threads)
             except (ModelUnavailableError, OSError, RuntimeError, ValueError) as exc:
                 if not auto:
                     raise
@@ -348,13 +349,11 @@ class FanPredictor:
         return out
 
 
-def _int8_session(input_size: int, sha256: str, weights_path: Path | None, cache_dir, num_threads):
-    """The int8 ONNX Runtime session beside the fp32 export (quantised on first use, ~10-30 s)."""
+def _int8_session(fp32: Path, input_size: int, num_threads):
+    """The int8 ONNX Runtime session beside the fp32 export ``fp32`` (quantised on first use, ~10-30 s)."""
     from neuroface_studio.vision.fan_bench import calibration_crops
     from neuroface_studio.vision.fan_int8 import int8_path, int8_session
-    from neuroface_studio.vision.fan_onnx import onnx_cache_path
 
-    fp32 = onnx_cache_path(sha256, weights_path, cache_dir)
     crops = None if int8_path(fp32).is_file() else calibration_crops(input_size)
     return int8_session(fp32, crops, num_threads)
 

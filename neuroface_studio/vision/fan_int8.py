@@ -84,7 +84,10 @@ def quantize_fan(fp32_path: Path, calibration: np.ndarray, dest: Path | None = N
 def int8_session(fp32_path: Path, calibration: np.ndarray | None, num_threads: int | None = None):
     """An ONNX Runtime session of the int8 FAN for ``fp32_path`` (quantised first when not cached;
     then ``calibration`` crops are needed)."""
-    import onnxruntime as ort
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise ModelUnavailableError(f"the int8 FAN runs on ONNX Runtime, which is not installed ({exc})") from exc
 
     path = int8_path(fp32_path)
     if not path.is_file():

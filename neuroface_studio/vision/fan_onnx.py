@@ -56,13 +56,8 @@ def export_onnx(net, dest: Path) -> Path:
     return dest
 
 
-def onnx_session(net, sha256: str, weights_path: Path | None = None, cache_dir: str | Path | None = None,
-                 num_threads: int | None = None):
-    """An ``onnxruntime.InferenceSession`` for ``net``, exporting it to the cache first if needed."""
-    try:
-        import onnxruntime as ort
-    except ImportError as exc:
-        raise ModelUnavailableError(f"the ONNX backend needs onnxruntime ({exc}); {INSTALL_HINT}") from exc
+def onnx_export(net, sha256: str, weights_path: Path | None = None, cache_dir: str | Path | None = None) -> Path:
+    """The fp32 ONNX file of ``net`` in the cache, exported first if it is not there yet."""
     path = onnx_cache_path(sha256, weights_path, cache_dir)
     if not path.is_file():
         try:
@@ -70,6 +65,17 @@ def onnx_session(net, sha256: str, weights_path: Path | None = None, cache_dir: 
         except ImportError as exc:
             raise ModelUnavailableError(f"exporting FAN to ONNX needs onnx ({exc}); {INSTALL_HINT}") from exc
         export_onnx(net, path)
+    return path
+
+
+def onnx_session(net, sha256: str, weights_path: Path | None = None, cache_dir: str | Path | None = None,
+                 num_threads: int | None = None):
+    """An ``onnxruntime.InferenceSession`` for ``net``, exporting it to the cache first if needed."""
+    try:
+        import onnxruntime as ort
+    except ImportError as exc:
+        raise ModelUnavailableError(f"the ONNX backend needs onnxruntime ({exc}); {INSTALL_HINT}") from exc
+    path = onnx_export(net, sha256, weights_path, cache_dir)
     opts = ort.SessionOptions()
     if num_threads:
         opts.intra_op_num_threads = int(num_threads)

@@ -44,6 +44,20 @@ def test_int8_variant_of_fan_demo_is_close_to_fp32(tmp_path, onnx_dir):
     assert np.mean(err8) < 1.15 * np.mean(err32)
 
 
+def test_int8_opens_without_building_an_fp32_session(tmp_path, onnx_dir, monkeypatch):
+    """Opening the int8 model needs the fp32 export file only (to quantise from), never an fp32
+    ONNX Runtime session that would be thrown away."""
+    from neuroface_studio.vision import fan_onnx
+
+    def no_fp32_session(*args, **kwargs):
+        raise AssertionError("an fp32 session was built for the int8 model")
+
+    monkeypatch.setattr(fan_onnx, "onnx_session", no_fp32_session)
+    p8 = registry.open_predictor("fan-demo-int8", tmp_path / "store", onnx_cache_dir=onnx_dir, num_threads=1)
+    color, truth = next(iter(simulated_frames(1, participant="INT8S", seed=6)))
+    assert p8.precision == "int8" and np.isfinite(p8.predict(color, _box(truth)).points_px).all()
+
+
 def test_int8_refused_where_it_cannot_run(tmp_path):
     with pytest.raises(registry.ModelRegistryError, match="FAN models only"):
         registry.open_predictor("dlib68", tmp_path / "store", precision="int8")
