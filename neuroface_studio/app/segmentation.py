@@ -169,9 +169,13 @@ def propose_for_recording(session: ProjectSession, recording_id: str, model: str
                                  cancel=cancel, store_dir=store_dir)
         source, out.landmarked, out.landmarking = res.model, True, res
     out.model = source
-    values = trace_for_recording(session, recording_id, trace_name, source)
+    speech = params is None and rec.task_code.upper() in SPEECH_TASKS
+    # the track, its pose and the frame times are read once for every trace the proposal needs
+    track, traces = traces_for_recording(session, recording_id, (trace_name,) + (
+        ("lip_aperture", "jaw_opening") if speech else ()), source)
+    values = traces[trace_name]
     out.trace_values = values
-    face = np.isfinite(read_track(session, recording_id, source).landmarks_px).all(axis=(1, 2))
+    face = np.isfinite(track.landmarks_px).all(axis=(1, 2))
     faces = int(face.sum())
     if not np.isfinite(values).any() and faces == 0:
         out.problem = (f"no face was found on any frame of {recording_id} (model {source}); "
@@ -184,13 +188,10 @@ def propose_for_recording(session: ProjectSession, recording_id: str, model: str
         times = recording_times(session, recording_id, len(values))
         out.time_source = times.describe()
         from neuroface_studio.app.sound_proposals import combine_with_lips, sound_spans  # issue 19
-        speech = params is None and rec.task_code.upper() in SPEECH_TASKS
         speech_fallback = False
         if speech:  # issue 18: syllable-rate oscillation of the lips and jaw (no sound needed)
-            lips = values if trace_name == "lip_aperture" else trace_for_recording(session, recording_id,
-                                                                                      "lip_aperture", source)
-            jaw = trace_for_recording(session, recording_id, "jaw_opening", source)
-            out.spans = list(propose_speech_timed(lips, jaw, rec.fps, rec.task_code, times).spans)
+            out.spans = list(propose_speech_timed(traces["lip_aperture"], traces["jaw_opening"], rec.fps,
+                                                  rec.task_code, times).spans)
             if not out.spans:  # no syllable rhythm (a short or free-talking clip): the movement method, said
                 out.spans = plausible_repetitions(list(propose_repetitions(values, rec.fps, p, times=times).spans),
                                                   rec.task_code, times.t_s)
@@ -229,6 +230,14 @@ def trace_for_recording(session: ProjectSession, recording_id: str, trace: str |
     turned away (the head pose from the landmarks beyond the live feedback's red thresholds, or a
     sideways turn seen in the landmarks; and 0.08 s either side) are NaN.
     """
+    name = trace or task_trace_name(session, recording_id)
+    return traces_for_recording(session, recording_id, (name,), model, store_dir)[1][name]
+
+
+def traces_for_recording(session: ProjectSession, recording_id: str, traces: tuple[str, ...],
+                         model: str | None = None, store_dir: Path | None = None):
+    """(the landmark track, {name: trace (T,)}) for several traces of one recording, reading the
+    track, its head pose and the frame times once (:func:`trace_for_recording` for one trace)."""
     source = model or landmark_source(session, recording_id, None, store_dir)
     if source is None:
         raise ValueError(f"recording {recording_id} has no landmark track yet; landmark it (Analyze > Landmark, "
@@ -238,8 +247,8 @@ def trace_for_recording(session: ProjectSession, recording_id: str, trace: str |
     fps = 1.0 / recording_times(session, recording_id, len(points)).median_interval_s  # frames per real second
     red = _red_frames(session, recording_id, len(points), source)
     points[red] = np.nan  # head turned away (pose from the landmarks, live feedback's red thresholds)
-    return compute_trace(trace or task_trace_name(session, recording_id), points,
-                         max_gap=max(1, int(round(0.1 * fps))), turn_margin=int(round(0.08 * fps)))
+    gap, margin = max(1, int(round(0.1 * fps))), int(round(0.08 * fps))
+    return track, {name: compute_trace(name, points, max_gap=gap, turn_margin=margin) for name in dict.fromkeys(traces)}
 
 
 def _red_frames(session: ProjectSession, recording_id: str, n: int, model: str | None = None) -> np.ndarray:
