@@ -36,9 +36,10 @@ from neuroface_studio.gui.widgets.jobs_panel import PROJECT_CONTENTS, RECORDINGS
 from neuroface_studio.gui.widgets.messages import DONE_STYLE, ERROR_STYLE, INFO_STYLE, WARN_STYLE
 from neuroface_studio.gui.widgets.workers import JobWorker
 
-VIDEO_FILES = (".mp4", ".avi", ".mov", ".mkv")
-FILE_FILTER = ("RealSense recordings (*.bag *.db3);;Videos (*.mp4 *.avi *.mov *.mkv);;"
-               "All importable files (*.bag *.db3 *.mp4 *.avi *.mov *.mkv);;All files (*)")
+VIDEO_FILES = (".mp4", ".mov", ".m4v", ".3gp", ".mkv", ".webm", ".avi")  # cameras, phones, browsers, exports
+_VIDEO_GLOB = " ".join(f"*{s}" for s in VIDEO_FILES)
+FILE_FILTER = (f"RealSense recordings (*.bag *.db3);;Videos ({_VIDEO_GLOB});;"
+               f"All importable files (*.bag *.db3 {_VIDEO_GLOB});;All files (*)")
 #: a recording added, and the project file saved on the import's own session (the window's copy is
 #: reopened when it ends, so it is not edited meanwhile)
 IMPORT_WRITES = (RECORDINGS, PROJECT_CONTENTS)
@@ -51,7 +52,7 @@ def import_plan(path_text: str) -> tuple[str, str]:
     """(style, text): what importing ``path_text`` will do, or why it cannot."""
     text = path_text.strip()
     if not text:
-        return INFO_STYLE, "Choose a RealSense recording (.bag, .db3) or a video file (.mp4, .avi, .mov, .mkv)."
+        return INFO_STYLE, "Choose a RealSense recording (.bag, .db3) or a video file (.mp4, .mov, .mkv, .webm, .avi, …)."
     path = Path(text)
     if not path.is_file():
         return ERROR_STYLE, f"{path.name or text} does not exist or is not a file."
