@@ -98,3 +98,13 @@ def real_faces():
             pytest.fail(msg)
         pytest.skip(msg)
     return mod.cache_dir()
+
+
+@pytest.fixture
+def one_thread():
+    """torch on one thread for the test: deterministic sums, and no thread spinning on a loaded CI machine."""
+    torch = pytest.importorskip("torch")
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n)

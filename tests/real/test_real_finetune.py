@@ -43,14 +43,6 @@ def _cli(*args) -> dict | str:
     return json.loads(text) if "--json" in args else text
 
 
-@pytest.fixture
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)  # deterministic sums, and no thread spinning on a loaded CI machine
-    yield
-    torch.set_num_threads(n)
-
-
 def test_corrections_of_one_real_person_bring_fan_demo_closer_on_another(real_faces, tmp_path, monkeypatch,
                                                                           one_thread):
     from neuroface_studio.app.landmarking import read_track

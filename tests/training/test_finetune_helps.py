@@ -29,14 +29,6 @@ from simhelpers import simulate_project  # noqa: E402
 MARGINS = {"ALS": 0.002, "PS": 0.001, "all": 0.0015}  # NRMSE (fraction): 0.2, 0.1, 0.15 point
 
 
-@pytest.fixture
-def one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)  # deterministic sums, and no thread spinning on a loaded CI machine
-    yield
-    torch.set_num_threads(n)
-
-
 def test_finetune_lowers_the_held_out_patients_nrmse(tmp_path, capsys, one_thread):
     proj = simulate_project(tmp_path / "proj", participants=6, groups=("HC", "ALS", "PS"), tasks=("OPEN",),
                             seed=7, fps=15, duration_scale=0.2, annotators=0)
