@@ -40,7 +40,7 @@ def test_sigkill_at_random_moments_loses_at_most_one_second(handmade_project):
         procs = []
         for k in range(batch, min(ROUNDS, batch + AT_ONCE)):
             pid = "P001" if k % 2 == 0 else "P002"
-            procs.append((k, subprocess.Popen(
+            procs.append((pid, subprocess.Popen(
                 [sys.executable, "-m", "neuroface_studio", "record", str(handmade_project), "--participant", pid,
                  "--task", "SMILE", "--duration", "60", "--fps", "30", "--seed", str(k)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)))
@@ -55,26 +55,25 @@ def test_sigkill_at_random_moments_loses_at_most_one_second(handmade_project):
         assert len(starts) == len(procs), "every recorder started"
         time.sleep(0.5)
         kill_at = {}
-        for k, proc in procs:
+        for pid, proc in procs:
             time.sleep(rng.uniform(0.0, 0.8))
             proc.send_signal(signal.SIGKILL)
-            kill_at[proc.pid] = time.monotonic()
-        for k, proc in procs:
+            kill_at[pid] = time.monotonic()
+        for pid, proc in procs:
             proc.wait(30)
             assert proc.returncode == -signal.SIGKILL
             killed += 1
-        # which file belongs to which process is not known from outside: compare the earliest
-        # start with the earliest kill, etc. (starts and kills happen in the same order)
-        names = sorted(starts, key=starts.get)
-        kills = sorted(kill_at.values())
-        for name, t_kill in zip(names, kills):
+        # each batch records one take of P001 and one of P002 at once: a file's participant (the
+        # start of its recording ID) says which process wrote it, whichever started first
+        for name, t_start in starts.items():
             h5 = rec_dir / name[1:].removesuffix(".reserve")
+            t_kill = kill_at[h5.name.split("-")[0]]
             with RecordingReader(h5) as r:  # opens, whatever the moment of the kill
                 assert not r.complete
                 ts = r.timestamps_s()
                 recorded = float(ts[-1] - ts[0]) if len(ts) else 0.0
                 empty += r.n_frames == 0
-            losses.append((t_kill - starts[name]) - recorded)
+            losses.append((t_kill - t_start) - recorded)
             reserve_path(h5).unlink(missing_ok=True)  # a killed recorder cannot remove its reserve
     assert killed == ROUNDS
     res = _cli("project", "recover", handmade_project, "--json")
