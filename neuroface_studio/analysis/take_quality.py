@@ -13,10 +13,13 @@ dropped frames   dropped / (written+dropped)  > 5 %       > 20 %    the timestam
                                                                     5 syllables and peaks are lost
 face found       frames with a face / frames  < 95 %      < 80 %    a frame without a face has no
                                                                     landmarks: the same loss as a drop
-facing camera    frontal frames / frames      < 80 %      < 50 %    a turned head distorts the 2-D
-                 (the live feedback's green)                        distances and asymmetry; with
-                                                                    under half the take frontal the
-                                                                    task is mostly measured turned
+facing camera    1 - turned-away frames /     < 80 %      < 50 %    a frame with the head turned
+                 frames with a face (turned                         away is left out of the traces
+                 away: the live feedback's                          and features (a turned head
+                 red, beyond max + amber                            distorts 2-D distances and
+                 margin)                                            asymmetry): beyond 1 in 5 the
+                                                                    task is thinly measured, beyond
+                                                                    half mostly not at all
 duration         seconds / the task's         < 80 %      < 50 %    too short to hold the task's
                  shortest plausible take                            repetitions (or REST's 20 s)
 ===============  ===========================  ==========  ========  =================================
@@ -25,7 +28,10 @@ The shortest plausible take of a task (:func:`expected_duration_s`): its fixed d
 20 s); else its repetitions x :data:`SECONDS_PER_REPETITION` (1 s: a maximal mouth opening and
 closing, a smile, "Buy Bobby a puppy" take at least about a second each); else, for a
 diadochokinetic task on one breath (PA, PATAKA), :data:`DDK_SECONDS` (5 s, the usual DDK
-sample). A quantity that was not measured (no pose feedback: no frontal fraction or face count;
+sample). A take measured before rule 2 (no turned-away share) is judged on its frontal fraction
+(the live feedback's green) with the same limits; rule 2 judges what the measurements leave out,
+so a face a little off straight ahead (amber in the live view, 10-15 deg) is not a retake.
+A quantity that was not measured (no pose feedback: no frontal fraction or face count;
 a task not in the protocol: no expected duration) is not judged, and the verdict says so.
 
 Qt-free and I/O-free: the recorder and the importer (app/live_session.py, app/file_import.py)
@@ -47,7 +53,7 @@ _RANK = {GREEN: 0, AMBER: 1, RED: 2}
 #: the word a list shows for each level
 LEVEL_WORDS = {GREEN: "good", AMBER: "check", RED: "retake"}
 #: version of the rule stored with each verdict (a later rule can tell old verdicts apart)
-RULE_VERSION = 1
+RULE_VERSION = 2  # 2: "facing the camera" is the share not turned away (was: the frontal share)
 
 SECONDS_PER_REPETITION = 1.0  #: shortest plausible repetition of a repeated task (s)
 DDK_SECONDS = 5.0  #: shortest plausible take of an "as many as you can on one breath" task (s)
@@ -85,10 +91,12 @@ class TakeMeasures:
     duration_s: float | None = None  # the take's length on its own clock
     expected_s: float | None = None  # the task's shortest plausible take (expected_duration_s)
     task: str = ""
+    turned_fraction: float | None = None  # frames with the head turned away / frames with a face (rule 2)
 
     def to_dict(self) -> dict:
         return {"frames": self.frames, "dropped": self.dropped, "face_fraction": _round(self.face_fraction),
-                "frontal_fraction": _round(self.frontal_fraction), "duration_s": _round(self.duration_s, 3),
+                "frontal_fraction": _round(self.frontal_fraction), "turned_fraction": _round(self.turned_fraction),
+                "duration_s": _round(self.duration_s, 3),
                 "expected_s": self.expected_s, "task": self.task}
 
 
@@ -170,13 +178,23 @@ def assess_take(m: TakeMeasures, thresholds: QualityThresholds | None = None) ->
                        "close other programs or lower the frame rate"))
     share = m.duration_s / m.expected_s if _known(m.duration_s) and _known(m.expected_s) and m.expected_s > 0 else None
     what = f"{m.task} needs" if m.task else "the task needs"
+    if _known(m.turned_fraction):  # rule 2: what the measurements leave out
+        facing = 1.0 - m.turned_fraction
+
+        def facing_reason(v: float) -> str:
+            return (f"the head was turned away from the camera in {1 - v:.0%} of the frames with a face "
+                    "(those frames are left out of the measurements)")
+    else:  # a take judged before rule 2: its frontal share
+        facing = m.frontal_fraction
+
+        def facing_reason(v: float) -> str:
+            return f"the participant faced the camera in only {v:.0%} of frames"
     # (name when not measured, share 0..1 or None, amber and red limits: below them is worse, reason, advice)
     for name, value, amber, red, reason, advice in (
             ("face found", m.face_fraction, t.face_amber, t.face_red,
              lambda v: f"the face was not found in {1 - v:.0%} of frames",
              "check the lighting and that the whole face is in the picture"),
-            ("facing the camera", m.frontal_fraction, t.frontal_amber, t.frontal_red,
-             lambda v: f"the participant faced the camera in only {v:.0%} of frames",
+            ("facing the camera", facing, t.frontal_amber, t.frontal_red, facing_reason,
              "ask the participant to look at the camera"),
             ("duration", share, t.duration_amber, t.duration_red,
              lambda v: f"the take lasted {m.duration_s:.1f} s; {what} at least {m.expected_s:.0f} s",

@@ -182,6 +182,17 @@ class _PoseSampler:
         return None if value is None else round(value, 4)
 
     @property
+    def turned_fraction(self) -> float | None:
+        """Share of the frames with a face whose head is turned away (the live view's red for the angles),
+        relative to the file's own straight ahead as :attr:`frontal_fraction`; None without an estimate."""
+        from neuroface_studio.acquisition.feedback import POSE_NONE, POSE_TURNED, pose_grades, straight_ahead
+        if not self.angles:
+            return None
+        grades = pose_grades(straight_ahead(self.angles))
+        faces = int((grades != POSE_NONE).sum())
+        return round(float((grades == POSE_TURNED).sum() / faces), 4) if faces else None
+
+    @property
     def face_fraction(self) -> float | None:
         """Share of the frames whose (sampled) pose estimate found a face; None without an estimator."""
         if self.estimator is None or not self.angles:
@@ -392,7 +403,8 @@ def _add_recording(session, source, name, rec_id, participant_id, task, created,
         notes.append(f"stopped early: {stats.error}")
     frontal = sampler.frontal_fraction
     verdict = judge_take(session, rec_id, task, TakeMeasures(stats.frames_written, missing, sampler.face_fraction,
-                                                             frontal, duration))
+                                                             frontal, duration,
+                                                             turned_fraction=sampler.turned_fraction))
     session.project.add_recording(Recording(
         id=rec_id, session_id=session_for_today(session, participant_id), task_code=task, fps=round(fps, 6),
         n_frames=stats.frames_written, camera=source.camera, file=f"{RECORDINGS_DIR}/{rec_id}.h5",

@@ -81,6 +81,7 @@ class LiveSession:
         self._current: tuple[str, str, str, str] | None = None  # rec_id, participant, task, created
         self._levels = {0: 0, 1: 0, 2: 0, 3: 0}
         self._faces = 0  # frames of the current recording whose pose estimate found a face
+        self._turned = 0  # ... and whose head pose is turned away (the live view's red for the angles)
         self._recent = deque(maxlen=60)  # recent pose estimates (capture thread appends)
         self._capture_started = False
 
@@ -175,7 +176,10 @@ class LiveSession:
         if est is None or not est.face_found:
             return None, code
         self._faces += 1
-        return (est.yaw_deg, est.pitch_deg, est.roll_deg, est.distance_mm), code
+        from neuroface_studio.acquisition.feedback import POSE_TURNED, pose_grades
+        angles = (est.yaw_deg, est.pitch_deg, est.roll_deg)
+        self._turned += int(pose_grades([angles], self.thresholds)[0] == POSE_TURNED)
+        return (*angles, est.distance_mm), code
 
     # -- recording -------------------------------------------------------------------
     def start_recording(self, participant_id: str, task: str) -> str:
@@ -192,6 +196,7 @@ class LiveSession:
         created = now_iso()
         self._levels = {0: 0, 1: 0, 2: 0, 3: 0}
         self._faces = 0
+        self._turned = 0
         self._capture.start_recording(recordings_dir(self.project.folder) / f"{rec_id}.h5", rec_id, task, created,
                                       participant_id=participant_id, audio=self.audio)
         self._current = (rec_id, participant_id, task, created)
@@ -217,9 +222,10 @@ class LiveSession:
         frontal = round(self._levels[1] / known, 4) if known else None
         seen = sum(self._levels.values())
         faces = round(self._faces / seen, 4) if self.pose is not None and seen else None
+        turned = round(self._turned / self._faces, 4) if self.pose is not None and self._faces else None
         verdict = judge_take(self.project, rec_id, task, TakeMeasures(
             stats.frames_written, stats.dropped, faces, frontal,
-            file_timing(path, self.source.fps, stats.frames_written)["duration_s"]))
+            file_timing(path, self.source.fps, stats.frames_written)["duration_s"], turned_fraction=turned))
         project = self.project.project
         project.add_recording(Recording(
             id=rec_id, session_id=session_for_today(self.project, pid), task_code=task, fps=self.source.fps,

@@ -119,3 +119,24 @@ def test_recording_verdict_prefers_the_stored_one_and_judges_old_takes_from_thei
     old = recording_verdict(_recording({"dropped": 0, "frontal_fraction": 0.9}), OPEN)
     assert old.level == RED and "lasted 2.0 s" in old.reasons[0] and "face found" in old.not_judged
     assert recording_verdict(_recording({}), OPEN) is None  # simulated: nothing known
+
+
+@pytest.mark.parametrize("turned, level", [(0.0, GREEN), (0.19, GREEN), (0.24, AMBER), (0.49, AMBER), (0.51, RED)])
+def test_rule_2_judges_the_frames_turned_away_not_the_frontal_share(turned, level):
+    """Rule 2: "facing the camera" is the share of frames with a face NOT turned away (those are
+    left out of the measurements); a face a little off straight ahead (amber live, 10-15 deg) all
+    take long is no retake. The frontal share is kept for display but not judged when the
+    turned-away share is known."""
+    v = assess_take(TakeMeasures(600, 0, 1.0, 0.30, 10.0, 5.0, "OPEN", turned_fraction=turned))
+    assert v.level == level, v
+    if level != GREEN:
+        assert v.reasons == (f"the head was turned away from the camera in {turned:.0%} of the frames with a face "
+                             "(those frames are left out of the measurements)",)
+        assert v.suggestion == "ask the participant to look at the camera"
+    assert v.measures["turned_fraction"] == turned and v.measures["frontal_fraction"] == 0.30
+    assert v.to_dict()["rule"] == 2
+
+
+def test_a_take_without_a_turned_away_share_is_judged_on_its_frontal_share():
+    v = take(frontal=0.45)  # a verdict of before rule 2, or a summary that has only the frontal share
+    assert v.level == RED and v.reasons == ("the participant faced the camera in only 45% of frames",)

@@ -92,6 +92,21 @@ def test_imported_real_videos_are_judged_on_face_presence_and_length(real_faces,
         assert reader.take_quality() == none.verdict.to_dict()
 
 
+def test_a_real_face_a_little_off_straight_ahead_is_checked_not_retaken(real_faces, handmade_project):
+    """WolfgangLanger_Pexels.mp4: a real talking face, filmed from below, leaning back; 45% of it is
+    frontal (green, within 10 deg) and 24% turned away (beyond 15 deg, left out of the traces).
+    Rule 1 called it "Retake: faced the camera in only 45%"; rule 2 judges what the measurements
+    leave out: usable, but check, with the share turned away."""
+    from neuroface_studio.acquisition.video_file import VideoFileSource
+    from neuroface_studio.app.file_import import import_recording
+    s = ProjectSession.open(handmade_project)
+    v = import_recording(s, "P002", "OPEN", VideoFileSource(real_faces / "WolfgangLanger_Pexels.mp4")).verdict
+    m = v.measures
+    assert 0.35 <= m["frontal_fraction"] <= 0.55 and 0.15 <= m["turned_fraction"] <= 0.35, m
+    assert v.level == "amber" and len(v.reasons) == 1, v
+    assert v.reasons[0].startswith("the head was turned away from the camera in") and v.word == "check"
+
+
 def test_the_participant_report_lists_each_recordings_quality(handmade_project, tmp_path):
     pypdf = pytest.importorskip("pypdf")
     from neuroface_studio.app.report import write_report
