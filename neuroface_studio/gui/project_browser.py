@@ -15,13 +15,12 @@ from PySide6.QtWidgets import QHeaderView, QLabel, QTreeWidget, QTreeWidgetItem,
 
 from neuroface_studio.analysis.take_quality import recording_verdict
 from neuroface_studio.domain.project import Project
+from neuroface_studio.gui.widgets.messages import QUALITY_COLORS
 
 _ROLE_KIND = Qt.ItemDataRole.UserRole
 _ROLE_ID = Qt.ItemDataRole.UserRole + 1
 
 GROUP_COLORS = {"HC": "#3c8d5a", "ALS": "#b5542c", "PS": "#4a6fb5", "PD": "#8a5ab5", "FP": "#b59a2c"}
-#: the recording quality gate's levels (analysis/take_quality.py) in the Details column
-QUALITY_COLORS = {"green": "#2e7d32", "amber": "#b26a00", "red": "#c62828"}
 _ROLE_QUALITY = Qt.ItemDataRole.UserRole + 2
 
 

@@ -68,7 +68,35 @@ def test_review_lists_each_recordings_quality(main_window, handmade_project, qtb
     assert browser.select_recording(red.recording_id)
     viewer = main_window.viewer
     qtbot.waitUntil(lambda: viewer.recording_id == red.recording_id, timeout=5000)
-    assert viewer.title_label.text().endswith("— quality: retake")
-    assert viewer.title_label.toolTip() == red.verdict.headline()
+    assert viewer.quality_label.text() == "quality: retake" and "#c62828" in viewer.quality_label.styleSheet()
+    assert viewer.quality_label.toolTip() == red.verdict.headline()
+    assert viewer.title_label.toolTip() == viewer.title_label.text() + "\n" + red.verdict.headline()
     assert red.verdict.headline().startswith("Retake: 5")  # 50 % (51 % should the queue drop one too)
     assert "% of frames were dropped" in red.verdict.headline()
+
+
+def test_a_long_title_ends_in_an_ellipsis_and_its_neighbours_keep_their_room(qtbot):
+    """Review's title row in a narrow window: the title (an ElidedLabel) gives way and is painted
+    with "…", the quality word and the landmark list keep their whole width; ``text()`` stays whole."""
+    from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
+
+    from neuroface_studio.gui.widgets.elided_label import ElidedLabel
+    row = QWidget()
+    qtbot.addWidget(row)
+    title = ElidedLabel("P007-OPEN-2 — OPEN (Open the mouth as wide as you can) — P007 (ALS)")
+    quality = QLabel("quality: retake")
+    combo = QComboBox()
+    combo.addItem("dlib68 (every frame)")
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+    combo.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+    layout = QHBoxLayout(row)
+    layout.addWidget(title, 1)
+    layout.addWidget(quality)
+    layout.addWidget(combo)
+    row.resize(420, 40)
+    row.show()
+    qtbot.waitExposed(row)
+    assert title.width() < title.fontMetrics().horizontalAdvance(title.text())  # it does not fit ...
+    assert quality.width() >= quality.sizeHint().width() and combo.width() >= combo.sizeHint().width()
+    assert title.text().startswith("P007-OPEN-2") and title.text().endswith("(ALS)")  # ... but is kept whole
+    title.grab()  # paints the elided text without error

@@ -16,8 +16,8 @@ import logging
 
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QStackedLayout, QStyle,
-                               QToolButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QSizePolicy, QSlider, QSpinBox, QStackedLayout,
+                               QStyle, QToolButton, QVBoxLayout, QWidget)
 
 from neuroface_studio.app.project_service import ProjectSession
 from neuroface_studio.app.landmarking import read_track, tracks_of
@@ -25,6 +25,8 @@ from neuroface_studio.domain.frames import FRAME_NUMBERING, frame_text
 from neuroface_studio.domain.truth import GroundTruth
 from neuroface_studio.gui.widgets.frame_panes import FramePanesWidget
 from neuroface_studio.gui.widgets.repetition_strip import RepetitionStripWidget
+from neuroface_studio.gui.widgets.elided_label import ElidedLabel
+from neuroface_studio.gui.widgets.messages import QUALITY_COLORS
 from neuroface_studio.store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -77,11 +79,15 @@ class VideoViewerWidget(QWidget):
         self._stack.addWidget(self.panes)
         self._stack.addWidget(self.message_label)
 
-        self.title_label = QLabel()
+        self.title_label = ElidedLabel()  # a long title ends in "…" (its full text is in the tooltip)
         self.title_label.setObjectName("viewerTitle")
         self.title_label.setStyleSheet("QLabel#viewerTitle { font-size: 12pt; font-weight: 600; }")
+        # the title gives way; the quality word beside it and the landmark list never do
+        self.quality_label = QLabel()  # the recording quality gate's word (analysis/take_quality.py)
+        self.quality_label.setObjectName("viewerQuality")
         self.overlay_combo = QComboBox()
         self.overlay_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # no text cut
+        self.overlay_combo.setSizePolicy(QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
         self.overlay_combo.setToolTip("Landmarks drawn on the colour image")
         self._overlay_choice: str | None = None  # the overlay the user chose (kept across recordings)
         self.overlay_combo.currentIndexChanged.connect(lambda _i: self._draw_overlay())
@@ -93,6 +99,7 @@ class VideoViewerWidget(QWidget):
         self.landmark_button.clicked.connect(lambda: self.recording_id and self.landmark_requested.emit(self.recording_id))
         top = QHBoxLayout()
         top.addWidget(self.title_label, 1)
+        top.addWidget(self.quality_label)
         top.addWidget(self.landmark_button)
         top.addWidget(QLabel("Landmarks:"))
         top.addWidget(self.overlay_combo)
@@ -177,6 +184,7 @@ class VideoViewerWidget(QWidget):
         self.tracks = {}
         self.panes.clear_frame()
         self.title_label.clear()
+        self.quality_label.clear()
         self.info_label.clear()
         self.warning_label.hide()
         self.strip.set_content(0, [], [])
@@ -230,9 +238,14 @@ class VideoViewerWidget(QWidget):
         task = project.protocol.task(rec.task_code).name if rec.task_code in project.protocol.codes else ""
         from neuroface_studio.analysis.take_quality import recording_verdict  # the recording quality gate
         verdict = recording_verdict(rec, project.protocol.task(rec.task_code) if task else None)
-        quality = f" — quality: {verdict.word}" if verdict is not None else ""
-        self.title_label.setToolTip(verdict.headline() if verdict is not None else "")
-        return f"{recording_id} — {rec.task_code}{f' ({task})' if task else ''} — {p.id} ({p.group.value}){quality}"
+        title = f"{recording_id} — {rec.task_code}{f' ({task})' if task else ''} — {p.id} ({p.group.value})"
+        self.title_label.setToolTip(title + (f"\n{verdict.headline()}" if verdict is not None else ""))
+        self.quality_label.setText(f"quality: {verdict.word}" if verdict is not None else "")
+        self.quality_label.setToolTip(verdict.headline() if verdict is not None else "")
+        self.quality_label.setStyleSheet(
+            f"QLabel#viewerQuality {{ font-size: 11pt; font-weight: 600; color: {QUALITY_COLORS[verdict.level]}; }}"
+            if verdict is not None else "")
+        return title
 
     def overlay_sources(self) -> list[str]:
         """Overlay choices (keys) for the open recording: truth, each model's landmark track (every

@@ -8,6 +8,8 @@ INFO_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #eef4fb; co
 ERROR_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #fdecea; color: #8a1c12; }"
 WARN_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #fff8e1; color: #6d4c00; }"
 DONE_STYLE = "QLabel { padding: 8px; border-radius: 4px; background: #e8f5e9; color: #1b5e20; }"
+#: the recording quality gate's levels (analysis/take_quality.py): the browser's Details, Review's title
+QUALITY_COLORS = {"green": "#2e7d32", "amber": "#b26a00", "red": "#c62828"}
 
 
 def show_message(label: QLabel, text: str, style: str = INFO_STYLE) -> None:
