@@ -123,16 +123,16 @@ def _spec(name, description, function, points, power=1) -> TraceSpec:
 
 #: Every trace the app knows, by name (the names protocol files may use in ``trace``).
 TRACES: dict[str, TraceSpec] = {s.name: s for s in (
-    _spec("lip_aperture", "inner lip opening: mean of 61-67, 62-66, 63-65 (OPEN, speech)",
+    _spec("lip_aperture", "inner lip opening: mean of 61-67, 62-66, 63-65 (the trace of OPEN and the speech tasks)",
           _lip_aperture, [i for pair in INNER_LIP_PAIRS for i in pair]),
     _spec("outer_lip_aperture", "outer lip opening: mean of 50-58, 51-57, 52-56",
           _outer_lip_aperture, [i for pair in OUTER_LIP_PAIRS for i in pair]),
-    _spec("mouth_width", "distance between the mouth corners 48-54 (SPREAD, SMILE, KISS, BLOW)",
+    _spec("mouth_width", "distance between the mouth corners 48-54 (the trace of SPREAD, SMILE, KISS and BLOW)",
           _mouth_width, MOUTH_CORNERS),
     _spec("inner_mouth_width", "distance between the inner mouth corners 60-64", _inner_mouth_width, (60, 64)),
     _spec("mouth_area", "area inside the inner lips 60-67 (per face size squared)", _mouth_area,
           INNER_LIP_RING, power=2),
-    _spec("brow_height", "mean distance of each brow (17-21, 22-26) to its eye centre (36-41, 42-47) (BROW)",
+    _spec("brow_height", "mean distance of each brow (17-21, 22-26) to its eye centre (36-41, 42-47) (the trace of BROW)",
           _brow_height, [*RIGHT_BROW, *LEFT_BROW, *RIGHT_EYE, *LEFT_EYE]),
     _spec("jaw_opening", "distance from the nose base 33 to the chin 8", _jaw_opening, (NOSE_TIP_BOTTOM, CHIN)),
     _spec("lower_lip_height", "distance from the nose base 33 to the lower lip 57", _lower_lip_height,
