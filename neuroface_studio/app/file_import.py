@@ -371,9 +371,10 @@ def check_disk_space(session: ProjectSession, source: FrameSource, name: str, fr
         frames = min(frames, max_frames) if frames else None
     if not frames:
         return
-    raw = frame.color.nbytes + frame.depth.nbytes
+    # a plain video's depth is all zeros, which the codec stores in next to nothing: only colour counts
+    raw = frame.color.nbytes + (frame.depth.nbytes if np.any(frame.depth) else 0)
     need = int(frames * raw * MIN_STORED_FRACTION)
-    reserve = int(10 * max(source.fps, 1.0) * raw) + (64 << 20)
+    reserve = int(10 * max(source.fps, 1.0) * (frame.color.nbytes + frame.depth.nbytes)) + (64 << 20)  # the writer's
     free = shutil.disk_usage(recordings_dir(session.folder)).free
     if need + reserve > free:
         raise SourceError(

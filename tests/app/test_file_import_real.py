@@ -85,10 +85,11 @@ def test_predict_image_folder_reads_every_image_type(real_faces, tmp_path, capsy
 @pytest.mark.real
 def test_a_video_that_cannot_fit_on_the_disk_is_refused_before_anything_is_written(real_faces, handmade_project,
                                                                                     monkeypatch, capsys):
-    """WolfgangLanger_Pexels.mp4 (472 frames of 640x360 at 23.98 fps, 1.15 MB raw each) needs at least
-    472 x 1.15 MB x 0.25 = 136 MB even at the codec's best, plus the writer's reserve of 10 s of
-    frames + 64 MB (340 MB): with 400 MB free it is refused at once, with the sizes and what to do,
-    and the project and its folder are unchanged. With enough room the same check lets it through."""
+    """WolfgangLanger_Pexels.mp4 (472 frames of 640x360 at 23.98 fps: 0.69 MB of colour each; its
+    depth is all zeros, stored in next to nothing) needs at least 472 x 0.69 MB x 0.25 = 82 MB even
+    at the codec's best, plus the writer's reserve of 10 s of frames + 64 MB (340 MB): with 300 MB
+    free it is refused at once, with the sizes and what to do, and the project and its folder are
+    unchanged. With enough room the same check lets it through."""
     import shutil
     from collections import namedtuple
 
@@ -97,13 +98,14 @@ def test_a_video_that_cannot_fit_on_the_disk_is_refused_before_anything_is_writt
     from neuroface_studio.cli import main
     usage = namedtuple("usage", "total used free")
     real_usage = shutil.disk_usage
-    free = {"bytes": 400 * 10**6}
+    free = {"bytes": 300 * 10**6}
     monkeypatch.setattr(file_import.shutil, "disk_usage", lambda path: usage(1 << 40, 0, free["bytes"]))
     before = sorted(p.name for p in (handmade_project / "recordings").iterdir())
     project_file = (handmade_project / "project.nfs.json").read_bytes()
     session = ProjectSession.open(handmade_project)
-    with pytest.raises(SourceError, match=r"does not fit on the project's disk: its 472 frames need at least "
-                                          r"0\.5 GB .* and 0\.4 GB are free\. Nothing was imported\. Free disk space"):
+    refusal = (r"does not fit on the project's disk: its 472 frames need at least 0\.4 GB \(frames are stored "
+               r"without loss, 0\.7 MB each .* and 0\.3 GB are free\. Nothing was imported\. Free disk space")
+    with pytest.raises(SourceError, match=refusal):
         import_recording(session, "P001", "OPEN", VideoFileSource(real_faces / "WolfgangLanger_Pexels.mp4"), pose=None)
     assert sorted(p.name for p in (handmade_project / "recordings").iterdir()) == before
     assert len(ProjectSession.open(handmade_project).project.recordings) == len(session.project.recordings)
