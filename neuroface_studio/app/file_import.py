@@ -54,10 +54,10 @@ QUEUE_FRAMES = 8  # decoded frames waiting for the writer (the decoder blocks be
 PROGRESS_EVERY_S = 0.1
 POSE_EVERY_S = 0.1  # head pose sampled at 10 Hz of file time (every frame: ~11 ms a frame more)
 _END = object()
-#: the smallest share of a frame's raw bytes the lossless frame codec stores (measured: ~35% for a
-#: phone video's colour, 70-81% for RealSense colour + depth): the disk check before an import
-#: refuses only a file that cannot fit even at this share
-MIN_STORED_FRACTION = 0.25
+#: a share of a frame's raw bytes below what the lossless frame codec stores (measured: ~35% for a
+#: phone video's colour, 43-81% for colour + depth): the disk check before an import refuses only a
+#: file that cannot fit even at this share, so a file that would fit is never refused
+MIN_STORED_FRACTION = 0.15
 
 
 @dataclass

@@ -86,7 +86,7 @@ def test_predict_image_folder_reads_every_image_type(real_faces, tmp_path, capsy
 def test_a_video_that_cannot_fit_on_the_disk_is_refused_before_anything_is_written(real_faces, handmade_project,
                                                                                     monkeypatch, capsys):
     """WolfgangLanger_Pexels.mp4 (472 frames of 640x360 at 23.98 fps: 0.69 MB of colour each; its
-    depth is all zeros, stored in next to nothing) needs at least 472 x 0.69 MB x 0.25 = 82 MB even
+    depth is all zeros, stored in next to nothing) needs at least 472 x 0.69 MB x 0.15 = 49 MB even
     at the codec's best, plus the writer's reserve of 10 s of frames + 64 MB (340 MB): with 300 MB
     free it is refused at once, with the sizes and what to do, and the project and its folder are
     unchanged. With enough room the same check lets it through."""
