@@ -86,11 +86,9 @@ class ProjectJobsMixin:
         if self.session is None:
             return
         from neuroface_studio.gui.dialogs.batch import BatchDialog
-        self.annotate_panel.commit_pending()
-        if not self._saved_first("The batch writes the project file."):
+        folder = self._before_project_write("The batch writes the project file.")
+        if folder is None:
             return
-        self.viewer.pause()
-        folder = self.session.folder
         self.batch_dialog = BatchDialog(self.session, self.browser.selected_recordings(), self, track_job=self._track)
         self.batch_dialog.batch_ended.connect(lambda _report: self._reload_from_disk(
             folder, self.browser.current_recording(), "Batch ended; the project was reloaded"))
@@ -102,17 +100,24 @@ class ProjectJobsMixin:
         if self.session is None or not self.record_panel.confirm_stop_recording("importing a recording"):
             return
         from neuroface_studio.gui.dialogs.import_files import ImportRecordingDialog
-        self.annotate_panel.commit_pending()
-        if not self._saved_first("Importing adds a recording and saves the project."):
+        folder = self._before_project_write("Importing adds a recording and saves the project.")
+        if folder is None:
             return
-        self.viewer.pause()
-        folder = self.session.folder
         dialog = self.import_dialog = ImportRecordingDialog(self.session, self.browser.current_participant(), self,
                                                             track_job=self._track)
         dialog.import_ended.connect(lambda rid: self._reload_from_disk(
             folder, rid, f"{dialog.status_line} The project was reloaded.") if rid
             else self.statusBar().showMessage(dialog.status_line, 8000))
         self.import_dialog.open()
+
+    def _before_project_write(self, why: str):
+        """Before a job that writes the project file: an annotation burst committed, unsaved edits
+        saved (asked, :meth:`_saved_first`), playback paused. The project folder, or None to stop."""
+        self.annotate_panel.commit_pending()
+        if not self._saved_first(why):
+            return None
+        self.viewer.pause()
+        return self.session.folder
 
     def _saved_first(self, why: str) -> bool:
         """Before a job that writes the project file: with unsaved edits ask to save them (Save /
