@@ -140,6 +140,7 @@ class _PoseSampler:
         self._last: tuple = (None, 0)
         self.levels = {0: 0, 1: 0, 2: 0, 3: 0}
         self.angles: list[tuple[float, float, float]] = []  # per frame (NaN: no face or no estimate)
+        self._graded = None  # their pose grades (_grades)
         self.errors = 0
 
     def __call__(self, frame: Frame) -> tuple:
@@ -174,21 +175,31 @@ class _PoseSampler:
     def frontal_fraction(self) -> float | None:
         """Share of the frames facing the camera, relative to the file's own straight ahead
         (:func:`~neuroface_studio.acquisition.feedback.straight_ahead`, as after "Set straight ahead")."""
-        from neuroface_studio.acquisition.feedback import frontal_fraction, straight_ahead
+        from neuroface_studio.acquisition.feedback import POSE_FRONTAL
         known = self.levels[1] + self.levels[2] + self.levels[3]
-        if not known or not self.angles:
+        grades = self._grades()
+        if not known or grades is None:
             return None
-        value = frontal_fraction(straight_ahead(self.angles))
-        return None if value is None else round(value, 4)
+        return round(float(np.mean(grades == POSE_FRONTAL)), 4)
+
+    def _grades(self):
+        """Pose grade of every frame (acquisition/feedback.pose_grades) relative to the file's own
+        straight ahead; None without an estimate. Computed once, after the last frame."""
+        from neuroface_studio.acquisition.feedback import pose_grades, straight_ahead
+        if not self.angles:
+            return None
+        if self._graded is None or len(self._graded) != len(self.angles):
+            self._graded = pose_grades(straight_ahead(self.angles))
+        return self._graded
 
     @property
     def turned_fraction(self) -> float | None:
         """Share of the frames with a face whose head is turned away (the live view's red for the angles),
         relative to the file's own straight ahead as :attr:`frontal_fraction`; None without an estimate."""
-        from neuroface_studio.acquisition.feedback import POSE_NONE, POSE_TURNED, pose_grades, straight_ahead
-        if not self.angles:
+        from neuroface_studio.acquisition.feedback import POSE_NONE, POSE_TURNED
+        grades = self._grades()
+        if grades is None:
             return None
-        grades = pose_grades(straight_ahead(self.angles))
         faces = int((grades != POSE_NONE).sum())
         return round(float((grades == POSE_TURNED).sum() / faces), 4) if faces else None
 
@@ -293,8 +304,7 @@ def _import(session, participant_id, task, source, pose, progress, cancel, max_f
     items = [(f, *sampler(f)) for f in head]
     timestamps: list[float] = []
     cancelled, write_failed = False, False
-    frame_bytes = head[0].color.nbytes + head[0].depth.nbytes
-    min_free = int(10 * max(source.fps, 1.0) * frame_bytes) + (64 << 20)
+    min_free = writer_reserve(source, head[0])
     last_progress = time.monotonic()
     decoder.start()
     try:
@@ -361,6 +371,11 @@ def _import(session, participant_id, task, source, pose, progress, cancel, max_f
                           np.asarray(timestamps), cancelled, audio_info, audio_note)
 
 
+def writer_reserve(source: FrameSource, frame: Frame) -> int:
+    """Bytes kept free while an import writes: 10 s of raw frames + 64 MB (it stops below that)."""
+    return int(10 * max(source.fps, 1.0) * (frame.color.nbytes + frame.depth.nbytes)) + (64 << 20)
+
+
 def check_disk_space(session: ProjectSession, source: FrameSource, name: str, frame: Frame,
                      max_frames: int | None) -> None:
     """Refuse, before anything is written, a file whose frames cannot fit on the project's disk even
@@ -374,7 +389,7 @@ def check_disk_space(session: ProjectSession, source: FrameSource, name: str, fr
     # a plain video's depth is all zeros, which the codec stores in next to nothing: only colour counts
     raw = frame.color.nbytes + (frame.depth.nbytes if np.any(frame.depth) else 0)
     need = int(frames * raw * MIN_STORED_FRACTION)
-    reserve = int(10 * max(source.fps, 1.0) * (frame.color.nbytes + frame.depth.nbytes)) + (64 << 20)  # the writer's
+    reserve = writer_reserve(source, frame)
     free = shutil.disk_usage(recordings_dir(session.folder)).free
     if need + reserve > free:
         raise SourceError(

@@ -15,6 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable
 
+from neuroface_studio.acquisition.feedback import POSE_TURNED, pose_grades
 from neuroface_studio.acquisition.recorder import CaptureSession, RecordingStats
 from neuroface_studio.acquisition.source import Frame, FrameSource, SourceError
 from neuroface_studio.analysis.take_quality import QualityVerdict, TakeMeasures, assess_take, expected_duration_s
@@ -176,7 +177,6 @@ class LiveSession:
         if est is None or not est.face_found:
             return None, code
         self._faces += 1
-        from neuroface_studio.acquisition.feedback import POSE_TURNED, pose_grades
         angles = (est.yaw_deg, est.pitch_deg, est.roll_deg)
         self._turned += int(pose_grades([angles], self.thresholds)[0] == POSE_TURNED)
         return (*angles, est.distance_mm), code

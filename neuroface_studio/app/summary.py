@@ -22,6 +22,10 @@ def file_timing(path: Path, fps: float, n_frames: int) -> dict:
     if ts is not None and len(ts):
         return {"duration_s": round(duration_from_timestamps(ts, fps), 6),
                 "fps_effective": round(effective_fps(ts, fps), 6), "duration_from": "timestamps"}
+    return _nominal_timing(fps, n_frames)
+
+
+def _nominal_timing(fps: float, n_frames: int) -> dict:
     return {"duration_s": round(n_frames / fps, 6), "fps_effective": round(fps, 6), "duration_from": "n_frames / fps"}
 
 
@@ -35,8 +39,7 @@ def recording_timing(recording: Recording, folder: Path | None) -> dict:
     """
     if folder is not None:
         return file_timing(Path(folder) / recording.file, recording.fps, recording.n_frames)
-    return {"duration_s": round(recording.n_frames / recording.fps, 6), "fps_effective": round(recording.fps, 6),
-            "duration_from": "n_frames / fps"}
+    return _nominal_timing(recording.fps, recording.n_frames)
 
 
 def recording_audio(recording: Recording, folder: Path | None) -> dict:
