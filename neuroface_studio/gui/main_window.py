@@ -231,7 +231,7 @@ class MainWindow(ProjectJobsMixin, QMainWindow):
     def _on_undo_changed(self, session: ProjectSession) -> None:
         if session is not self.session:  # a listener left on a closed project's stack
             return
-        event, command = session.undo.last_event
+        command = session.undo.last_event[1]  # None after a save, a clear or a replay: extent unknown
         # the browser and Record show participants, sessions and recordings: an edit of repetitions or
         # landmarks (every drag in Segment or Annotate) does not rebuild them; a save, undo of an
         # import, a participant edit or anything of unknown extent does
